@@ -1,0 +1,72 @@
+//! Cooperative budget: how many operations on rustyray's own primitives a task may
+//! complete in one poll before they start returning `Pending` (after waking the task).
+//!
+//! Without it, a task that always finds its channel ready would never return to the
+//! scheduler and would starve every other task on its worker (including its LIFO slot).
+//! The budget is reset before each poll of a task or of a `block_on` future.
+
+use core::task::{Context, Poll};
+
+/// Operations a task may complete per poll.
+pub(crate) const BUDGET: u32 = 128;
+
+#[cfg(feature = "std")]
+std::thread_local! {
+    static REMAINING: core::cell::Cell<u32> = const { core::cell::Cell::new(u32::MAX) };
+}
+
+/// Resets the budget before a poll.
+#[inline]
+pub(crate) fn reset() {
+    #[cfg(feature = "std")]
+    REMAINING.with(|r| r.set(BUDGET));
+}
+
+/// Spends one unit of budget, or wakes the task and returns `Pending` when none is left.
+/// Outside a rustyray poll the budget is unlimited.
+#[inline]
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    #[cfg(feature = "std")]
+    {
+        let ok = REMAINING.with(|r| {
+            let left = r.get();
+            if left == 0 {
+                false
+            } else {
+                r.set(left - 1);
+                true
+            }
+        });
+        if !ok {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+    }
+    #[cfg(not(feature = "std"))]
+    let _ = cx;
+    Poll::Ready(())
+}
+
+/// Yields once to the scheduler: the task is queued behind the tasks already runnable.
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// Future returned by [`yield_now`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl core::future::Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: core::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}

@@ -1,0 +1,42 @@
+//! The executor: rustyray's own scheduler.
+//!
+//! * With `std`: a multi-threaded work-stealing scheduler (see `scheduler`, `worker`) —
+//!   a bounded local run queue per worker, a LIFO slot so a task woken by the running
+//!   task runs next on the same thread (capped against starvation), a global injector,
+//!   steal-half from a random victim, at most half the workers searching, a cooperative
+//!   budget per poll, and a brief spin before parking. Threads in
+//!   [`Runtime::block_on`](crate::Runtime::block_on) run tasks while they wait.
+//! * Always: [`LocalExecutor`], a single-threaded executor for `no_std` targets with an
+//!   intrusive run queue and a user-supplied [`Pender`] hook.
+//!
+//! Both use `async-task` cells (one allocation per task) and return a [`JoinHandle`].
+
+mod budget;
+mod local;
+pub(crate) mod task;
+
+#[cfg(feature = "std")]
+mod block_on;
+#[cfg(feature = "std")]
+mod context;
+#[cfg(feature = "std")]
+mod idle;
+#[cfg(feature = "std")]
+mod injector;
+#[cfg(feature = "std")]
+mod park;
+#[cfg(feature = "std")]
+pub(crate) mod scheduler;
+#[cfg(feature = "std")]
+mod worker;
+
+pub use budget::{poll_proceed, yield_now, YieldNow};
+pub use local::{LocalExecutor, Pender};
+pub use task::JoinHandle;
+
+#[cfg(feature = "std")]
+pub(crate) use block_on::block_on;
+#[cfg(feature = "std")]
+pub(crate) use context::with_current;
+#[cfg(feature = "std")]
+pub(crate) use worker::run as run_worker;

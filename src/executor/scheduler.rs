@@ -1,0 +1,241 @@
+//! The multi-threaded work-stealing scheduler: state shared by every worker, and the
+//! per-thread [`Core`] that owns a LIFO slot and (for workers) a local run queue.
+//!
+//! Where a task goes when it becomes runnable:
+//!
+//! ```text
+//!  woken on a thread of this runtime, not by itself ──▶ LIFO slot of that thread
+//!        (the previous occupant moves to the back of the local queue)
+//!  woken by itself (yield), or newly spawned, there ──▶ back of the local queue
+//!        (a driver thread has no local queue: the injector)
+//!  anywhere else ────────────────────────────────────▶ global injector
+//!  local queue full ─────────────────────────────────▶ half of it to the injector
+//! ```
+//!
+//! Every push that may leave work unattended calls [`Shared::notify_parked`], which wakes
+//! a sleeping worker only when nobody is searching (see [`super::idle`]).
+
+use alloc::boxed::Box;
+use alloc::sync::Arc as StdArc;
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
+use core::future::Future;
+
+use super::context;
+use super::idle::Idle;
+use super::injector::Injector;
+use super::park::Parker;
+use super::task::{self, JoinHandle, Runnable};
+use crate::raw::local_queue::{self, Local, Steal};
+use crate::sync::atomic::{AtomicBool, Ordering::*};
+
+/// What other threads may touch of a worker: its stealer end and its parker.
+#[derive(Debug)]
+pub(crate) struct Remote {
+    pub(crate) steal: Steal<Runnable>,
+    pub(crate) parker: Parker,
+}
+
+/// State shared by all threads of one runtime.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) injector: Injector<Runnable>,
+    pub(crate) remotes: Box<[Remote]>,
+    pub(crate) idle: Idle,
+    shutdown: AtomicBool,
+    #[cfg(not(loom))]
+    pub(crate) timer: crate::time::TimerDriver,
+}
+
+impl Shared {
+    /// Creates the shared state and the local queues, one per worker.
+    pub(crate) fn new(num_workers: usize) -> (StdArc<Shared>, Vec<Local<Runnable>>) {
+        let mut locals = Vec::with_capacity(num_workers);
+        let mut remotes = Vec::with_capacity(num_workers);
+        for _ in 0..num_workers {
+            let (local, steal) = local_queue::new();
+            locals.push(local);
+            remotes.push(Remote { steal, parker: Parker::new() });
+        }
+        let shared = Shared {
+            injector: Injector::new(),
+            remotes: remotes.into_boxed_slice(),
+            idle: Idle::new(num_workers),
+            shutdown: AtomicBool::new(false),
+            #[cfg(not(loom))]
+            timer: crate::time::TimerDriver::new(),
+        };
+        (StdArc::new(shared), locals)
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Acquire)
+    }
+
+    /// Spawns `future` onto this runtime.
+    pub(crate) fn spawn<F>(self: &StdArc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let shared = self.clone();
+        let (runnable, handle) = task::spawn(
+            future,
+            async_task::WithInfo(move |r: Runnable, info: async_task::ScheduleInfo| shared.schedule(r, info)),
+        );
+        self.schedule_new(runnable);
+        handle
+    }
+
+    /// Schedules a newly spawned task: back of the current worker's queue, else injector.
+    fn schedule_new(self: &StdArc<Self>, runnable: Runnable) {
+        let rest = context::with_current(|core| match core {
+            Some(core) if core.belongs_to(self) => {
+                core.push_back(runnable);
+                None
+            }
+            _ => Some(runnable),
+        });
+        if let Some(r) = rest {
+            self.inject(r);
+        }
+    }
+
+    /// The schedule function of every task of this runtime.
+    fn schedule(self: &StdArc<Self>, runnable: Runnable, info: async_task::ScheduleInfo) {
+        let rest = context::with_current(|core| match core {
+            Some(core) if core.belongs_to(self) => {
+                if info.woken_while_running {
+                    core.push_back(runnable);
+                } else {
+                    core.push_lifo(runnable);
+                }
+                None
+            }
+            _ => Some(runnable),
+        });
+        if let Some(r) = rest {
+            self.inject(r);
+        }
+    }
+
+    /// Pushes to the injector and wakes a worker; after shutdown the task is dropped
+    /// (which drops its future once and resolves its handle to `RuntimeShutdown`).
+    pub(crate) fn inject(&self, runnable: Runnable) {
+        match self.injector.push(runnable) {
+            Ok(()) => self.notify_parked(),
+            Err(r) => drop(r),
+        }
+    }
+
+    /// Wakes one parked worker if new work would otherwise wait.
+    #[inline]
+    pub(crate) fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].parker.unpark();
+        }
+    }
+
+    /// True if any queue visible to other threads holds a task.
+    pub(crate) fn has_visible_work(&self) -> bool {
+        !self.injector.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty())
+    }
+
+    /// Stops the runtime: refuses new work, wakes every worker, and returns the tasks
+    /// that were waiting in the injector (the caller drops them outside any lock).
+    pub(crate) fn begin_shutdown(&self) -> alloc::collections::VecDeque<Runnable> {
+        self.shutdown.store(true, Release);
+        let rest = self.injector.close();
+        for r in self.remotes.iter() {
+            r.parker.unpark();
+        }
+        rest
+    }
+}
+
+/// What kind of thread a [`Core`] belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CoreKind {
+    /// Worker thread `index`.
+    Worker(usize),
+    /// A thread inside `Runtime::block_on`.
+    Driver,
+}
+
+/// Per-thread scheduler state, reachable through the thread-local context.
+pub(crate) struct Core {
+    pub(crate) shared: StdArc<Shared>,
+    pub(crate) kind: CoreKind,
+    /// The task to run next on this thread (woken by the task that ran last).
+    pub(crate) lifo: Cell<Option<Runnable>>,
+    /// The worker's local run queue (`None` for a driver thread).
+    pub(crate) local: RefCell<Option<Local<Runnable>>>,
+}
+
+impl core::fmt::Debug for Core {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Core").field("kind", &self.kind).finish_non_exhaustive()
+    }
+}
+
+impl Core {
+    pub(crate) fn worker(shared: StdArc<Shared>, index: usize, local: Local<Runnable>) -> Self {
+        Core { shared, kind: CoreKind::Worker(index), lifo: Cell::new(None), local: RefCell::new(Some(local)) }
+    }
+
+    pub(crate) fn driver(shared: StdArc<Shared>) -> Self {
+        Core { shared, kind: CoreKind::Driver, lifo: Cell::new(None), local: RefCell::new(None) }
+    }
+
+    #[inline]
+    pub(crate) fn belongs_to(&self, shared: &StdArc<Shared>) -> bool {
+        StdArc::ptr_eq(&self.shared, shared)
+    }
+
+    /// Puts `runnable` in the LIFO slot; a displaced task goes to the back of the queue.
+    #[inline]
+    pub(crate) fn push_lifo(&self, runnable: Runnable) {
+        if let Some(prev) = self.lifo.replace(Some(runnable)) {
+            self.push_back(prev);
+        }
+    }
+
+    /// Queues `runnable` behind this thread's other work and lets idle workers know.
+    pub(crate) fn push_back(&self, runnable: Runnable) {
+        let mut local = self.local.borrow_mut();
+        match local.as_mut() {
+            Some(q) => {
+                let shared = &self.shared;
+                q.push_back_or_overflow(runnable, &mut |batch| {
+                    if let Err(batch) = shared.injector.push_batch(batch) {
+                        drop(batch);
+                    }
+                });
+                drop(local);
+                self.shared.notify_parked();
+            }
+            None => {
+                drop(local);
+                self.shared.inject(runnable);
+            }
+        }
+    }
+
+    /// Takes the LIFO task, if any.
+    #[inline]
+    pub(crate) fn take_lifo(&self) -> Option<Runnable> {
+        self.lifo.take()
+    }
+
+    /// True if the LIFO slot or the local queue holds a task.
+    pub(crate) fn has_local_work(&self) -> bool {
+        let lifo = self.lifo.take();
+        let has = lifo.is_some();
+        self.lifo.set(lifo);
+        has || self.local.borrow().as_ref().is_some_and(|q| !q.is_empty())
+    }
+}

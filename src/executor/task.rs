@@ -1,0 +1,167 @@
+//! Task cells and join handles.
+//!
+//! A task is one `async-task` allocation: its header (state, awaiter, vtable), our
+//! [`Header`] metadata, the schedule function and the future. The future is wrapped so
+//! that its output is `Result<T, Error>`: under `std` a panic while polling is caught
+//! and becomes [`Error::TaskPanicked`] instead of unwinding through a worker.
+//!
+//! ```text
+//!  spawn ──▶ SCHEDULED ──run()──▶ RUNNING ──Ready──▶ COMPLETED ──JoinHandle reads──▶ CLOSED
+//!               ▲                    │
+//!               └──── wake() ────────┘ Pending (the waker holds the task)
+//!  drop(Runnable) at shutdown, or JoinHandle::cancel ─▶ CLOSED (future dropped once)
+//! ```
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::error::Error;
+use crate::executor::budget;
+use crate::sync::atomic::AtomicPtr;
+
+/// Per-task metadata stored in the `async-task` header.
+///
+/// `next` links the task into the intrusive run queue of the single-threaded
+/// [`LocalExecutor`](crate::executor::LocalExecutor); the multi-threaded scheduler
+/// leaves it null.
+#[derive(Debug)]
+pub(crate) struct Header {
+    pub(crate) next: AtomicPtr<()>,
+}
+
+impl Header {
+    pub(crate) fn new() -> Self {
+        Header { next: AtomicPtr::new(core::ptr::null_mut()) }
+    }
+}
+
+/// A scheduled task, ready to be polled once.
+pub(crate) type Runnable = async_task::Runnable<Header>;
+
+/// Wraps a future so its output becomes `Result<T, Error>`; under `std` a panic while
+/// polling is caught and becomes [`Error::TaskPanicked`]. `pin!` keeps this free of unsafe.
+pub(crate) async fn catch<F: Future>(future: F) -> Result<F::Output, Error> {
+    let mut future = core::pin::pin!(future);
+    core::future::poll_fn(move |cx| {
+        #[cfg(feature = "std")]
+        {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+                Ok(Poll::Pending) => Poll::Pending,
+                Err(payload) => Poll::Ready(Err(Error::TaskPanicked { message: panic_message(payload.as_ref()) })),
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        future.as_mut().poll(cx).map(Ok)
+    })
+    .await
+}
+
+#[cfg(feature = "std")]
+fn panic_message(payload: &(dyn core::any::Any + Send)) -> alloc::string::String {
+    use alloc::string::ToString;
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<alloc::string::String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_string()
+    }
+}
+
+/// Creates a task cell for `future`, scheduled by `schedule`.
+pub(crate) fn spawn<F, S>(future: F, schedule: S) -> (Runnable, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: async_task::Schedule<Header> + Send + Sync + 'static,
+{
+    let (runnable, task) = async_task::Builder::new().metadata(Header::new()).spawn(move |_| catch(future), schedule);
+    (runnable, JoinHandle { state: State::Task(task.fallible()) })
+}
+
+/// An owned permission to await a spawned task's output.
+///
+/// Awaiting it yields `Ok(output)`, [`Error::TaskPanicked`] if the task panicked (std),
+/// or [`Error::RuntimeShutdown`] if the runtime was shut down before the task finished.
+/// Dropping the handle detaches the task: it keeps running and its output is dropped.
+#[must_use = "dropping a JoinHandle detaches the task; call .detach() to say so"]
+pub struct JoinHandle<T> {
+    state: State<T>,
+}
+
+enum State<T> {
+    Task(async_task::FallibleTask<Result<T, Error>, Header>),
+    /// The task could not be spawned; awaiting yields this error.
+    Failed(Error),
+    /// The output was taken (or the handle detached / cancelled).
+    Done,
+}
+
+impl<T> core::fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("JoinHandle").field("finished", &self.is_finished()).finish()
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// A handle that resolves to `error` (a task that could not be spawned).
+    pub(crate) fn failed(error: Error) -> Self {
+        JoinHandle { state: State::Failed(error) }
+    }
+
+    /// Lets the task run to completion on its own; its output is dropped.
+    pub fn detach(mut self) {
+        if let State::Task(t) = core::mem::replace(&mut self.state, State::Done) {
+            t.detach();
+        }
+    }
+
+    /// Cancels the task: if it has not started it never runs; if it is running, its
+    /// future is dropped when the current poll returns. The future is dropped exactly once.
+    pub fn cancel(mut self) {
+        drop(core::mem::replace(&mut self.state, State::Done));
+    }
+
+    /// True once awaiting the handle would not wait.
+    pub fn is_finished(&self) -> bool {
+        match &self.state {
+            State::Task(t) => t.is_finished(),
+            State::Failed(_) | State::Done => true,
+        }
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let task = match &mut self.state {
+            State::Task(task) => task,
+            State::Failed(_) => {
+                let State::Failed(e) = core::mem::replace(&mut self.state, State::Done) else { unreachable!() };
+                return Poll::Ready(Err(e));
+            }
+            State::Done => panic!("JoinHandle polled after it returned its output"),
+        };
+        if budget::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        match Pin::new(task).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(out) => {
+                self.state = State::Done;
+                Poll::Ready(out.unwrap_or(Err(Error::RuntimeShutdown)))
+            }
+        }
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if let State::Task(t) = core::mem::replace(&mut self.state, State::Done) {
+            t.detach();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! # rustyray
+//!
+//! Ray's programming model — remote tasks, actors, typed object refs and an object store —
+//! as a Rust library, on its own work-stealing executor. The same core runs on a
+//! microcontroller: with `default-features = false` the crate is `#![no_std]` + `alloc`
+//! and offers the single-threaded [`executor::LocalExecutor`].
+//!
+//! ```
+//! let rt = rustyray::Runtime::builder().worker_threads(2).build()?;
+//! let handle = rt.spawn(async { 40 + 2 });
+//! assert_eq!(rt.block_on(handle)?, 42);
+//! rt.shutdown();
+//! # Ok::<(), rustyray::Error>(())
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `std` | yes | the multi-threaded [`Runtime`], timers ([`time`]), panic isolation, the process-wide default runtime ([`init`], [`shutdown`]) |
+//! | `macros` | with `std` | `#[rustyray::main]` |
+//! | `portable-atomic` | no | atomics through `portable-atomic` for targets without compare-and-swap (`thumbv6m-none-eabi`); the firmware supplies a `critical-section` implementation |
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub,
+    rust_2018_idioms,
+    clippy::undocumented_unsafe_blocks
+)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+#[cfg(all(loom, not(feature = "std")))]
+compile_error!("`--cfg loom` model-checks the std runtime: build it with the `std` feature.");
+
+mod error;
+pub mod executor;
+mod raw;
+mod sync;
+
+#[cfg(feature = "std")]
+mod runtime;
+#[cfg(feature = "std")]
+pub mod time;
+
+pub use error::Error;
+pub use executor::{JoinHandle, LocalExecutor};
+
+#[cfg(feature = "std")]
+pub use runtime::{init, shutdown, spawn, Builder, Handle, Runtime, MAX_WORKER_THREADS};
+
+/// Items the macros expand to. Not a public API: may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(feature = "std")]
+    pub use crate::runtime::{current_or_default, run_main};
+}
+
+/// `#[rustyray::main]`: runs an `async fn main` on the process-wide default runtime.
+///
+/// The macro calls [`init`], blocks on the body with [`Runtime::block_on`] and calls [`shutdown`]
+/// when the body returns, so the body may use every free function (`rustyray::spawn`,
+/// `Counter::remote()`, …).
+///
+/// ```
+/// #[rustyray::main]
+/// async fn main() -> Result<(), rustyray::Error> {
+///     let answer = rustyray::spawn(async { 6 * 7 }).await?;
+///     assert_eq!(answer, 42);
+///     Ok(())
+/// }
+/// ```
+#[cfg(feature = "macros")]
+pub use rustyray_macros::main;

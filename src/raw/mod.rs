@@ -1,0 +1,16 @@
+//! Every `unsafe` block of rustyray lives below this module, behind safe APIs.
+//!
+//! * [`local_queue`]: the bounded single-producer, multi-consumer run queue of a worker,
+//!   with steal-half. Its slots are `MaybeUninit` cells whose ownership is tracked by
+//!   the head/tail indices; that bookkeeping cannot be expressed in safe Rust without a
+//!   lock per slot.
+//!
+//! * [`intrusive_stack`]: the run queue of the single-threaded executor, linked through
+//!   the `next` field of each task header; it converts `Runnable`s to and from raw
+//!   pointers.
+//!
+//! The rest of the crate is safe code.
+
+pub(crate) mod intrusive_stack;
+#[cfg(feature = "std")]
+pub(crate) mod local_queue;

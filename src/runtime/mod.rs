@@ -1,0 +1,158 @@
+//! The [`Runtime`]: owns the worker threads, the scheduler and the timer driver.
+//!
+//! ```text
+//!   Builder::build ──▶ RUNNING ──shutdown() / drop──▶ STOPPING ──workers joined──▶ STOPPED
+//!                        │ spawn, block_on              │ new spawns resolve to
+//!                        │                              │ Err(RuntimeShutdown); queued
+//!                        │                              │ tasks are dropped (once)
+//! ```
+
+mod builder;
+mod global;
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::future::Future;
+use std::sync::Mutex;
+use std::thread::JoinHandle as ThreadHandle;
+
+pub use builder::{Builder, MAX_WORKER_THREADS};
+#[doc(hidden)]
+pub use global::{current_or_default, run_main};
+pub use global::{init, shutdown, spawn};
+
+use crate::executor::scheduler::Shared;
+use crate::executor::{self, JoinHandle};
+use crate::Error;
+
+/// A rustyray runtime: a work-stealing pool of worker threads plus a timer driver.
+///
+/// Runtimes are independent of each other (a test suite can run many in parallel).
+/// Dropping a runtime shuts it down, as [`shutdown`](Runtime::shutdown) does.
+#[derive(Debug)]
+pub struct Runtime {
+    handle: Handle,
+    threads: Mutex<Vec<ThreadHandle<()>>>,
+}
+
+/// A cheap, clonable reference to a running runtime (what `*_on(&runtime, …)` APIs and
+/// the process-wide default hold).
+#[derive(Debug, Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Handle {
+    /// Spawns `future`; see [`Runtime::spawn`].
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future)
+    }
+
+    /// Runs `future` on this thread; see [`Runtime::block_on`].
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        executor::block_on(&self.shared, future)
+    }
+
+    /// True once the runtime has been shut down.
+    pub fn is_shutdown(&self) -> bool {
+        self.shared.is_shutdown()
+    }
+}
+
+impl Runtime {
+    /// A [`Builder`] with default options.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// A runtime with default options (one worker per CPU).
+    ///
+    /// # Errors
+    /// See [`Builder::build`].
+    pub fn new() -> Result<Runtime, Error> {
+        Builder::new().build()
+    }
+
+    fn start(config: &Builder, workers: usize) -> Result<Runtime, Error> {
+        let (shared, locals) = Shared::new(workers);
+        let rt =
+            Runtime { handle: Handle { shared: shared.clone() }, threads: Mutex::new(Vec::with_capacity(workers)) };
+        for (index, local) in locals.into_iter().enumerate() {
+            let mut b = std::thread::Builder::new().name(alloc::format!("{}-{index}", config.thread_name));
+            if let Some(size) = config.thread_stack_size {
+                b = b.stack_size(size);
+            }
+            let shared = shared.clone();
+            match b.spawn(move || executor::run_worker(shared, index, local)) {
+                Ok(t) => rt.threads.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(t),
+                Err(e) => {
+                    // `rt` drops here and stops the workers already started.
+                    return Err(Error::ThreadSpawn { message: alloc::format!("{e}") });
+                }
+            }
+        }
+        Ok(rt)
+    }
+
+    /// Spawns `future` onto the runtime. The handle resolves to the output, to
+    /// [`Error::TaskPanicked`] if the task panicked, or to [`Error::RuntimeShutdown`] if
+    /// the runtime stopped first. Dropping the handle detaches the task.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs `future` to completion on the calling thread and returns its output. While
+    /// it waits, the calling thread runs the runtime's tasks too (a task it wakes runs
+    /// right here), so request/reply from a driver thread costs no thread hand-off.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// A clonable handle to this runtime.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Number of worker threads.
+    pub fn worker_threads(&self) -> usize {
+        self.handle.shared.num_workers()
+    }
+
+    /// Stops the runtime and returns once every worker thread has stopped. Tasks still
+    /// queued or waiting are dropped (each future exactly once); their handles resolve to
+    /// [`Error::RuntimeShutdown`]. Called from one of the runtime's own tasks, it stops the
+    /// other workers and lets the calling one finish its current task.
+    pub fn shutdown(self) {
+        drop(self);
+    }
+
+    fn shutdown_inner(&self) {
+        let queued = self.handle.shared.begin_shutdown();
+        // Dropping a task may run user code that wakes other tasks: never under a lock.
+        drop(queued);
+        let threads = core::mem::take(&mut *self.threads.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let me = std::thread::current().id();
+        for t in threads {
+            if t.thread().id() != me {
+                let _ = t.join();
+            }
+        }
+        self.handle.shared.timer.shutdown();
+        // Tasks woken during the drain above were refused by the closed injector.
+        drop(self.handle.shared.injector.close());
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown_inner();
+    }
+}
