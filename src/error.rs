@@ -36,6 +36,45 @@ pub enum Error {
         /// The operating system's message.
         message: String,
     },
+    /// The task or actor call that was to produce this object stopped without producing
+    /// it (its promise was dropped).
+    ObjectLost,
+    /// No live object has this id: it was freed (its last ref dropped) or never existed.
+    /// Ids carry a generation, so a stale id never reads a reused slot.
+    ObjectNotFound {
+        /// The id that was looked up.
+        id: u64,
+    },
+    /// An object or actor exists under this id or name, but with another type.
+    TypeMismatch {
+        /// The type that was asked for.
+        expected: &'static str,
+    },
+    /// Bytes could not be decoded (postcard): corrupt, truncated, or of another type.
+    Decode {
+        /// What went wrong.
+        message: String,
+    },
+    /// A value could not be encoded (postcard), e.g. the buffer was too small.
+    Encode {
+        /// What went wrong.
+        message: String,
+    },
+    /// The actor stopped (killed, stopped, or out of restarts) before handling the call.
+    ActorDied {
+        /// Why it stopped.
+        reason: String,
+    },
+    /// No actor is registered under this name.
+    ActorNotFound {
+        /// The name that was looked up.
+        name: String,
+    },
+    /// An actor is already registered under this name.
+    NameTaken {
+        /// The name.
+        name: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -56,6 +95,30 @@ impl fmt::Display for Error {
             Error::Cancelled => f.write_str("the task was cancelled before it produced a value"),
             Error::Timeout => f.write_str("the deadline passed before the operation completed; retry with a longer timeout"),
             Error::InvalidConfig { reason } => write!(f, "invalid runtime configuration: {reason}"),
+            Error::ObjectLost => f.write_str(
+                "the task or actor call that was to produce this object stopped without producing it; check the producer for panics or early returns",
+            ),
+            Error::ObjectNotFound { id } => write!(
+                f,
+                "no live object has id {id:#x}: it was freed when its last ObjectRef was dropped (keep a ref alive while you need the object)"
+            ),
+            Error::TypeMismatch { expected } => {
+                write!(f, "the object or actor exists but is not a {expected}; look it up with the type it was created with")
+            }
+            Error::Decode { message } => {
+                write!(f, "could not decode the bytes ({message}); they are corrupt, truncated, or encode another type")
+            }
+            Error::Encode { message } => write!(f, "could not encode the value ({message}); give it a larger buffer"),
+            Error::ActorDied { reason } => {
+                write!(f, "the actor stopped before handling the call ({reason}); create it again, or raise max_restarts")
+            }
+            Error::ActorNotFound { name } => write!(
+                f,
+                "no actor is named {name:?}; create it with .options().name({name:?}) first, or use get_or_create"
+            ),
+            Error::NameTaken { name } => {
+                write!(f, "an actor named {name:?} already exists; look it up with get_actor, or pick another name")
+            }
             Error::ThreadSpawn { message } => write!(
                 f,
                 "the operating system refused to start a worker thread ({message}); lower worker_threads or raise the process's thread limit"

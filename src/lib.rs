@@ -38,8 +38,12 @@ extern crate std;
 #[cfg(all(loom, not(feature = "std")))]
 compile_error!("`--cfg loom` model-checks the std runtime: build it with the `std` feature.");
 
+pub mod actor;
 mod error;
 pub mod executor;
+pub mod mailbox;
+#[cfg(target_has_atomic = "ptr")]
+pub mod object;
 mod raw;
 mod sync;
 
@@ -48,17 +52,30 @@ mod runtime;
 #[cfg(feature = "std")]
 pub mod time;
 
+#[cfg(feature = "std")]
+pub use actor::{get_actor, get_actor_on};
+pub use actor::{Actor, ActorContext, ActorHandle, ActorOptions};
 pub use error::Error;
 pub use executor::{JoinHandle, LocalExecutor};
+#[cfg(feature = "std")]
+pub use object::wait;
+#[cfg(target_has_atomic = "ptr")]
+pub use object::{ObjectId, ObjectRef, Promise, Store, StoreStats};
 
 #[cfg(feature = "std")]
-pub use runtime::{init, shutdown, spawn, Builder, Handle, Runtime, MAX_WORKER_THREADS};
+pub use runtime::{init, put, shutdown, spawn, Builder, Handle, Runtime, MAX_WORKER_THREADS};
 
 /// Items the macros expand to. Not a public API: may change in any release.
 #[doc(hidden)]
 pub mod __private {
     #[cfg(feature = "std")]
     pub use crate::runtime::{current_or_default, run_main};
+
+    /// What `declare_actor!` expansions name.
+    pub mod actor {
+        pub use crate::actor::{Actor, ActorContext, ActorHandle, ActorMethods, ActorOptions, ActorRef, Call, Spawner};
+        pub use crate::object::Promise;
+    }
 }
 
 /// `#[rustyray::main]`: runs an `async fn main` on the process-wide default runtime.
@@ -77,3 +94,6 @@ pub mod __private {
 /// ```
 #[cfg(feature = "macros")]
 pub use rustyray_macros::main;
+
+#[cfg(feature = "macros")]
+pub use rustyray_macros::{actor, actor_methods};

@@ -62,3 +62,55 @@ impl<T> UnsafeCell<T> {
         f(self.0.get())
     }
 }
+
+/// A short critical section around `T`: a `std` mutex, or on `no_std` a
+/// `critical-section` mutex (interrupt-safe on a microcontroller; the firmware provides
+/// the implementation, e.g. `cortex-m`'s `critical-section-single-core`).
+///
+/// The closure API keeps every critical section visibly short and never held across an
+/// `.await`.
+#[derive(Debug)]
+pub(crate) struct Lock<T> {
+    #[cfg(any(loom, feature = "std"))]
+    inner: Mutex<T>,
+    #[cfg(not(any(loom, feature = "std")))]
+    inner: critical_section::Mutex<core::cell::RefCell<T>>,
+}
+
+impl<T: Default> Default for Lock<T> {
+    fn default() -> Self {
+        Lock::new(T::default())
+    }
+}
+
+impl<T> Lock<T> {
+    #[cfg(not(loom))]
+    pub(crate) const fn new(value: T) -> Self {
+        #[cfg(feature = "std")]
+        {
+            Lock { inner: Mutex::new(value) }
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            Lock { inner: critical_section::Mutex::new(core::cell::RefCell::new(value)) }
+        }
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn new(value: T) -> Self {
+        Lock { inner: Mutex::new(value) }
+    }
+
+    /// Runs `f` with exclusive access. `f` must not block, await, or re-enter this lock.
+    #[inline]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        #[cfg(any(loom, feature = "std"))]
+        {
+            f(&mut lock(&self.inner))
+        }
+        #[cfg(not(any(loom, feature = "std")))]
+        {
+            critical_section::with(|cs| f(&mut self.inner.borrow_ref_mut(cs)))
+        }
+    }
+}

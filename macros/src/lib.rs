@@ -1,10 +1,14 @@
 //! Attribute macros for rustyray. Use them through the `rustyray` crate
-//! (`#[rustyray::main]`), which re-exports them.
+//! (`#[rustyray::main]`, `#[rustyray::actor]`, `#[rustyray::actor_methods]`), which
+//! re-exports them; the actor macros are a front end over the declarative
+//! `rustyray::declare_actor!` generator.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
 
 use proc_macro::TokenStream;
 
+mod actor;
+mod errors;
 mod main_fn;
 
 /// Runs an `async fn main` on rustyray's process-wide default runtime: initializes it,
@@ -14,4 +18,23 @@ mod main_fn;
 #[proc_macro_attribute]
 pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
     main_fn::expand(attr.into(), item.into()).into()
+}
+
+/// Marks a struct as an actor's state and defines `<Name>Handle`, an alias of
+/// `rustyray::ActorHandle<Name>`. Pair it with `#[rustyray::actor_methods]` on the impl.
+///
+/// See `rustyray::actor` for an example.
+#[proc_macro_attribute]
+pub fn actor(attr: TokenStream, item: TokenStream) -> TokenStream {
+    actor::expand_struct(attr.into(), item.into()).into()
+}
+
+/// Turns an actor's `impl` block (one constructor, methods taking `&self`/`&mut self`)
+/// into its messages, typed handle methods and `rustyray::Actor` impl, by expanding to
+/// `rustyray::declare_actor!`.
+///
+/// See `rustyray::actor_methods` for an example.
+#[proc_macro_attribute]
+pub fn actor_methods(attr: TokenStream, item: TokenStream) -> TokenStream {
+    actor::expand_methods(attr.into(), item.into()).into()
 }

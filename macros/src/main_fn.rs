@@ -59,6 +59,5 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn with_error(item: TokenStream, e: syn::Error) -> TokenStream {
-    let err = e.to_compile_error();
-    quote! { #item #err }
+    crate::errors::Errors::from(e).emit_with(item)
 }

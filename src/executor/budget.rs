@@ -8,6 +8,7 @@
 use core::task::{Context, Poll};
 
 /// Operations a task may complete per poll.
+#[cfg(feature = "std")]
 pub(crate) const BUDGET: u32 = 128;
 
 #[cfg(feature = "std")]

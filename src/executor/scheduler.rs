@@ -45,6 +45,9 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     #[cfg(not(loom))]
     pub(crate) timer: crate::time::TimerDriver,
+    /// Named actors of this runtime.
+    #[cfg(not(loom))]
+    pub(crate) actors: crate::actor::registry::Registry,
 }
 
 impl Shared {
@@ -64,6 +67,8 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             #[cfg(not(loom))]
             timer: crate::time::TimerDriver::new(),
+            #[cfg(not(loom))]
+            actors: crate::actor::registry::Registry::default(),
         };
         (StdArc::new(shared), locals)
     }

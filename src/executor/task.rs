@@ -94,6 +94,7 @@ pub struct JoinHandle<T> {
 enum State<T> {
     Task(async_task::FallibleTask<Result<T, Error>, Header>),
     /// The task could not be spawned; awaiting yields this error.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     Failed(Error),
     /// The output was taken (or the handle detached / cancelled).
     Done,
@@ -107,6 +108,7 @@ impl<T> core::fmt::Debug for JoinHandle<T> {
 
 impl<T> JoinHandle<T> {
     /// A handle that resolves to `error` (a task that could not be spawned).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     pub(crate) fn failed(error: Error) -> Self {
         JoinHandle { state: State::Failed(error) }
     }

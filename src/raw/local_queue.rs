@@ -26,7 +26,12 @@ use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 use crate::sync::{Arc, UnsafeCell};
 
 /// Capacity of every local queue (a power of two).
+#[cfg(not(loom))]
 pub(crate) const CAPACITY: usize = 256;
+/// Capacity of every local queue (a power of two); small under loom so full-queue
+/// models stay cheap.
+#[cfg(loom)]
+pub(crate) const CAPACITY: usize = 4;
 const MASK: u32 = CAPACITY as u32 - 1;
 
 struct Inner<T> {

@@ -1,14 +1,91 @@
-//! The process-wide default runtime: [`init`], [`shutdown`], [`spawn`], and what
+//! The process-wide default runtime: [`init`], [`shutdown`], [`spawn`], [`put`], and what
 //! `#[rustyray::main]` expands to.
 
+use alloc::sync::Arc;
+use core::cell::RefCell;
 use core::future::Future;
 use std::sync::{Mutex, PoisonError};
 
 use super::{Handle, Runtime};
 use crate::executor::{self, JoinHandle};
+use crate::object::{ObjectRef, Store};
 use crate::Error;
 
 static DEFAULT: Mutex<Option<Runtime>> = Mutex::new(None);
+
+std::thread_local! {
+    /// The object store of the runtime this thread works for: set for a worker's whole life
+    /// and for the duration of a `block_on`, exactly where the executor context is set.
+    static STORE: RefCell<Option<Arc<Store>>> = const { RefCell::new(None) };
+}
+
+/// Restores the previous current store when dropped.
+pub(crate) struct StoreGuard {
+    previous: Option<Arc<Store>>,
+}
+
+/// Makes `store` this thread's current store until the guard drops.
+pub(crate) fn enter_store(store: Arc<Store>) -> StoreGuard {
+    StoreGuard { previous: STORE.with(|s| s.borrow_mut().replace(store)) }
+}
+
+impl Drop for StoreGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        // The store (and the objects' shards) may drop here: outside the borrow.
+        let current = STORE.try_with(|s| core::mem::replace(&mut *s.borrow_mut(), previous));
+        drop(current);
+    }
+}
+
+impl core::fmt::Debug for StoreGuard {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StoreGuard").finish_non_exhaustive()
+    }
+}
+
+/// Runs `f` with the current runtime's store (when called from one of its threads), else
+/// the default runtime's.
+///
+/// # Errors
+/// [`Error::NoRuntime`] with neither running.
+pub(crate) fn with_store<R>(f: impl FnOnce(&Store) -> R) -> Result<R, Error> {
+    // Borrowing the thread's store costs no reference-count traffic on the hot path.
+    let f = match STORE.with(|s| match s.borrow().as_deref() {
+        Some(store) => Ok(f(store)),
+        None => Err(f),
+    }) {
+        Ok(r) => return Ok(r),
+        Err(f) => f,
+    };
+    let store = DEFAULT
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .map(|rt| rt.handle().store.clone())
+        .ok_or(Error::NoRuntime)?;
+    Ok(f(&store))
+}
+
+/// Stores `value` as a new object, ready at once, in the current runtime's store (when
+/// called from one of its tasks or a `block_on`) or the default runtime's
+/// ([`Runtime::store`]).
+///
+/// ```
+/// # let rt = rustyray::Runtime::builder().worker_threads(1).build()?;
+/// rt.block_on(async {
+///     let obj = rustyray::put(vec![1, 2, 3])?;
+///     assert_eq!(obj.get().await?, [1, 2, 3]);
+///     Ok::<(), rustyray::Error>(())
+/// })?;
+/// # Ok::<(), rustyray::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::NoRuntime`] with neither running.
+pub fn put<T: Send + Sync + 'static>(value: T) -> Result<ObjectRef<T>, Error> {
+    with_store(|store| store.put(value))
+}
 
 /// Starts the process-wide default runtime (one worker per CPU), used by the free
 /// functions (`rustyray::spawn`, `Counter::remote()`, `add::remote(…)`).
@@ -47,8 +124,10 @@ pub fn shutdown() -> Result<(), Error> {
 /// The runtime whose thread this is, else the default runtime.
 #[doc(hidden)]
 pub fn current_or_default() -> Result<Handle, Error> {
-    if let Some(h) = executor::with_current(|c| c.map(|c| Handle { shared: c.shared.clone() })) {
-        return Ok(h);
+    if let Some(shared) = executor::with_current(|c| c.map(|c| c.shared.clone())) {
+        // Entered together with the executor context (worker start, `Handle::block_on`).
+        let store = STORE.with(|s| s.borrow().clone()).unwrap_or_else(|| Arc::new(Store::new()));
+        return Ok(Handle { shared, store });
     }
     DEFAULT
         .lock()

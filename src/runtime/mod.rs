@@ -19,10 +19,11 @@ use std::thread::JoinHandle as ThreadHandle;
 pub use builder::{Builder, MAX_WORKER_THREADS};
 #[doc(hidden)]
 pub use global::{current_or_default, run_main};
-pub use global::{init, shutdown, spawn};
+pub use global::{init, put, shutdown, spawn};
 
 use crate::executor::scheduler::Shared;
 use crate::executor::{self, JoinHandle};
+use crate::object::Store;
 use crate::Error;
 
 /// A rustyray runtime: a work-stealing pool of worker threads plus a timer driver.
@@ -40,6 +41,8 @@ pub struct Runtime {
 #[derive(Debug, Clone)]
 pub struct Handle {
     pub(crate) shared: Arc<Shared>,
+    /// The runtime's object store (what `rustyray::put` and remote results use).
+    pub(crate) store: Arc<Store>,
 }
 
 impl Handle {
@@ -54,7 +57,13 @@ impl Handle {
 
     /// Runs `future` on this thread; see [`Runtime::block_on`].
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _store = global::enter_store(self.store.clone());
         executor::block_on(&self.shared, future)
+    }
+
+    /// The runtime's object store; see [`Runtime::store`].
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// True once the runtime has been shut down.
@@ -79,15 +88,23 @@ impl Runtime {
 
     fn start(config: &Builder, workers: usize) -> Result<Runtime, Error> {
         let (shared, locals) = Shared::new(workers);
-        let rt =
-            Runtime { handle: Handle { shared: shared.clone() }, threads: Mutex::new(Vec::with_capacity(workers)) };
+        let store = Arc::new(Store::new());
+        let rt = Runtime {
+            handle: Handle { shared: shared.clone(), store: store.clone() },
+            threads: Mutex::new(Vec::with_capacity(workers)),
+        };
         for (index, local) in locals.into_iter().enumerate() {
             let mut b = std::thread::Builder::new().name(alloc::format!("{}-{index}", config.thread_name));
             if let Some(size) = config.thread_stack_size {
                 b = b.stack_size(size);
             }
             let shared = shared.clone();
-            match b.spawn(move || executor::run_worker(shared, index, local)) {
+            let store = store.clone();
+            let worker = move || {
+                let _store = global::enter_store(store);
+                executor::run_worker(shared, index, local)
+            };
+            match b.spawn(worker) {
                 Ok(t) => rt.threads.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(t),
                 Err(e) => {
                     // `rt` drops here and stops the workers already started.
@@ -119,6 +136,20 @@ impl Runtime {
     /// A clonable handle to this runtime.
     pub fn handle(&self) -> &Handle {
         &self.handle
+    }
+
+    /// The runtime's object store: where [`rustyray::put`](crate::put) (called from the
+    /// runtime's tasks or `block_on`) and remote results put their objects. Objects outlive
+    /// the runtime as long as refs to them do.
+    ///
+    /// ```
+    /// let rt = rustyray::Runtime::builder().worker_threads(1).build()?;
+    /// let obj = rt.block_on(async { rustyray::put(42) })?;
+    /// assert_eq!(rt.store().get_ref::<i32>(obj.id())?, obj);
+    /// # Ok::<(), rustyray::Error>(())
+    /// ```
+    pub fn store(&self) -> &Store {
+        &self.handle.store
     }
 
     /// Number of worker threads.

@@ -1,0 +1,135 @@
+//! [`Call`]: one method call on an actor, built by a handle method, then sent in one of
+//! three ways:
+//!
+//! | form | waits for room | result slot | returns |
+//! |---|---|---|---|
+//! | `handle.m(args).await` | yes | yes | `Result<ObjectRef<R>, Error>` once queued |
+//! | `handle.m(args).tell().await` | yes | none (fire-and-forget) | `Result<(), Error>` |
+//! | `handle.m(args).try_send()` | no | yes | `Result<ObjectRef<R>, TrySendError<Msg>>` (`Full(msg)` gives the message back) |
+//! | `handle.m(args).try_tell()` | no | none | `Result<(), TrySendError<Msg>>` |
+//!
+//! The call returns as soon as the message is queued, not when it has run: many calls can
+//! be in flight at once (pipelining). Calls from one caller run in the order sent.
+
+use core::future::{Future, IntoFuture};
+use core::marker::PhantomData;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use event_listener::EventListener;
+
+use super::handle::ActorRef;
+use super::traits::Actor;
+use crate::mailbox::{SendError, TrySendError};
+use crate::object::{ObjectRef, Promise};
+use crate::Error;
+
+/// One pending method call (see the [module docs](self)). `make` builds the message,
+/// given the result promise (`None` for fire-and-forget).
+#[must_use = "a Call does nothing until it is awaited, told or sent"]
+pub struct Call<'a, A: Actor, R, F> {
+    actor: &'a ActorRef<A>,
+    make: F,
+    _result: PhantomData<fn() -> R>,
+}
+
+impl<A: Actor, R, F> core::fmt::Debug for Call<'_, A, R, F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Call").field("actor", self.actor).finish_non_exhaustive()
+    }
+}
+
+fn died<A: Actor>(actor: &ActorRef<A>) -> Error {
+    let reason = if actor.shared.killed.load(crate::sync::atomic::Ordering::Acquire) {
+        "killed, or out of restarts"
+    } else {
+        "stopped"
+    };
+    Error::ActorDied { reason: alloc::string::String::from(reason) }
+}
+
+impl<'a, A, R, F> Call<'a, A, R, F>
+where
+    A: Actor,
+    R: Send + Sync + 'static,
+    F: FnOnce(Option<Promise<R>>) -> A::Msg,
+{
+    /// Used by generated handle methods.
+    #[doc(hidden)]
+    pub fn new(actor: &'a ActorRef<A>, make: F) -> Self {
+        Call { actor, make, _result: PhantomData }
+    }
+
+    /// Sends without a result slot, waiting for room if the mailbox is full.
+    pub async fn tell(self) -> Result<(), Error> {
+        let msg = (self.make)(None);
+        self.actor.mailbox().send(msg).await.map_err(|SendError(msg)| {
+            let e = died(self.actor);
+            A::reject(msg, e.clone());
+            e
+        })
+    }
+
+    /// Sends without a result slot and without waiting.
+    pub fn try_tell(self) -> Result<(), TrySendError<A::Msg>> {
+        self.actor.mailbox().try_send((self.make)(None))
+    }
+
+    /// Sends without waiting, returning the result's ref. A full mailbox hands the
+    /// message back in `Full`.
+    pub fn try_send(self) -> Result<ObjectRef<R>, TrySendError<A::Msg>> {
+        let (object, promise) = crate::object::pending::<R>(&self.actor.shared.store);
+        self.actor.mailbox().try_send((self.make)(Some(promise)))?;
+        Ok(object)
+    }
+}
+
+impl<'a, A, R, F> IntoFuture for Call<'a, A, R, F>
+where
+    A: Actor,
+    R: Send + Sync + 'static,
+    F: FnOnce(Option<Promise<R>>) -> A::Msg,
+{
+    type Output = Result<ObjectRef<R>, Error>;
+    type IntoFuture = CallFuture<'a, A, R>;
+
+    fn into_future(self) -> CallFuture<'a, A, R> {
+        let (object, promise) = crate::object::pending::<R>(&self.actor.shared.store);
+        CallFuture { actor: self.actor, msg: Some((self.make)(Some(promise))), object: Some(object), waiting: None }
+    }
+}
+
+/// The future of an awaited [`Call`]: resolves once the message is queued.
+#[must_use = "futures do nothing unless awaited"]
+pub struct CallFuture<'a, A: Actor, R> {
+    actor: &'a ActorRef<A>,
+    msg: Option<A::Msg>,
+    object: Option<ObjectRef<R>>,
+    waiting: Option<EventListener>,
+}
+
+impl<A: Actor, R> core::fmt::Debug for CallFuture<'_, A, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CallFuture").field("actor", self.actor).field("queued", &self.msg.is_none()).finish()
+    }
+}
+
+impl<A: Actor, R> Unpin for CallFuture<'_, A, R> {}
+
+impl<A: Actor, R> Future for CallFuture<'_, A, R> {
+    type Output = Result<ObjectRef<R>, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        match this.actor.mailbox().poll_send(&mut this.msg, &mut this.waiting, cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(this.object.take().expect("CallFuture polled after completion"))),
+            Poll::Ready(Err(SendError(msg))) => {
+                let e = died(this.actor);
+                A::reject(msg, e.clone());
+                this.object = None;
+                Poll::Ready(Err(e))
+            }
+        }
+    }
+}

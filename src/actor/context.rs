@@ -1,0 +1,90 @@
+//! [`ActorContext`]: what an actor knows about itself while it runs.
+
+use alloc::sync::Arc;
+
+use super::handle::{ActorHandle, ActorRef, ActorShared, WeakActorHandle};
+use super::traits::Actor;
+
+/// Handed to [`Actor::handle`] and [`Actor::on_start`]: the actor's own identity, a way
+/// to get its own handle, and (std) to call itself later or on an interval.
+pub struct ActorContext<A: Actor> {
+    pub(crate) shared: Arc<ActorShared<A>>,
+}
+
+impl<A: Actor> core::fmt::Debug for ActorContext<A> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ActorContext")
+            .field("actor", &core::any::type_name::<A>())
+            .field("id", &self.shared.id)
+            .finish()
+    }
+}
+
+impl<A: Actor> ActorContext<A> {
+    /// A counted handle to this actor. Storing it inside the actor keeps the actor alive
+    /// until it is stopped explicitly; prefer [`weak_handle`](Self::weak_handle) for that.
+    pub fn handle(&self) -> ActorHandle<A> {
+        ActorHandle::from_ref(ActorRef::counted(self.shared.clone()))
+    }
+
+    /// A handle that does not keep this actor alive.
+    pub fn weak_handle(&self) -> WeakActorHandle<A> {
+        WeakActorHandle::new(&self.shared)
+    }
+
+    /// This actor's id.
+    pub fn id(&self) -> u64 {
+        self.shared.id
+    }
+
+    /// Stops this actor after the calls already queued (see [`ActorRef::stop`]).
+    pub fn stop(&self) {
+        self.shared.mailbox.close();
+    }
+}
+
+#[cfg(feature = "std")]
+impl<A: Actor> ActorContext<A> {
+    /// Runs `f` with this actor's handle after `delay` (e.g. to send itself a message),
+    /// unless the actor has stopped by then. Returns at once.
+    pub fn run_later<F, Fut>(&self, delay: core::time::Duration, f: F)
+    where
+        F: FnOnce(ActorHandle<A>) -> Fut + Send + 'static,
+        Fut: core::future::Future<Output = ()> + Send + 'static,
+    {
+        let weak = self.weak_handle();
+        if let Some(rt) = &self.shared.runtime {
+            rt.spawn(async move {
+                crate::time::sleep(delay).await;
+                if let Some(h) = weak.upgrade() {
+                    f(h).await;
+                }
+            })
+            .detach();
+        }
+    }
+
+    /// Runs `f` with this actor's handle every `period` (first after one period) for as
+    /// long as the actor runs. Returns at once.
+    pub fn run_interval<F, Fut>(&self, period: core::time::Duration, mut f: F)
+    where
+        F: FnMut(ActorHandle<A>) -> Fut + Send + 'static,
+        Fut: core::future::Future<Output = ()> + Send + 'static,
+    {
+        let weak = self.weak_handle();
+        if let Some(rt) = &self.shared.runtime {
+            rt.spawn(async move {
+                let mut ticks = crate::time::interval(period);
+                ticks.tick().await;
+                loop {
+                    ticks.tick().await;
+                    match weak.upgrade() {
+                        Some(h) => f(h).await,
+                        None => break,
+                    }
+                }
+            })
+            .detach();
+        }
+    }
+}

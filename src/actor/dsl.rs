@@ -1,0 +1,381 @@
+//! The `declare_actor!` declarative DSL: the one generator behind both `rustyray::declare_actor! { … }`
+//! and `#[rustyray::actor]` / `#[rustyray::actor_methods]` (which expand to it).
+//!
+//! It is a tt-muncher: `__rr_actor!` walks the `impl` block one item at a time,
+//! normalizing each method into a bracketed record, and routes every mistake to an arm
+//! that ends in `compile_error!` saying what to write instead. The final arm generates:
+//!
+//! * the struct (if given) and the user's `impl` (methods unchanged, callable locally);
+//! * inside `const _: () = { … }`: the message enum `Msg` (one variant per method), the
+//!   typed method surface `Methods` (one method per actor method, returning a `Call`),
+//!   and `impl Actor`;
+//! * on the struct: `remote(args…)` (std), `remote_on(&spawner, args…)`, `options()`.
+
+/// Declares an actor without a proc-macro (works in `no_std` builds).
+///
+/// # Grammar
+///
+/// ```text
+/// declare_actor! {
+///     [#[attr]…] [pub] struct Name { [pub] field: Type, … }      // optional: omit it if
+///                                                               // the struct is defined elsewhere
+///     impl Name {
+///         [#[attr]…] [pub] fn ctor(arg: Type, …) -> Self { … }       // exactly one constructor
+///         [#[attr]…] [pub] [async] fn method(&self | &mut self, arg: Type, …) [-> Ret] { … }
+///         fn on_start(&mut self, ctx: &ActorContext<Self>) { … }    // optional hook
+///         fn on_stop(&mut self) { … }                               // optional hook
+///     }
+/// }
+/// ```
+///
+/// Constructor arguments must be `Clone` (a restart re-runs the constructor with them);
+/// method arguments and results must be `Send + 'static`. A method may return
+/// `Result<T, E>` with your own `E`: the caller's `ObjectRef<Result<T, E>>` carries it
+/// typed. Methods named `stop`, `kill`, `state`, `downgrade`, `actor_ref` would be hidden
+/// by the handle's own methods and are rejected.
+///
+/// # Example
+///
+/// ```
+/// rustyray::declare_actor! {
+///     pub struct Counter { value: i32 }
+///     impl Counter {
+///         pub fn new(start: i32) -> Self { Counter { value: start } }
+///         pub async fn increment(&mut self) -> i32 { self.value += 1; self.value }
+///         pub fn get(&self) -> i32 { self.value }
+///     }
+/// }
+///
+/// # fn main() -> Result<(), rustyray::Error> {
+/// let rt = rustyray::Runtime::builder().worker_threads(2).build()?;
+/// rt.block_on(async {
+///     let counter = Counter::remote_on(&rt, 41).await?;
+///     let r = counter.increment().await?;          // ObjectRef<i32>, once queued
+///     assert_eq!(r.get().await?, 42);
+///     counter.increment().tell().await?;           // fire-and-forget: no result slot
+///     assert_eq!(counter.get().await?.get().await?, 43);
+///     Ok(())
+/// })
+/// # }
+/// ```
+#[macro_export]
+macro_rules! declare_actor {
+    (
+        $(#[$sattr:meta])*
+        $svis:vis struct $name:ident { $($fields:tt)* }
+        impl $iname:ident { $($body:tt)* }
+    ) => {
+        $(#[$sattr])*
+        $svis struct $name { $($fields)* }
+        $crate::__rr_actor! { @check_name $name $iname }
+        $crate::__rr_actor! { @munch $name [] [] [] [] { $($body)* } }
+    };
+    (
+        $(#[$sattr:meta])*
+        $svis:vis struct $name:ident < $($rest:tt)*
+    ) => {
+        ::core::compile_error!("rustyray::declare_actor!: generic actor structs are not supported; use concrete types (e.g. a type alias or a wrapper struct)");
+    };
+    (
+        $(#[$sattr:meta])*
+        $svis:vis struct $name:ident ( $($fields:tt)* ) ; $($rest:tt)*
+    ) => {
+        ::core::compile_error!("rustyray::declare_actor!: write the actor struct with named fields: `struct Name { field: Type }`");
+    };
+    (
+        impl $name:ident { $($body:tt)* }
+    ) => {
+        $crate::__rr_actor! { @munch $name [] [] [] [] { $($body)* } }
+    };
+    (
+        impl < $($rest:tt)*
+    ) => {
+        ::core::compile_error!("rustyray::declare_actor!: generic actors are not supported; use concrete types");
+    };
+    ($($other:tt)*) => {
+        ::core::compile_error!("rustyray::declare_actor! expects `[pub] struct Name { … }` (optional) followed by `impl Name { constructor and methods }`; see the grammar in the rustyray::declare_actor! docs");
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_actor {
+    (@check_name $a:ident $a2:ident) => {
+        const _: fn() = || {
+            // The impl block must name the struct declared above it.
+            let _: ::core::option::Option<$a> = ::core::option::Option::<$a2>::None;
+        };
+    };
+
+    // ---- hooks ----------------------------------------------------------------------
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis fn on_start(&mut $s:ident, $ctx:ident : $cty:ty) $b:block $($rest:tt)*
+    }) => {
+        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)*] [($s $ctx $cty $b)] [$($stop)*] { $($rest)* } }
+    };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis fn on_stop(&mut $s:ident) $b:block $($rest:tt)*
+    }) => {
+        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)*] [$($start)*] [($s $b)] { $($rest)* } }
+    };
+
+    // ---- the constructor --------------------------------------------------------------
+    (@munch $name:ident [] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis fn $c:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> Self $b:block $($rest:tt)*
+    }) => {
+        $crate::__rr_actor! { @munch $name [([$(#[$a])*] [$v] $c [$($arg : $ty),*] $b)] [$($methods)*] [$($start)*] [$($stop)*] { $($rest)* } }
+    };
+    (@munch $name:ident [$($ctor:tt)+] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis fn $c:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> Self $b:block $($rest:tt)*
+    }) => {
+        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: `", ::core::stringify!($c), "` is a second constructor; an actor has exactly one `fn …(args) -> Self` (it is re-run on restart)"));
+    };
+
+    // ---- reserved names -----------------------------------------------------------
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis $(async)? fn stop $($rest:tt)*
+    }) => { $crate::__rr_actor! { @reserved stop } };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis $(async)? fn kill $($rest:tt)*
+    }) => { $crate::__rr_actor! { @reserved kill } };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis $(async)? fn state $($rest:tt)*
+    }) => { $crate::__rr_actor! { @reserved state } };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis $(async)? fn downgrade $($rest:tt)*
+    }) => { $crate::__rr_actor! { @reserved downgrade } };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis $(async)? fn actor_ref $($rest:tt)*
+    }) => { $crate::__rr_actor! { @reserved actor_ref } };
+
+    // ---- methods: async/sync × &mut self/&self ----------------------------------------
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis async fn $m:ident (&mut $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
+    }) => {
+        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+    };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis async fn $m:ident (& $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
+    }) => {
+        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+    };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis fn $m:ident (&mut $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
+    }) => {
+        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+    };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis fn $m:ident (& $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
+    }) => {
+        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+    };
+
+    // ---- common mistakes -----------------------------------------------------------
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis $(async)? fn $m:ident < $($rest:tt)*
+    }) => {
+        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: method `", ::core::stringify!($m), "` is generic; actor methods become message variants and need concrete types (use an enum or a trait object argument instead)"));
+    };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis $(async)? fn $m:ident ($(mut)? self $($args:tt)*) $($rest:tt)*
+    }) => {
+        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: method `", ::core::stringify!($m), "` takes `self` by value, which would consume the actor; take `&self` or `&mut self`"));
+    };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis $(async)? fn $m:ident (&$($lt:lifetime)? $(mut)? self, $($args:tt)*) $($rest:tt)*
+    }) => {
+        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: method `", ::core::stringify!($m), "` has an argument that is not `name: Type` (patterns and `mut name` are not supported); write each argument as `name: Type`"));
+    };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis $(async)? fn $m:ident ( $($args:tt)* ) $($rest:tt)*
+    }) => {
+        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: `", ::core::stringify!($m), "` is neither the constructor (`fn …(args) -> Self`) nor a method (`fn …(&self | &mut self, args) [-> T]`); move helper functions to a separate `impl` block"));
+    };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $($other:tt)+
+    }) => {
+        ::core::compile_error!("rustyray::declare_actor!: only `fn` items may appear in the impl block (constructor, methods, on_start, on_stop)");
+    };
+    (@reserved $m:ident) => {
+        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: a method cannot be named `", ::core::stringify!($m), "`: the handle's own lifecycle method of that name would hide it; rename it"));
+    };
+
+    // ---- end of input -------------------------------------------------------------
+    (@munch $name:ident [] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {}) => {
+        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: `", ::core::stringify!($name), "` has no constructor; add `pub fn new(…) -> Self { … }` (it runs when the actor starts and again on each restart)"));
+    };
+    (@munch $name:ident [$ctor:tt] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {}) => {
+        $crate::__rr_actor! { @emit $name $ctor [$($methods)*] [$($start)*] [$($stop)*] }
+    };
+
+    // ---- generation ------------------------------------------------------------------
+    (@emit $name:ident
+        ([$($ca:tt)*] [$cv:vis] $c:ident [$($carg:ident : $cty:ty),*] $cb:block)
+        [$(([$($ma:tt)*] [$mv:vis] [$($asy:tt)?] [$($mt:tt)?] $s:ident $m:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?] $mb:block))*]
+        [$(($ss:ident $sctx:ident $scty:ty $sb:block))?]
+        [$(($ts:ident $tb:block))?]
+    ) => {
+        impl $name {
+            $($ca)* $cv fn $c($($carg : $cty),*) -> Self $cb
+            $(
+                $($ma)* $mv $($asy)? fn $m(& $($mt)? $s $(, $arg : $ty)*) -> $crate::__rr_ret!($($ret)?) $mb
+            )*
+        }
+
+        const _: () = {
+            use $crate::__private::actor as __rr;
+
+            /// The messages of this actor: one variant per method.
+            #[allow(non_camel_case_types, dead_code)]
+            pub enum Msg {
+                $( $m { $($arg : $ty,)* __reply: ::core::option::Option<__rr::Promise<$crate::__rr_ret!($($ret)?)>> }, )*
+            }
+
+            /// The typed methods of a handle to this actor.
+            #[derive(Clone)]
+            pub struct Methods(__rr::ActorRef<$name>);
+
+            impl ::core::fmt::Debug for Methods {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::fmt::Debug::fmt(&self.0, f)
+                }
+            }
+
+            impl __rr::ActorMethods<$name> for Methods {
+                fn from_ref(actor: __rr::ActorRef<$name>) -> Self { Methods(actor) }
+                fn actor_ref(&self) -> &__rr::ActorRef<$name> { &self.0 }
+            }
+
+            #[allow(clippy::unused_unit)]
+            impl Methods {
+                $(
+                    $($ma)*
+                    $mv fn $m(&self $(, $arg : $ty)*) -> __rr::Call<'_, $name, $crate::__rr_ret!($($ret)?),
+                        impl ::core::ops::FnOnce(::core::option::Option<__rr::Promise<$crate::__rr_ret!($($ret)?)>>) -> Msg + ::core::marker::Send>
+                    {
+                        __rr::Call::new(&self.0, move |__reply| Msg::$m { $($arg,)* __reply })
+                    }
+                )*
+            }
+
+            impl __rr::Actor for $name {
+                type Args = ($($cty,)*);
+                type Msg = Msg;
+                type Methods = Methods;
+
+                #[allow(unused_variables, clippy::unused_unit)]
+                fn create(args: Self::Args) -> Self {
+                    let ($($carg,)*) = args;
+                    <$name>::$c($($carg),*)
+                }
+
+                #[allow(unused_variables, unreachable_code)]
+                fn handle<'a>(&'a mut self, msg: Msg, ctx: &'a __rr::ActorContext<Self>)
+                    -> impl ::core::future::Future<Output = ()> + ::core::marker::Send + 'a
+                {
+                    async move {
+                        match msg {
+                            $(
+                                Msg::$m { $($arg,)* __reply } => {
+                                    let out = $crate::__rr_invoke!([$($asy)?] self.$m($($arg),*));
+                                    if let ::core::option::Option::Some(reply) = __reply {
+                                        reply.fulfill(::core::result::Result::Ok(out));
+                                    }
+                                }
+                            )*
+                        }
+                    }
+                }
+
+                #[allow(unused_variables, unreachable_code)]
+                fn reject(msg: Msg, error: $crate::Error) {
+                    match msg {
+                        $(
+                            Msg::$m { __reply, .. } => {
+                                if let ::core::option::Option::Some(reply) = __reply {
+                                    reply.fulfill(::core::result::Result::Err(error));
+                                }
+                            }
+                        )*
+                    }
+                }
+
+                $(
+                    fn on_start(&mut $ss, $sctx: &__rr::ActorContext<Self>) $sb
+                )?
+                $(
+                    fn on_stop(&mut $ts) $tb
+                )?
+            }
+
+            impl $name {
+                /// Options (name, restarts, mailbox) for creating this actor.
+                #[allow(dead_code)]
+                $cv fn options() -> __rr::ActorOptions<$name> {
+                    __rr::ActorOptions::new()
+                }
+
+                /// Creates this actor on `spawner` (a `Runtime`, a `Handle`, or a `'static`
+                /// `LocalExecutor`).
+                #[allow(dead_code, clippy::too_many_arguments)]
+                $cv async fn remote_on(spawner: &impl __rr::Spawner $(, $carg : $cty)*)
+                    -> ::core::result::Result<__rr::ActorHandle<$name>, $crate::Error>
+                {
+                    __rr::ActorOptions::<$name>::new().remote_on(spawner, ($($carg,)*))
+                }
+            }
+
+            $crate::__rr_if_std! {
+                impl $name {
+                    /// Creates this actor on the current runtime (or the default one).
+                    #[allow(dead_code, clippy::too_many_arguments)]
+                    $cv async fn remote($($carg : $cty),*)
+                        -> ::core::result::Result<__rr::ActorHandle<$name>, $crate::Error>
+                    {
+                        __rr::ActorOptions::<$name>::new().remote_with(($($carg,)*)).await
+                    }
+                }
+            }
+        };
+    };
+}
+
+/// `()` when a method declares no return type.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_ret {
+    () => {
+        ()
+    };
+    ($t:ty) => {
+        $t
+    };
+}
+
+/// Calls a method, awaiting it if it is `async`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_invoke {
+    ([async] $e:expr) => {
+        $e.await
+    };
+    ([] $e:expr) => {
+        $e
+    };
+}
+
+/// Expands its input only when rustyray is built with `std`.
+#[cfg(feature = "std")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_if_std {
+    ($($t:tt)*) => { $($t)* };
+}
+
+/// Expands its input only when rustyray is built with `std`.
+#[cfg(not(feature = "std"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_if_std {
+    ($($t:tt)*) => {};
+}

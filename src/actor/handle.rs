@@ -1,0 +1,236 @@
+//! References to a running actor: [`ActorRef`] (the untyped core), [`ActorHandle`] (the
+//! typed handle users hold), and [`WeakActorHandle`].
+//!
+//! ```text
+//!   ActorHandle<A> ──Deref──▶ A::Methods ──▶ ActorRef<A> ──Arc──▶ ActorShared<A>
+//!                                                           (mailbox, state, handle count)
+//! ```
+//!
+//! An actor that has no name stops (draining its mailbox) when the last *counted* handle
+//! is dropped; the actor's own task and weak handles do not count.
+
+use alloc::string::String;
+use alloc::sync::{Arc, Weak};
+use core::fmt;
+use core::ops::Deref;
+
+use super::traits::{Actor, ActorMethods};
+use crate::mailbox::Mailbox;
+use crate::sync::atomic::{AtomicU8, AtomicUsize, Ordering::*};
+
+/// Life cycle of an actor.
+///
+/// ```text
+///  RUNNING ──stop() / last handle dropped──▶ STOPPING (drains queued calls) ──▶ STOPPED
+///     │  └──panic, restarts left──▶ (rebuilt, RUNNING)                            ▲
+///     └──kill() / panic with no restarts left──▶ (queued calls fail: ActorDied) ───┘
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ActorState {
+    /// Handling messages.
+    Running = 0,
+    /// Closed to new calls; handling what is queued.
+    Stopping = 1,
+    /// Stopped: every later call fails with `ActorDied`.
+    Stopped = 2,
+}
+
+/// State shared by every reference to one actor.
+pub(crate) struct ActorShared<A: Actor> {
+    pub(crate) mailbox: Mailbox<A::Msg>,
+    pub(crate) state: AtomicU8,
+    /// Set by `kill()` (or when restarts are exhausted): queued calls fail instead of running.
+    pub(crate) killed: crate::sync::atomic::AtomicBool,
+    pub(crate) handles: AtomicUsize,
+    pub(crate) name: Option<String>,
+    pub(crate) id: u64,
+    /// Where call results are stored.
+    pub(crate) store: super::spawner::StoreRef,
+    #[cfg(feature = "std")]
+    pub(crate) runtime: Option<crate::runtime::Handle>,
+}
+
+impl<A: Actor> ActorShared<A> {
+    pub(crate) fn set_state(&self, s: ActorState) {
+        self.state.store(s as u8, Release);
+    }
+
+    pub(crate) fn state(&self) -> ActorState {
+        match self.state.load(Acquire) {
+            0 => ActorState::Running,
+            1 => ActorState::Stopping,
+            _ => ActorState::Stopped,
+        }
+    }
+}
+
+/// The untyped core of a handle: sends messages to one actor. Cloning counts as a handle.
+pub struct ActorRef<A: Actor> {
+    pub(crate) shared: Arc<ActorShared<A>>,
+}
+
+impl<A: Actor> ActorRef<A> {
+    /// A counted reference (increments the handle count).
+    pub(crate) fn counted(shared: Arc<ActorShared<A>>) -> Self {
+        shared.handles.fetch_add(1, Relaxed);
+        ActorRef { shared }
+    }
+
+    /// The actor's mailbox.
+    pub fn mailbox(&self) -> &Mailbox<A::Msg> {
+        &self.shared.mailbox
+    }
+
+    /// A process-unique id of this actor.
+    pub fn id(&self) -> u64 {
+        self.shared.id
+    }
+
+    /// The actor's name, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.shared.name.as_deref()
+    }
+
+    /// The actor's life-cycle state.
+    pub fn state(&self) -> ActorState {
+        self.shared.state()
+    }
+
+    /// Stops the actor after it has handled every call already queued; later calls fail
+    /// with `ActorDied`.
+    pub fn stop(&self) {
+        if self.shared.mailbox.close() {
+            let _ = self.shared.state.compare_exchange(
+                ActorState::Running as u8,
+                ActorState::Stopping as u8,
+                AcqRel,
+                Acquire,
+            );
+        }
+    }
+
+    /// Stops the actor now: queued calls fail with `ActorDied`, and a call in progress is
+    /// abandoned at its next await point.
+    pub fn kill(&self) {
+        self.shared.killed.store(true, Release);
+        self.stop();
+    }
+}
+
+impl<A: Actor> Clone for ActorRef<A> {
+    fn clone(&self) -> Self {
+        ActorRef::counted(self.shared.clone())
+    }
+}
+
+impl<A: Actor> Drop for ActorRef<A> {
+    fn drop(&mut self) {
+        if self.shared.handles.fetch_sub(1, AcqRel) == 1 && self.shared.name.is_none() {
+            // The last handle of an unnamed actor: nobody can call it any more.
+            self.stop();
+        }
+    }
+}
+
+impl<A: Actor> fmt::Debug for ActorRef<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActorRef")
+            .field("actor", &core::any::type_name::<A>())
+            .field("id", &self.shared.id)
+            .field("name", &self.shared.name)
+            .field("state", &self.shared.state())
+            .finish()
+    }
+}
+
+/// A typed handle to an actor: `Clone + Send + Sync`; dereferences to the actor's
+/// generated methods (`counter.increment()`), each returning a [`Call`](super::Call).
+///
+/// Lifecycle methods live on the handle itself: [`stop`](Self::stop),
+/// [`kill`](Self::kill), [`state`](Self::state), [`downgrade`](Self::downgrade).
+pub struct ActorHandle<A: Actor> {
+    methods: A::Methods,
+}
+
+impl<A: Actor> ActorHandle<A> {
+    pub(crate) fn from_ref(actor: ActorRef<A>) -> Self {
+        ActorHandle { methods: A::Methods::from_ref(actor) }
+    }
+
+    /// The untyped reference.
+    pub fn actor_ref(&self) -> &ActorRef<A> {
+        self.methods.actor_ref()
+    }
+
+    /// See [`ActorRef::stop`].
+    pub fn stop(&self) {
+        self.actor_ref().stop()
+    }
+
+    /// See [`ActorRef::kill`].
+    pub fn kill(&self) {
+        self.actor_ref().kill()
+    }
+
+    /// The actor's life-cycle state.
+    pub fn state(&self) -> ActorState {
+        self.actor_ref().state()
+    }
+
+    /// A handle that does not keep the actor running.
+    pub fn downgrade(&self) -> WeakActorHandle<A> {
+        WeakActorHandle { shared: Arc::downgrade(&self.actor_ref().shared) }
+    }
+}
+
+impl<A: Actor> Deref for ActorHandle<A> {
+    type Target = A::Methods;
+    fn deref(&self) -> &A::Methods {
+        &self.methods
+    }
+}
+
+impl<A: Actor> Clone for ActorHandle<A> {
+    fn clone(&self) -> Self {
+        ActorHandle { methods: self.methods.clone() }
+    }
+}
+
+impl<A: Actor> fmt::Debug for ActorHandle<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.actor_ref(), f)
+    }
+}
+
+/// A handle that does not keep its actor running; [`upgrade`](Self::upgrade) it to call.
+pub struct WeakActorHandle<A: Actor> {
+    shared: Weak<ActorShared<A>>,
+}
+
+impl<A: Actor> WeakActorHandle<A> {
+    pub(crate) fn new(shared: &Arc<ActorShared<A>>) -> Self {
+        WeakActorHandle { shared: Arc::downgrade(shared) }
+    }
+
+    /// A counted handle, if the actor is still running.
+    pub fn upgrade(&self) -> Option<ActorHandle<A>> {
+        let shared = self.shared.upgrade()?;
+        if shared.state() != ActorState::Running {
+            return None;
+        }
+        Some(ActorHandle::from_ref(ActorRef::counted(shared)))
+    }
+}
+
+impl<A: Actor> Clone for WeakActorHandle<A> {
+    fn clone(&self) -> Self {
+        WeakActorHandle { shared: self.shared.clone() }
+    }
+}
+
+impl<A: Actor> fmt::Debug for WeakActorHandle<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakActorHandle").field("actor", &core::any::type_name::<A>()).finish()
+    }
+}

@@ -1,0 +1,133 @@
+//! [`ActorOptions`]: how an actor is created (name, restarts, mailbox).
+//!
+//! ```
+//! # #[rustyray::main]
+//! # async fn main() -> Result<(), rustyray::Error> {
+//! # rustyray::declare_actor! {
+//! #     pub struct Counter { value: i32 }
+//! #     impl Counter {
+//! #         pub fn new() -> Self { Counter { value: 0 } }
+//! #         pub fn get(&self) -> i32 { self.value }
+//! #     }
+//! # }
+//! let c = Counter::options().name("c").max_restarts(3).mailbox_capacity(1024).remote().await?;
+//! assert_eq!(c.get().await?.get().await?, 0);
+//! # Ok(()) }
+//! ```
+
+use alloc::string::String;
+use core::marker::PhantomData;
+
+use super::handle::ActorHandle;
+use super::supervisor;
+use super::traits::Actor;
+use super::Spawner;
+use crate::mailbox::Capacity;
+use crate::Error;
+
+/// Options for creating an actor; finish with `remote()` (zero-argument constructor),
+/// `remote_with(args)`, or `remote_on(&spawner, args)`.
+#[must_use = "options do nothing until .remote() is called"]
+pub struct ActorOptions<A: Actor> {
+    pub(crate) name: Option<String>,
+    pub(crate) get_if_exists: bool,
+    pub(crate) max_restarts: u32,
+    pub(crate) max_task_retries: u32,
+    pub(crate) capacity: Capacity,
+    _actor: PhantomData<fn() -> A>,
+}
+
+impl<A: Actor> core::fmt::Debug for ActorOptions<A> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ActorOptions")
+            .field("actor", &core::any::type_name::<A>())
+            .field("name", &self.name)
+            .field("max_restarts", &self.max_restarts)
+            .field("max_task_retries", &self.max_task_retries)
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
+impl<A: Actor> Default for ActorOptions<A> {
+    fn default() -> Self {
+        ActorOptions {
+            name: None,
+            get_if_exists: false,
+            max_restarts: 0,
+            max_task_retries: 0,
+            capacity: Capacity::Unbounded,
+            _actor: PhantomData,
+        }
+    }
+}
+
+impl<A: Actor> ActorOptions<A> {
+    /// Default options: unnamed, no restarts, unbounded mailbox.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers the actor under `name` (per runtime). A named actor keeps running when
+    /// its handles are dropped; find it with [`get_actor`](crate::get_actor).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// With a name: return the existing actor of that name instead of failing with
+    /// `NameTaken` (get-or-create).
+    pub fn get_if_exists(mut self, yes: bool) -> Self {
+        self.get_if_exists = yes;
+        self
+    }
+
+    /// How many times a panicking actor is rebuilt (its constructor re-run with the same
+    /// arguments) before it dies. Default 0.
+    pub fn max_restarts(mut self, n: u32) -> Self {
+        self.max_restarts = n;
+        self
+    }
+
+    /// How many times a call whose method panicked is re-run on the rebuilt actor. The
+    /// retry needs the call's arguments again, so it applies to calls whose arguments are
+    /// `Clone`; others fail with `TaskPanicked`. Default 0.
+    pub fn max_task_retries(mut self, n: u32) -> Self {
+        self.max_task_retries = n;
+        self
+    }
+
+    /// A bounded mailbox of `n` messages: a caller's `.await` waits for room when it is
+    /// full (backpressure). `0` is rejected with `InvalidConfig` at creation.
+    pub fn mailbox_capacity(mut self, n: usize) -> Self {
+        self.capacity = Capacity::Bounded(n);
+        self
+    }
+
+    /// An unbounded mailbox (the default).
+    pub fn unbounded_mailbox(mut self) -> Self {
+        self.capacity = Capacity::Unbounded;
+        self
+    }
+
+    /// Creates the actor on `spawner` with constructor arguments `args`.
+    pub fn remote_on(self, spawner: &impl Spawner, args: A::Args) -> Result<ActorHandle<A>, Error> {
+        supervisor::start(spawner, args, self)
+    }
+
+    /// Creates the actor on the current or default runtime with `args`.
+    #[cfg(feature = "std")]
+    pub async fn remote_with(self, args: A::Args) -> Result<ActorHandle<A>, Error> {
+        let rt = crate::runtime::current_or_default()?;
+        self.remote_on(&rt, args)
+    }
+}
+
+#[cfg(feature = "std")]
+impl<A: Actor<Args = ()>> ActorOptions<A> {
+    /// Creates an actor whose constructor takes no arguments, on the current or default
+    /// runtime.
+    pub async fn remote(self) -> Result<ActorHandle<A>, Error> {
+        self.remote_with(()).await
+    }
+}

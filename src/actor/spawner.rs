@@ -1,0 +1,100 @@
+//! [`Spawner`]: where an actor's task runs and where its results are stored — a std
+//! [`Runtime`](crate::Runtime) / [`Handle`](crate::Handle), or on `no_std` a `'static`
+//! [`LocalExecutor`] paired with a `'static` [`Store`].
+
+use alloc::sync::Arc;
+use core::future::Future;
+use core::ops::Deref;
+
+use crate::executor::LocalExecutor;
+use crate::object::Store;
+
+/// The object store an actor's call results go to.
+#[derive(Debug, Clone)]
+pub enum StoreRef {
+    /// A runtime's store.
+    Shared(Arc<Store>),
+    /// A store that lives for the whole program (no_std firmware).
+    Static(&'static Store),
+}
+
+impl Deref for StoreRef {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        match self {
+            StoreRef::Shared(s) => s,
+            StoreRef::Static(s) => s,
+        }
+    }
+}
+
+/// Something that can run an actor's (or a task's) future to completion.
+pub trait Spawner {
+    /// Spawns `future`, detached.
+    fn spawn_detached<F: Future<Output = ()> + Send + 'static>(&self, future: F);
+
+    /// Where results of work spawned here are stored.
+    fn store(&self) -> StoreRef;
+
+    /// The std runtime behind this spawner, if any (timers and named actors need one).
+    #[cfg(feature = "std")]
+    fn runtime_handle(&self) -> Option<crate::runtime::Handle> {
+        None
+    }
+}
+
+/// A single-threaded executor with the store its results go to.
+impl Spawner for (&'static LocalExecutor, &'static Store) {
+    fn spawn_detached<F: Future<Output = ()> + Send + 'static>(&self, future: F) {
+        self.0.spawn(future).detach();
+    }
+
+    fn store(&self) -> StoreRef {
+        StoreRef::Static(self.1)
+    }
+}
+
+#[cfg(feature = "std")]
+impl Spawner for crate::runtime::Handle {
+    fn spawn_detached<F: Future<Output = ()> + Send + 'static>(&self, future: F) {
+        self.spawn(future).detach();
+    }
+
+    fn store(&self) -> StoreRef {
+        StoreRef::Shared(self.store.clone())
+    }
+
+    fn runtime_handle(&self) -> Option<crate::runtime::Handle> {
+        Some(self.clone())
+    }
+}
+
+#[cfg(feature = "std")]
+impl Spawner for crate::Runtime {
+    fn spawn_detached<F: Future<Output = ()> + Send + 'static>(&self, future: F) {
+        self.handle().spawn_detached(future);
+    }
+
+    fn store(&self) -> StoreRef {
+        Spawner::store(self.handle())
+    }
+
+    fn runtime_handle(&self) -> Option<crate::runtime::Handle> {
+        Some(self.handle().clone())
+    }
+}
+
+impl<S: Spawner> Spawner for &S {
+    fn spawn_detached<F: Future<Output = ()> + Send + 'static>(&self, future: F) {
+        (**self).spawn_detached(future);
+    }
+
+    fn store(&self) -> StoreRef {
+        (**self).store()
+    }
+
+    #[cfg(feature = "std")]
+    fn runtime_handle(&self) -> Option<crate::runtime::Handle> {
+        (**self).runtime_handle()
+    }
+}

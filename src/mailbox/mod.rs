@@ -1,0 +1,239 @@
+//! [`Mailbox`]: the typed, multi-producer, single-consumer queue in front of every actor.
+//!
+//! ```text
+//!            try_send / send                        recv (the actor's task only)
+//!  senders ─────────────────────▶ [ queue: FIFO ] ─────────────────────────────▶ actor
+//!     ▲  bounded & full: try_send → Full(msg)         │ empty: register waker, Pending
+//!     └── send waits on `space` ◀── notify(1) per pop ┘
+//!
+//!  OPEN ──close()──▶ CLOSED: sends fail with the message handed back;
+//!                            recv drains what is queued, then returns None
+//! ```
+//!
+//! * Messages from one sender are received in the order sent (the queues are linearizable
+//!   FIFO). Messages from different senders interleave in arrival order.
+//! * Kinds: [`Mailbox::unbounded`] (send never waits), [`Mailbox::bounded`] (a ring buffer
+//!   allocated once; `send` waits for room — backpressure), and [`Mailbox::fixed`] (capacity
+//!   in the type, no allocation per message: the form for `no_std`).
+//! * Receiving spends the task's cooperative budget, so an actor with a full mailbox still
+//!   yields to other tasks every 128 messages.
+
+mod error;
+mod queue;
+
+use alloc::boxed::Box;
+use core::future::{poll_fn, Future};
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use atomic_waker::AtomicWaker;
+use concurrent_queue::ConcurrentQueue;
+use event_listener::{Event, EventListener};
+
+pub use error::{SendError, TrySendError};
+use queue::Queue;
+
+use crate::executor::poll_proceed;
+use crate::sync::atomic::{AtomicBool, Ordering::*};
+
+/// The capacity policy of a mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capacity {
+    /// No limit: `send` never waits (memory is the limit).
+    Unbounded,
+    /// At most this many queued messages; `send` waits for room, `try_send` returns `Full`.
+    Bounded(usize),
+}
+
+/// A multi-producer, single-consumer FIFO mailbox. See the [module docs](self).
+pub struct Mailbox<T> {
+    queue: Queue<T>,
+    closed: AtomicBool,
+    receiver: AtomicWaker,
+    space: Event,
+}
+
+impl<T> core::fmt::Debug for Mailbox<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Mailbox")
+            .field("len", &self.queue.len())
+            .field("capacity", &self.queue.capacity())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl<T: Send> Mailbox<T> {
+    /// A mailbox with the given capacity policy.
+    ///
+    /// # Panics
+    /// If `Capacity::Bounded(0)` (a mailbox must hold at least one message).
+    pub fn new(capacity: Capacity) -> Self {
+        let queue = match capacity {
+            Capacity::Unbounded => Queue::Unbounded(ConcurrentQueue::unbounded()),
+            Capacity::Bounded(n) => {
+                assert!(n > 0, "a bounded mailbox needs a capacity of at least 1");
+                Queue::Bounded(ConcurrentQueue::bounded(n))
+            }
+        };
+        Self::with_queue(queue)
+    }
+
+    /// An unbounded mailbox.
+    pub fn unbounded() -> Self {
+        Self::new(Capacity::Unbounded)
+    }
+
+    /// A bounded mailbox (ring buffer of `capacity` slots, allocated once).
+    pub fn bounded(capacity: usize) -> Self {
+        Self::new(Capacity::Bounded(capacity))
+    }
+}
+
+impl<T: Send + 'static> Mailbox<T> {
+    /// A fixed-capacity mailbox whose capacity `N` is part of the type: one allocation for
+    /// the whole buffer, none per message (`N`: a power of two, 2 ..= 128).
+    ///
+    /// ```
+    /// let mb = rustyray::mailbox::Mailbox::<u32>::fixed::<4>();
+    /// for i in 0..4 { mb.try_send(i).unwrap(); }
+    /// assert!(mb.try_send(9).unwrap_err().is_full());
+    /// assert_eq!(mb.try_recv(), Some(0));
+    /// ```
+    pub fn fixed<const N: usize>() -> Self {
+        Self::with_queue(Queue::Fixed(Box::new(heapless::mpmc::MpMcQueue::<T, N>::new())))
+    }
+}
+
+impl<T> Mailbox<T> {
+    fn with_queue(queue: Queue<T>) -> Self {
+        Mailbox { queue, closed: AtomicBool::new(false), receiver: AtomicWaker::new(), space: Event::new() }
+    }
+
+    /// Queues `msg` without waiting. On failure the message is handed back.
+    #[inline]
+    pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+        if self.closed.load(Acquire) {
+            return Err(TrySendError::Closed(msg));
+        }
+        match self.queue.push(msg) {
+            Ok(()) => {
+                self.receiver.wake();
+                Ok(())
+            }
+            Err(msg) if self.closed.load(Acquire) => Err(TrySendError::Closed(msg)),
+            Err(msg) => Err(TrySendError::Full(msg)),
+        }
+    }
+
+    /// Queues `msg`, waiting for room if the mailbox is bounded and full. Fails (handing
+    /// the message back) only if the mailbox is closed.
+    pub async fn send(&self, msg: T) -> Result<(), SendError<T>> {
+        let mut slot = Some(msg);
+        let mut waiting = None;
+        poll_fn(|cx| self.poll_send(&mut slot, &mut waiting, cx)).await
+    }
+
+    /// Polls a send of the message in `slot` (taken on success or close). `waiting`
+    /// holds the registration for room between polls; start with `None`.
+    pub(crate) fn poll_send(
+        &self,
+        slot: &mut Option<T>,
+        waiting: &mut Option<EventListener>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        loop {
+            let Some(msg) = slot.take() else {
+                return Poll::Ready(Ok(()));
+            };
+            match self.try_send(msg) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(TrySendError::Closed(m)) => return Poll::Ready(Err(SendError(m))),
+                Err(TrySendError::Full(m)) => *slot = Some(m),
+            }
+            match waiting {
+                // Registered before the last attempt: wait for a pop (or close).
+                Some(listener) => {
+                    if Pin::new(listener).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    *waiting = None;
+                }
+                // Register, then try again so a pop in between is not missed.
+                None => *waiting = Some(self.space.listen()),
+            }
+        }
+    }
+
+    /// Takes the next message if one is queued.
+    #[inline]
+    pub fn try_recv(&self) -> Option<T> {
+        let m = self.queue.pop()?;
+        if self.queue.is_bounded() {
+            self.space.notify_additional(1);
+        }
+        Some(m)
+    }
+
+    /// Polls for the next message: `Ready(None)` once closed and drained. Only one task
+    /// may receive (the waker slot holds one waker).
+    pub fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        if let Some(m) = self.try_recv() {
+            return Poll::Ready(Some(m));
+        }
+        self.receiver.register(cx.waker());
+        if let Some(m) = self.try_recv() {
+            return Poll::Ready(Some(m));
+        }
+        if self.closed.load(Acquire) {
+            // A send racing with close may have landed after our pop: drain it too.
+            return Poll::Ready(self.try_recv());
+        }
+        Poll::Pending
+    }
+
+    /// Registers `waker` as the receiver's, so `close` (and sends) wake it.
+    pub(crate) fn register_receiver(&self, waker: &core::task::Waker) {
+        self.receiver.register(waker);
+    }
+
+    /// Receives the next message; `None` once the mailbox is closed and drained.
+    pub async fn recv(&self) -> Option<T> {
+        poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Closes the mailbox: later sends fail, the receiver drains what is queued. Returns
+    /// true if this call closed it.
+    pub fn close(&self) -> bool {
+        let first = !self.closed.swap(true, AcqRel);
+        if let Queue::Unbounded(q) | Queue::Bounded(q) = &self.queue {
+            q.close();
+        }
+        self.receiver.wake();
+        self.space.notify(usize::MAX);
+        first
+    }
+
+    /// True once [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Acquire)
+    }
+
+    /// Number of queued messages (`None` for a fixed mailbox, which cannot count cheaply).
+    pub fn len(&self) -> Option<usize> {
+        self.queue.len()
+    }
+
+    /// True if no message is queued (`false` when unknown).
+    pub fn is_empty(&self) -> bool {
+        self.queue.len() == Some(0)
+    }
+
+    /// The capacity (`None` when unbounded).
+    pub fn capacity(&self) -> Option<usize> {
+        self.queue.capacity()
+    }
+}

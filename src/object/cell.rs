@@ -1,0 +1,184 @@
+//! [`ObjectCell`]: the typed storage of one object, and the list of tasks waiting for it.
+//!
+//! ```text
+//!  PENDING(waiters) ──complete(result)──▶ READY(Ok(Arc<T>) | Err(Error))
+//!        │ a get/wait registers its waker       │ never changes again; every get
+//!        │ (one entry per waiting future)       │ clones the Arc (or the error)
+//!        └── complete takes the whole list and wakes each waker once, outside the lock
+//! ```
+//!
+//! The cell is owned by the `Arc` inside each [`ObjectRef`](super::ObjectRef); when the last
+//! one is dropped the cell unregisters itself from its shard (see [`Drop`] below) and the
+//! value is dropped, exactly once.
+
+use alloc::sync::Arc;
+use core::task::Waker;
+
+use slab::Slab;
+
+use super::id::ObjectId;
+use super::store::Shard;
+use crate::sync::Lock;
+use crate::Error;
+
+/// What a ready object holds: the value (shared, never copied by the store) or the error
+/// that the producer stored instead.
+pub(crate) type Outcome<T> = Result<Arc<T>, Error>;
+
+/// The storage of one object.
+pub(crate) struct ObjectCell<T> {
+    id: ObjectId,
+    /// The shard the object is registered in; the cell unregisters itself on drop.
+    shard: Arc<Shard>,
+    state: Lock<State<T>>,
+}
+
+/// The life-cycle state of an object. See the module docs.
+pub(crate) enum State<T> {
+    /// Not produced yet: the futures waiting for it.
+    Pending(Waiters),
+    /// Produced; never changes again.
+    Ready(Outcome<T>),
+}
+
+/// Where a waiting future's waker sits in a cell's waiter list.
+pub(crate) type WaiterKey = usize;
+
+/// The wakers of the futures waiting for a pending object.
+///
+/// The first waiter (the common case: one `get`) is stored inline; more spill into a slab,
+/// so registering never searches and deregistering is O(1). Key 0 is the inline slot, key
+/// `k + 1` is slab entry `k`.
+#[derive(Default)]
+pub(crate) struct Waiters {
+    first: Option<Waker>,
+    rest: Slab<Waker>,
+}
+
+impl Waiters {
+    /// Registers `waker` under `key`, or refreshes the waker already registered there.
+    fn register(&mut self, waker: &Waker, key: &mut Option<WaiterKey>) {
+        let slot = match *key {
+            Some(0) => self.first.as_mut(),
+            Some(k) => self.rest.get_mut(k - 1),
+            None => None,
+        };
+        if let Some(existing) = slot {
+            if !existing.will_wake(waker) {
+                existing.clone_from(waker);
+            }
+        } else if self.first.is_none() {
+            self.first = Some(waker.clone());
+            *key = Some(0);
+        } else {
+            *key = Some(self.rest.insert(waker.clone()) + 1);
+        }
+    }
+
+    /// Removes the waker registered under `key`; returns it so it drops outside the lock.
+    fn remove(&mut self, key: WaiterKey) -> Option<Waker> {
+        if key == 0 {
+            self.first.take()
+        } else {
+            self.rest.try_remove(key - 1)
+        }
+    }
+
+    /// Wakes every waiter once.
+    fn wake_all(self) {
+        if let Some(w) = self.first {
+            w.wake();
+        }
+        for (_, w) in self.rest {
+            w.wake();
+        }
+    }
+}
+
+impl<T> ObjectCell<T> {
+    /// A cell registered as `id` in `shard`. The caller has just registered it.
+    pub(crate) fn new(id: ObjectId, shard: Arc<Shard>, state: State<T>) -> Self {
+        ObjectCell { id, shard, state: Lock::new(state) }
+    }
+
+    pub(crate) fn id(&self) -> ObjectId {
+        self.id
+    }
+
+    pub(crate) fn is_ready(&self) -> bool {
+        self.state.with(|s| matches!(s, State::Ready(_)))
+    }
+
+    /// The outcome if ready; otherwise registers `waker` under `key` (refreshing an earlier
+    /// registration) and returns `None`. The check and the registration are one critical
+    /// section, so a completion can never slip between them unnoticed.
+    pub(crate) fn outcome_or_register(&self, waker: &Waker, key: &mut Option<WaiterKey>) -> Option<Outcome<T>> {
+        let outcome = self.state.with(|s| match s {
+            State::Ready(outcome) => Some(outcome.clone()),
+            State::Pending(waiters) => {
+                waiters.register(waker, key);
+                None
+            }
+        });
+        if outcome.is_some() {
+            *key = None;
+        }
+        outcome
+    }
+
+    /// Like [`outcome_or_register`](Self::outcome_or_register), for futures that only need
+    /// to know whether the object is ready. Returns true if it is.
+    pub(crate) fn ready_or_register(&self, waker: &Waker, key: &mut Option<WaiterKey>) -> bool {
+        let ready = self.state.with(|s| match s {
+            State::Ready(_) => true,
+            State::Pending(waiters) => {
+                waiters.register(waker, key);
+                false
+            }
+        });
+        if ready {
+            *key = None;
+        }
+        ready
+    }
+
+    /// Withdraws a registration made by [`outcome_or_register`](Self::outcome_or_register)
+    /// (a waiting future was dropped). A no-op once the object is ready: completion took
+    /// the whole list.
+    pub(crate) fn deregister(&self, key: WaiterKey) {
+        let removed = self.state.with(|s| match s {
+            State::Pending(waiters) => waiters.remove(key),
+            State::Ready(_) => None,
+        });
+        drop(removed);
+    }
+
+    /// Makes the object ready with `outcome` and wakes every waiter. O(number of waiters).
+    /// An object completes once; a second completion is ignored (and its value dropped).
+    pub(crate) fn complete(&self, outcome: Result<T, Error>) {
+        let mut outcome = Some(outcome.map(Arc::new));
+        let waiters = self.state.with(|s| match s {
+            State::Pending(waiters) => {
+                let waiters = core::mem::take(waiters);
+                if let Some(outcome) = outcome.take() {
+                    *s = State::Ready(outcome);
+                }
+                Some(waiters)
+            }
+            State::Ready(_) => None,
+        });
+        // A refused outcome (and so the user's value) drops here, outside the lock.
+        drop(outcome);
+        if let Some(waiters) = waiters {
+            waiters.wake_all();
+        }
+    }
+}
+
+impl<T> Drop for ObjectCell<T> {
+    /// The last ref is gone: remove the registry entry (counted as freed). The value drops
+    /// right after, with the cell's fields, outside every lock.
+    fn drop(&mut self) {
+        self.shard.unregister(self.id);
+    }
+}

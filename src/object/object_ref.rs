@@ -1,0 +1,196 @@
+//! [`ObjectRef`]: a typed reference to an object that may not be ready yet, and the futures
+//! that read it ([`Get`], [`GetShared`]).
+
+use alloc::sync::Arc;
+use core::fmt;
+use core::future::Future;
+use core::hash::{Hash, Hasher};
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use serde::{Serialize, Serializer};
+
+use super::cell::{ObjectCell, Outcome, WaiterKey};
+use super::ObjectId;
+use crate::executor::poll_proceed;
+use crate::Error;
+
+/// A typed, cheaply clonable reference to an object in a [`Store`](super::Store), whose value
+/// may not be ready yet.
+///
+/// Holding a ref keeps the object alive; the object is freed (its value dropped, once) when
+/// the last ref is dropped, wherever the refs live: in variables, captured by pending tasks,
+/// or nested inside other objects. Cloning a ref clones a pointer, never the value.
+///
+/// ```
+/// # let rt = rustyray::Runtime::builder().worker_threads(1).build()?;
+/// let obj = rt.store().put(String::from("hi"));
+/// let copy = obj.clone();
+/// assert_eq!(copy.id(), obj.id());
+/// let s: String = rt.block_on(obj.get())?; // a clone of the stored value
+/// let shared = rt.block_on(obj.get_shared())?; // the stored value itself
+/// assert_eq!(s, *shared);
+/// # Ok::<(), rustyray::Error>(())
+/// ```
+///
+/// On the wire (serde) a ref is its [`ObjectId`]: a value that contains refs serializes to
+/// their ids; resolve them on the other side with [`Store::get_ref`](super::Store::get_ref).
+pub struct ObjectRef<T> {
+    cell: Arc<ObjectCell<T>>,
+}
+
+impl<T> ObjectRef<T> {
+    pub(crate) fn from_cell(cell: Arc<ObjectCell<T>>) -> Self {
+        ObjectRef { cell }
+    }
+
+    pub(crate) fn cell(&self) -> &ObjectCell<T> {
+        &self.cell
+    }
+
+    /// The object's id in its store.
+    pub fn id(&self) -> ObjectId {
+        self.cell.id()
+    }
+
+    /// True once the object holds a value or an error (a `get` would not wait).
+    pub fn is_ready(&self) -> bool {
+        self.cell.is_ready()
+    }
+
+    /// Waits for the object and returns the stored value itself, shared: no copy, every call
+    /// returns the same `Arc`. Resolves to the stored error if the producer failed.
+    pub fn get_shared(&self) -> GetShared<'_, T> {
+        GetShared { waiting: Waiting::new(&self.cell) }
+    }
+}
+
+impl<T: Clone> ObjectRef<T> {
+    /// Waits for the object and returns a clone of its value (as Ray's `get` returns the
+    /// value), or the error the producer stored (e.g. [`Error::TaskPanicked`],
+    /// [`Error::ObjectLost`]).
+    pub fn get(&self) -> Get<'_, T> {
+        Get { waiting: Waiting::new(&self.cell) }
+    }
+
+    /// Like [`get`](Self::get), giving up with [`Error::Timeout`] after `duration` (`std`
+    /// only). The object is unaffected; a later `get` may still succeed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let rt = rustyray::Runtime::builder().worker_threads(1).build()?;
+    /// let (obj, _promise) = rt.store().pending::<u8>();
+    /// let r = rt.block_on(obj.get_timeout(Duration::from_millis(10)));
+    /// assert_eq!(r, Err(rustyray::Error::Timeout));
+    /// # Ok::<(), rustyray::Error>(())
+    /// ```
+    #[cfg(feature = "std")]
+    pub async fn get_timeout(&self, duration: core::time::Duration) -> Result<T, Error> {
+        crate::time::timeout(duration, self.get()).await?
+    }
+}
+
+impl<T> Clone for ObjectRef<T> {
+    fn clone(&self) -> Self {
+        ObjectRef { cell: Arc::clone(&self.cell) }
+    }
+}
+
+impl<T> fmt::Debug for ObjectRef<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectRef").field("id", &self.id()).field("ready", &self.is_ready()).finish()
+    }
+}
+
+/// Two refs are equal when they name the same object.
+impl<T> PartialEq for ObjectRef<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.cell, &other.cell)
+    }
+}
+
+impl<T> Eq for ObjectRef<T> {}
+
+impl<T> Hash for ObjectRef<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
+}
+
+/// A ref serializes as its [`ObjectId`] (a `u64`).
+impl<T> Serialize for ObjectRef<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.id().serialize(serializer)
+    }
+}
+
+/// A registration in an object's waiter list, withdrawn on drop: the shared part of [`Get`]
+/// and [`GetShared`].
+struct Waiting<'a, T> {
+    cell: &'a ObjectCell<T>,
+    key: Option<WaiterKey>,
+}
+
+impl<'a, T> Waiting<'a, T> {
+    fn new(cell: &'a ObjectCell<T>) -> Self {
+        Waiting { cell, key: None }
+    }
+
+    fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Outcome<T>> {
+        if poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        match self.cell.outcome_or_register(cx.waker(), &mut self.key) {
+            Some(outcome) => Poll::Ready(outcome),
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for Waiting<'_, T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.cell.deregister(key);
+        }
+    }
+}
+
+/// Future of [`ObjectRef::get`]: a clone of the value, or the stored error.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Get<'a, T> {
+    waiting: Waiting<'a, T>,
+}
+
+impl<T: Clone> Future for Get<'_, T> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.waiting.poll_outcome(cx).map(|outcome| outcome.map(|value| T::clone(&value)))
+    }
+}
+
+impl<T> fmt::Debug for Get<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Get").field("id", &self.waiting.cell.id()).finish()
+    }
+}
+
+/// Future of [`ObjectRef::get_shared`]: the stored value itself, or the stored error.
+#[must_use = "futures do nothing unless awaited"]
+pub struct GetShared<'a, T> {
+    waiting: Waiting<'a, T>,
+}
+
+impl<T> Future for GetShared<'_, T> {
+    type Output = Result<Arc<T>, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.waiting.poll_outcome(cx)
+    }
+}
+
+impl<T> fmt::Debug for GetShared<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetShared").field("id", &self.waiting.cell.id()).finish()
+    }
+}

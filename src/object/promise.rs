@@ -1,0 +1,90 @@
+//! [`Promise`]: the producer's side of a pending object.
+
+use alloc::sync::{Arc, Weak};
+use core::fmt;
+
+use super::cell::{ObjectCell, State};
+use super::{ObjectId, ObjectRef, Store};
+use crate::Error;
+
+/// The right (and duty) to complete one pending object: what a task or an actor call holds
+/// while it computes the object's value.
+///
+/// [`fulfill`](Promise::fulfill) stores the result and wakes every future waiting on the
+/// object. Dropping a promise without fulfilling it stores [`Error::ObjectLost`], so waiters
+/// never hang on a producer that gave up or panicked.
+///
+/// A promise does not keep its object alive: once every [`ObjectRef`] is dropped the object
+/// is freed, [`is_abandoned`](Promise::is_abandoned) turns true and fulfilling just drops the
+/// value. A promise is one pointer and an id; creating one costs no allocation beyond the
+/// object's own.
+///
+/// ```
+/// # let rt = rustyray::Runtime::builder().worker_threads(1).build()?;
+/// let (obj, promise) = rt.store().pending::<u32>();
+/// assert!(!obj.is_ready());
+/// rt.spawn(async move { promise.fulfill(Ok(7)) });
+/// assert_eq!(rt.block_on(obj.get())?, 7);
+/// # Ok::<(), rustyray::Error>(())
+/// ```
+pub struct Promise<T> {
+    cell: Option<Weak<ObjectCell<T>>>,
+    id: ObjectId,
+}
+
+/// A new pending object in `store` and the promise that completes it.
+pub(crate) fn pending<T: Send + Sync + 'static>(store: &Store) -> (ObjectRef<T>, Promise<T>) {
+    let cell = store.new_cell(State::Pending(Default::default()));
+    let promise = Promise { cell: Some(Arc::downgrade(&cell)), id: cell.id() };
+    (ObjectRef::from_cell(cell), promise)
+}
+
+impl Store {
+    /// A new pending object and the [`Promise`] that completes it (what remote tasks and
+    /// actor calls use for their results; use it to hand-write a producer).
+    ///
+    /// # Panics
+    /// If one shard of the store already holds 2²⁷ live objects.
+    pub fn pending<T: Send + Sync + 'static>(&self) -> (ObjectRef<T>, Promise<T>) {
+        pending(self)
+    }
+}
+
+impl<T> Promise<T> {
+    /// Completes the object with `result` (a value, or the error every `get` will return)
+    /// and wakes every waiter. If the object was already freed the result is dropped.
+    pub fn fulfill(mut self, result: Result<T, Error>) {
+        self.complete(result);
+    }
+
+    /// The id of the object this promise completes.
+    pub fn id(&self) -> ObjectId {
+        self.id
+    }
+
+    /// True once every [`ObjectRef`] to the object has been dropped: nobody can observe the
+    /// result any more, so a producer may skip the work.
+    pub fn is_abandoned(&self) -> bool {
+        self.cell.as_ref().is_none_or(|cell| cell.strong_count() == 0)
+    }
+
+    fn complete(&mut self, result: Result<T, Error>) {
+        if let Some(cell) = self.cell.take().and_then(|weak| weak.upgrade()) {
+            cell.complete(result);
+        }
+    }
+}
+
+impl<T> Drop for Promise<T> {
+    fn drop(&mut self) {
+        if self.cell.is_some() {
+            self.complete(Err(Error::ObjectLost));
+        }
+    }
+}
+
+impl<T> fmt::Debug for Promise<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Promise").field("id", &self.id).field("abandoned", &self.is_abandoned()).finish()
+    }
+}

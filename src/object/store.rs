@@ -1,0 +1,239 @@
+//! [`Store`]: the registry of live objects, by id.
+//!
+//! The registry maps an [`ObjectId`] to a *weak*, type-erased handle of the object's cell:
+//! it never keeps an object alive, it only lets [`Store::get_ref`] (and the wire format)
+//! find an object by id. It is split into shards, each a `slab` behind its own short lock;
+//! a thread registers the objects it creates in "its" shard (threads are spread round-robin
+//! over the shards), so workers rarely contend. The statistics are per-shard counters
+//! updated under that same lock and summed by [`Store::stats`].
+
+use alloc::sync::{Arc, Weak};
+use core::any::{type_name, Any};
+use core::fmt;
+
+use slab::Slab;
+
+use super::cell::{ObjectCell, State};
+use super::id::{ObjectId, MAX_INDEX, MAX_SHARDS};
+use super::ObjectRef;
+use crate::sync::Lock;
+use crate::Error;
+
+/// Shards per store: enough that 2–8 workers rarely share one; a single one without `std`
+/// (one core, no worker threads).
+#[cfg(feature = "std")]
+const SHARDS: usize = 32;
+#[cfg(not(feature = "std"))]
+const SHARDS: usize = 1;
+
+const _: () = assert!(SHARDS <= MAX_SHARDS);
+
+/// The object store: creates objects and finds live ones by id. One per
+/// [`Runtime`](crate::Runtime) ([`Runtime::store`](crate::Runtime::store)); on `no_std`, own
+/// one yourself.
+///
+/// Objects hold their values natively (no serialization on the local path) and are freed when
+/// their last [`ObjectRef`] is dropped; the store only counts them.
+///
+/// ```
+/// use rustyray::Store;
+///
+/// let store = Store::new();
+/// let a = store.put(String::from("hello"));
+/// let b = store.get_ref::<String>(a.id())?; // another ref to the same object
+/// assert_eq!(store.stats().live, 1);
+/// drop((a, b));
+/// assert_eq!(store.stats().live, 0);
+/// # Ok::<(), rustyray::Error>(())
+/// ```
+pub struct Store {
+    shards: [Arc<Shard>; SHARDS],
+}
+
+/// Counters of a [`Store`], from [`Store::stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreStats {
+    /// Objects created and not yet freed (`created - freed`).
+    pub live: u64,
+    /// Objects ever created in the store.
+    pub created: u64,
+    /// Objects freed: their last [`ObjectRef`] was dropped.
+    pub freed: u64,
+}
+
+/// One shard of the registry. Cells keep their shard alive (they unregister on drop), so a
+/// store may be dropped while objects it created live on.
+#[repr(align(64))]
+pub(crate) struct Shard {
+    index: usize,
+    registry: Lock<Registry>,
+}
+
+struct Registry {
+    slots: Slab<Slot>,
+    /// Objects ever registered here; also the generation of the next one.
+    created: u64,
+    freed: u64,
+}
+
+struct Slot {
+    generation: u32,
+    cell: Weak<dyn Any + Send + Sync>,
+}
+
+impl Shard {
+    fn new(index: usize) -> Self {
+        Shard { index, registry: Lock::new(Registry { slots: Slab::new(), created: 0, freed: 0 }) }
+    }
+
+    /// Registers `cell`, returning its id.
+    ///
+    /// # Panics
+    /// If the shard already holds 2²⁷ live objects.
+    fn register(&self, cell: Weak<dyn Any + Send + Sync>) -> ObjectId {
+        let id = self.registry.with(|r| {
+            let index = r.slots.vacant_key();
+            if index > MAX_INDEX {
+                return Err(cell);
+            }
+            let generation = r.created as u32;
+            r.created += 1;
+            r.slots.insert(Slot { generation, cell });
+            Ok(ObjectId::pack(self.index, index, generation))
+        });
+        match id {
+            Ok(id) => id,
+            Err(_) => panic!("rustyray object store: more than {} live objects in one shard", MAX_INDEX + 1),
+        }
+    }
+
+    /// Removes the entry of `id` (its cell is being dropped) and counts it freed.
+    pub(crate) fn unregister(&self, id: ObjectId) {
+        let slot = self.registry.with(|r| {
+            let index = id.index();
+            if r.slots.get(index).is_some_and(|s| s.generation == id.generation()) {
+                r.freed += 1;
+                Some(r.slots.remove(index))
+            } else {
+                None
+            }
+        });
+        drop(slot);
+    }
+
+    /// The cell registered as `id`, if it is still alive.
+    fn lookup(&self, id: ObjectId) -> Option<Arc<dyn Any + Send + Sync>> {
+        self.registry.with(|r| match r.slots.get(id.index()) {
+            Some(slot) if slot.generation == id.generation() => slot.cell.upgrade(),
+            _ => None,
+        })
+    }
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Self {
+        Store { shards: core::array::from_fn(|index| Arc::new(Shard::new(index))) }
+    }
+
+    /// Stores `value` as a new object, ready at once.
+    ///
+    /// ```
+    /// let store = rustyray::Store::new();
+    /// let obj = store.put(vec![1, 2, 3]);
+    /// assert!(obj.is_ready());
+    /// ```
+    ///
+    /// # Panics
+    /// If one shard of the store already holds 2²⁷ live objects.
+    pub fn put<T: Send + Sync + 'static>(&self, value: T) -> ObjectRef<T> {
+        ObjectRef::from_cell(self.new_cell(State::Ready(Ok(Arc::new(value)))))
+    }
+
+    /// Another ref to the live object `id`.
+    ///
+    /// # Errors
+    /// [`Error::ObjectNotFound`] if no live object has this id (it was freed, even if its
+    /// registry slot now holds another object); [`Error::TypeMismatch`] if the object is not
+    /// a `T`.
+    pub fn get_ref<T: Send + Sync + 'static>(&self, id: ObjectId) -> Result<ObjectRef<T>, Error> {
+        let cell = self
+            .shards
+            .get(id.shard())
+            .and_then(|shard| shard.lookup(id))
+            .ok_or(Error::ObjectNotFound { id: id.as_u64() })?;
+        // A mismatched cell drops here, outside the shard lock (it may be the last ref).
+        match cell.downcast::<ObjectCell<T>>() {
+            Ok(cell) => Ok(ObjectRef::from_cell(cell)),
+            Err(_) => Err(Error::TypeMismatch { expected: type_name::<T>() }),
+        }
+    }
+
+    /// The store's counters, summed over its shards (a consistent snapshot of each shard,
+    /// not of the whole store while other threads create or free objects).
+    pub fn stats(&self) -> StoreStats {
+        let (created, freed) = self
+            .shards
+            .iter()
+            .map(|s| s.registry.with(|r| (r.created, r.freed)))
+            .fold((0, 0), |(c, f), (sc, sf)| (c + sc, f + sf));
+        StoreStats { live: created - freed, created, freed }
+    }
+
+    /// A new cell in `state`, registered in this thread's shard.
+    pub(crate) fn new_cell<T: Send + Sync + 'static>(&self, state: State<T>) -> Arc<ObjectCell<T>> {
+        let shard = &self.shards[home_shard()];
+        // Allocate first, then register the weak handle: the shard lock never covers an
+        // allocation. Until `new_cyclic` returns, a lookup of the new id finds nothing.
+        Arc::new_cyclic(|weak: &Weak<ObjectCell<T>>| {
+            let erased: Weak<dyn Any + Send + Sync> = Weak::<ObjectCell<T>>::clone(weak);
+            let id = shard.register(erased);
+            ObjectCell::new(id, Arc::clone(shard), state)
+        })
+    }
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("shards", &SHARDS).field("stats", &self.stats()).finish()
+    }
+}
+
+impl fmt::Debug for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shard").field("index", &self.index).finish_non_exhaustive()
+    }
+}
+
+/// The shard this thread registers objects in: threads are assigned round-robin on first use.
+#[cfg(feature = "std")]
+fn home_shard() -> usize {
+    use core::cell::Cell;
+    // A placement hint, not synchronization: a plain `core` atomic also under loom.
+    use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    std::thread_local! {
+        static HOME: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    HOME.with(|home| {
+        let mut shard = home.get();
+        if shard == usize::MAX {
+            shard = NEXT.fetch_add(1, Relaxed) % SHARDS;
+            home.set(shard);
+        }
+        shard
+    })
+}
+
+#[cfg(not(feature = "std"))]
+fn home_shard() -> usize {
+    0
+}
