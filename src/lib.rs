@@ -38,6 +38,7 @@ extern crate std;
 #[cfg(all(loom, not(feature = "std")))]
 compile_error!("`--cfg loom` model-checks the std runtime: build it with the `std` feature.");
 
+#[cfg(target_has_atomic = "ptr")]
 pub mod actor;
 mod error;
 pub mod executor;
@@ -54,6 +55,7 @@ pub mod time;
 
 #[cfg(feature = "std")]
 pub use actor::{get_actor, get_actor_on};
+#[cfg(target_has_atomic = "ptr")]
 pub use actor::{Actor, ActorContext, ActorHandle, ActorOptions};
 pub use error::Error;
 pub use executor::{JoinHandle, LocalExecutor};
@@ -72,6 +74,7 @@ pub mod __private {
     pub use crate::runtime::{current_or_default, run_main};
 
     /// What `declare_actor!` expansions name.
+    #[cfg(target_has_atomic = "ptr")]
     pub mod actor {
         pub use crate::actor::{Actor, ActorContext, ActorHandle, ActorMethods, ActorOptions, ActorRef, Call, Spawner};
         pub use crate::object::Promise;

@@ -22,7 +22,7 @@ use super::handle::ActorHandle;
 use super::supervisor;
 use super::traits::Actor;
 use super::Spawner;
-use crate::mailbox::Capacity;
+use crate::mailbox::{Capacity, Mailbox};
 use crate::Error;
 
 /// Options for creating an actor; finish with `remote()` (zero-argument constructor),
@@ -34,6 +34,8 @@ pub struct ActorOptions<A: Actor> {
     pub(crate) max_restarts: u32,
     pub(crate) max_task_retries: u32,
     pub(crate) capacity: Capacity,
+    /// Builds a fixed-capacity mailbox instead (capacity in the type; see `fixed_mailbox`).
+    pub(crate) fixed: Option<fn() -> Mailbox<A::Msg>>,
     _actor: PhantomData<fn() -> A>,
 }
 
@@ -57,6 +59,7 @@ impl<A: Actor> Default for ActorOptions<A> {
             max_restarts: 0,
             max_task_retries: 0,
             capacity: Capacity::Unbounded,
+            fixed: None,
             _actor: PhantomData,
         }
     }
@@ -107,6 +110,16 @@ impl<A: Actor> ActorOptions<A> {
     /// An unbounded mailbox (the default).
     pub fn unbounded_mailbox(mut self) -> Self {
         self.capacity = Capacity::Unbounded;
+        self.fixed = None;
+        self
+    }
+
+    /// A fixed-capacity mailbox of `N` messages (a power of two, 2 ..= 128) whose buffer
+    /// is allocated once with the actor and never per message: the form for `no_std`
+    /// firmware. Senders wait for room as with [`mailbox_capacity`](Self::mailbox_capacity).
+    pub fn fixed_mailbox<const N: usize>(mut self) -> Self {
+        self.capacity = Capacity::Bounded(N);
+        self.fixed = Some(Mailbox::<A::Msg>::fixed::<N>);
         self
     }
 

@@ -13,6 +13,7 @@
 //!          await point ─▶ on_stop ─▶ drop state ─▶ STOPPED
 //! ```
 
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::future::Future;
@@ -24,11 +25,13 @@ use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState};
 use super::options::ActorOptions;
 use super::traits::Actor;
 use super::Spawner;
+use crate::executor::task::FailureScope;
 use crate::mailbox::{Capacity, Mailbox};
-use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
+use crate::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
 use crate::Error;
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+// usize: 32-bit targets have no 64-bit atomics.
+static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 
 /// Creates the actor's shared state, registers its name, and spawns its loop.
 pub(crate) fn start<A: Actor>(
@@ -42,12 +45,15 @@ pub(crate) fn start<A: Actor>(
     #[cfg(feature = "std")]
     let runtime = spawner.runtime_handle();
     let shared = Arc::new(ActorShared {
-        mailbox: Mailbox::new(opts.capacity),
+        mailbox: match opts.fixed {
+            Some(make) => make(),
+            None => Mailbox::new(opts.capacity),
+        },
         state: AtomicU8::new(ActorState::Running as u8),
         killed: AtomicBool::new(false),
         handles: AtomicUsize::new(0),
         name: opts.name.clone(),
-        id: NEXT_ID.fetch_add(1, Relaxed),
+        id: NEXT_ID.fetch_add(1, Relaxed) as u64,
         store: spawner.store(),
         #[cfg(feature = "std")]
         runtime,
@@ -101,8 +107,11 @@ fn panic_text(e: Error) -> String {
 /// Handles one message; catches a panic; abandons the handler if the actor is killed.
 async fn handle_one<A: Actor>(actor: &mut A, msg: A::Msg, ctx: &ActorContext<A>) -> Outcome {
     let shared = &ctx.shared;
+    // Declared before `fut`: if the actor is killed mid-call, the abandoned call's promise
+    // is dropped inside this scope and resolves to ActorDied.
+    let mut scope = FailureScope::new();
     let mut fut = pin!(crate::executor::task::catch(actor.handle(msg, ctx)));
-    core::future::poll_fn(|cx| {
+    let outcome = core::future::poll_fn(|cx| {
         if let Poll::Ready(r) = fut.as_mut().poll(cx) {
             return Poll::Ready(match r {
                 Ok(()) => Outcome::Handled,
@@ -116,7 +125,11 @@ async fn handle_one<A: Actor>(actor: &mut A, msg: A::Msg, ctx: &ActorContext<A>)
         }
         Poll::Pending
     })
-    .await
+    .await;
+    if let Outcome::Killed = outcome {
+        scope.set(died("killed"));
+    }
+    outcome
 }
 
 fn died(reason: &str) -> Error {
@@ -136,7 +149,19 @@ async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Polic
         shared.killed.store(true, Release);
         shared.mailbox.close();
     }
-    while let Some(msg) = shared.mailbox.recv().await {
+    // Messages taken from the mailbox in one batch (one lock per batch, not per message).
+    let mut batch = VecDeque::new();
+    loop {
+        let Some(msg) = batch.pop_front() else {
+            let more = core::future::poll_fn(|cx| shared.mailbox.poll_recv_batch(cx, &mut batch)).await;
+            if more {
+                continue;
+            }
+            break;
+        };
+        shared.mailbox.consumed();
+        // Share the worker fairly: every 128 messages, yield (the cooperative budget).
+        core::future::poll_fn(crate::executor::poll_proceed).await;
         let Some(state) = actor.as_mut() else {
             A::reject(msg, died(death.unwrap_or("stopped")));
             continue;

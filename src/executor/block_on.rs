@@ -7,8 +7,9 @@
 //!
 //! ```text
 //!  loop:  main future woken? ── poll it ── Ready ──▶ return (LIFO task → injector)
-//!         one task: LIFO slot, else injector ── run it
-//!         nothing to do: spin briefly, then park until the main future is woken
+//!         a task in this thread's LIFO slot ── run it
+//!         injected work while every worker is busy (or blocked) ── run one such task
+//!         else: spin briefly for the main future, then park until it is woken
 //! ```
 
 use alloc::rc::Rc;
@@ -60,22 +61,34 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
                 break v;
             }
         }
-        if let Some(task) = core.take_lifo().or_else(|| shared.injector.pop()) {
+        // A task this thread woke (e.g. an actor it just sent a request to) runs right here.
+        if let Some(task) = core.take_lifo() {
             budget::reset();
             task.run();
             continue;
         }
+        // Injected work while every worker is busy (or blocked in a task): help with it.
+        // When some worker is idle it will take the work; helping then would only put one
+        // more thread on the same cores.
+        if shared.idle.all_busy() {
+            if let Some(task) = shared.injector.pop() {
+                budget::reset();
+                task.run();
+                continue;
+            }
+        }
         let mut spun = 0;
-        while spun < DRIVER_SPIN_ROUNDS && !signal.woken.load(Acquire) && shared.injector.is_empty() {
+        while spun < DRIVER_SPIN_ROUNDS && !signal.woken.load(Acquire) {
             crate::sync::spin_hint();
             spun += 1;
         }
-        if spun == DRIVER_SPIN_ROUNDS {
-            // Consume a stale permit left by an earlier wake, then sleep until woken.
-            signal.parker.try_consume();
-            if !signal.woken.load(SeqCst) {
-                signal.parker.park();
-            }
+        if spun < DRIVER_SPIN_ROUNDS {
+            continue; // woken while spinning
+        }
+        // Consume a stale permit left by an earlier wake, then sleep until woken.
+        signal.parker.try_consume();
+        if !signal.woken.load(SeqCst) {
+            signal.parker.park();
         }
     };
     drop(guard);

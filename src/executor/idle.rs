@@ -63,6 +63,13 @@ impl Idle {
         Self::searching(s) == 0 && Self::unparked(s) < self.num_workers
     }
 
+    /// True when every worker is running a task (none parked, none searching): work in the
+    /// injector will wait until one of them finishes.
+    pub(crate) fn all_busy(&self) -> bool {
+        let s = self.state.load(SeqCst);
+        Self::searching(s) == 0 && Self::unparked(s) == self.num_workers
+    }
+
     /// Tries to become a searching worker; false when enough workers search already.
     pub(crate) fn transition_to_searching(&self) -> bool {
         let s = self.state.load(SeqCst);

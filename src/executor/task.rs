@@ -41,9 +41,14 @@ pub(crate) type Runnable = async_task::Runnable<Header>;
 
 /// Wraps a future so its output becomes `Result<T, Error>`; under `std` a panic while
 /// polling is caught and becomes [`Error::TaskPanicked`]. `pin!` keeps this free of unsafe.
+///
+/// After a panic the inner future is dropped inside a [`FailureScope`] holding the panic's
+/// error, so promises it still owns resolve to that `TaskPanicked { message }`.
 pub(crate) async fn catch<F: Future>(future: F) -> Result<F::Output, Error> {
+    // Declared before `future`, so it is dropped after it.
+    let mut scope = FailureScope::new();
     let mut future = core::pin::pin!(future);
-    core::future::poll_fn(move |cx| {
+    let result: Result<F::Output, Error> = core::future::poll_fn(|cx| {
         #[cfg(feature = "std")]
         {
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| future.as_mut().poll(cx))) {
@@ -55,7 +60,97 @@ pub(crate) async fn catch<F: Future>(future: F) -> Result<F::Output, Error> {
         #[cfg(not(feature = "std"))]
         future.as_mut().poll(cx).map(Ok)
     })
-    .await
+    .await;
+    if let Err(e) = &result {
+        scope.set(e.clone());
+    }
+    result
+}
+
+#[cfg(feature = "std")]
+std::thread_local! {
+    /// The message of the panic this thread is unwinding from (set by the hook below).
+    static LAST_PANIC: core::cell::RefCell<Option<alloc::string::String>> = const { core::cell::RefCell::new(None) };
+}
+
+/// Installs (once per process) a panic hook that records each panic's message for the
+/// panicking thread, then calls the previous hook. Promises dropped while unwinding use
+/// it, so a caller sees `TaskPanicked { message: "<the real message>" }`. A hook set by the
+/// application afterwards replaces it; then the message is a generic one.
+#[cfg(feature = "std")]
+pub(crate) fn install_panic_recorder() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(alloc::boxed::Box::new(move |info| {
+            LAST_PANIC.with(|p| *p.borrow_mut() = Some(panic_message(info.payload())));
+            previous(info);
+        }));
+    });
+}
+
+#[cfg(feature = "std")]
+std::thread_local! {
+    static DROP_ERROR: core::cell::RefCell<Option<Error>> = const { core::cell::RefCell::new(None) };
+}
+
+/// While alive (and [`set`](FailureScope::set)), promises dropped on this thread resolve
+/// to the scope's error instead of `ObjectLost`: a producer that panicked or was killed
+/// reports *why* to every caller waiting on it.
+#[derive(Debug)]
+pub(crate) struct FailureScope {
+    #[cfg(feature = "std")]
+    previous: Option<Option<Error>>,
+}
+
+impl FailureScope {
+    pub(crate) fn new() -> Self {
+        FailureScope {
+            #[cfg(feature = "std")]
+            previous: None,
+        }
+    }
+
+    /// Makes `error` the reason for promises dropped until this scope ends.
+    pub(crate) fn set(&mut self, error: Error) {
+        #[cfg(feature = "std")]
+        {
+            let prev = DROP_ERROR.with(|d| d.replace(Some(error)));
+            if self.previous.is_none() {
+                self.previous = Some(prev);
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        let _ = error;
+    }
+}
+
+impl Drop for FailureScope {
+    fn drop(&mut self) {
+        #[cfg(feature = "std")]
+        if let Some(prev) = self.previous.take() {
+            DROP_ERROR.with(|d| *d.borrow_mut() = prev);
+        }
+    }
+}
+
+/// Why a promise being dropped now was not fulfilled: the innermost [`FailureScope`]'s
+/// error; else `TaskPanicked` while unwinding; else `ObjectLost`.
+#[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by promises
+pub(crate) fn drop_error() -> Error {
+    #[cfg(feature = "std")]
+    {
+        if let Some(e) = DROP_ERROR.with(|d| d.borrow().clone()) {
+            return e;
+        }
+        if std::thread::panicking() {
+            let message = LAST_PANIC.with(|p| p.borrow().clone()).unwrap_or_else(|| {
+                alloc::string::String::from("the producer panicked (its message was printed by the panic hook)")
+            });
+            return Error::TaskPanicked { message };
+        }
+    }
+    Error::ObjectLost
 }
 
 #[cfg(feature = "std")]

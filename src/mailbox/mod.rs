@@ -12,8 +12,8 @@
 //!
 //! * Messages from one sender are received in the order sent (the queues are linearizable
 //!   FIFO). Messages from different senders interleave in arrival order.
-//! * Kinds: [`Mailbox::unbounded`] (send never waits), [`Mailbox::bounded`] (a ring buffer
-//!   allocated once; `send` waits for room — backpressure), and [`Mailbox::fixed`] (capacity
+//! * Kinds: [`Mailbox::unbounded`] (send never waits), [`Mailbox::bounded`] (a FIFO
+//!   growing as needed up to its bound; `send` waits for room — backpressure), and [`Mailbox::fixed`] (capacity
 //!   in the type, no allocation per message: the form for `no_std`).
 //! * Receiving spends the task's cooperative budget, so an actor with a full mailbox still
 //!   yields to other tasks every 128 messages.
@@ -22,19 +22,19 @@ mod error;
 mod queue;
 
 use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use core::future::{poll_fn, Future};
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use atomic_waker::AtomicWaker;
-use concurrent_queue::ConcurrentQueue;
 use event_listener::{Event, EventListener};
 
 pub use error::{SendError, TrySendError};
 use queue::Queue;
 
 use crate::executor::poll_proceed;
-use crate::sync::atomic::{AtomicBool, Ordering::*};
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 
 /// The capacity policy of a mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,10 @@ pub enum Capacity {
 /// A multi-producer, single-consumer FIFO mailbox. See the [module docs](self).
 pub struct Mailbox<T> {
     queue: Queue<T>,
+    /// Messages sent and not yet taken by the receiver (bounds `Bounded` mailboxes).
+    len: AtomicUsize,
+    /// `usize::MAX` when unbounded.
+    capacity: usize,
     closed: AtomicBool,
     receiver: AtomicWaker,
     space: Event,
@@ -56,8 +60,8 @@ pub struct Mailbox<T> {
 impl<T> core::fmt::Debug for Mailbox<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Mailbox")
-            .field("len", &self.queue.len())
-            .field("capacity", &self.queue.capacity())
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
             .field("closed", &self.is_closed())
             .finish()
     }
@@ -69,14 +73,14 @@ impl<T: Send> Mailbox<T> {
     /// # Panics
     /// If `Capacity::Bounded(0)` (a mailbox must hold at least one message).
     pub fn new(capacity: Capacity) -> Self {
-        let queue = match capacity {
-            Capacity::Unbounded => Queue::Unbounded(ConcurrentQueue::unbounded()),
+        let capacity = match capacity {
+            Capacity::Unbounded => usize::MAX,
             Capacity::Bounded(n) => {
                 assert!(n > 0, "a bounded mailbox needs a capacity of at least 1");
-                Queue::Bounded(ConcurrentQueue::bounded(n))
+                n
             }
         };
-        Self::with_queue(queue)
+        Self::with_queue(Queue::growable(), capacity)
     }
 
     /// An unbounded mailbox.
@@ -84,7 +88,7 @@ impl<T: Send> Mailbox<T> {
         Self::new(Capacity::Unbounded)
     }
 
-    /// A bounded mailbox (ring buffer of `capacity` slots, allocated once).
+    /// A bounded mailbox: at most `capacity` queued messages.
     pub fn bounded(capacity: usize) -> Self {
         Self::new(Capacity::Bounded(capacity))
     }
@@ -101,13 +105,20 @@ impl<T: Send + 'static> Mailbox<T> {
     /// assert_eq!(mb.try_recv(), Some(0));
     /// ```
     pub fn fixed<const N: usize>() -> Self {
-        Self::with_queue(Queue::Fixed(Box::new(heapless::mpmc::MpMcQueue::<T, N>::new())))
+        Self::with_queue(Queue::Fixed(Box::new(heapless::mpmc::MpMcQueue::<T, N>::new())), N)
     }
 }
 
 impl<T> Mailbox<T> {
-    fn with_queue(queue: Queue<T>) -> Self {
-        Mailbox { queue, closed: AtomicBool::new(false), receiver: AtomicWaker::new(), space: Event::new() }
+    fn with_queue(queue: Queue<T>, capacity: usize) -> Self {
+        Mailbox {
+            queue,
+            len: AtomicUsize::new(0),
+            capacity,
+            closed: AtomicBool::new(false),
+            receiver: AtomicWaker::new(),
+            space: Event::new(),
+        }
     }
 
     /// Queues `msg` without waiting. On failure the message is handed back.
@@ -116,13 +127,24 @@ impl<T> Mailbox<T> {
         if self.closed.load(Acquire) {
             return Err(TrySendError::Closed(msg));
         }
-        match self.queue.push(msg) {
+        if self.capacity != usize::MAX {
+            // Reserve a place first, so concurrent senders never overshoot the bound.
+            if self.len.fetch_add(1, AcqRel) >= self.capacity {
+                self.len.fetch_sub(1, AcqRel);
+                return Err(TrySendError::Full(msg));
+            }
+        } else {
+            self.len.fetch_add(1, Relaxed);
+        }
+        match self.queue.push(msg, &self.closed) {
             Ok(()) => {
                 self.receiver.wake();
                 Ok(())
             }
-            Err(msg) if self.closed.load(Acquire) => Err(TrySendError::Closed(msg)),
-            Err(msg) => Err(TrySendError::Full(msg)),
+            Err((msg, closed)) => {
+                self.len.fetch_sub(1, AcqRel);
+                Err(if closed { TrySendError::Closed(msg) } else { TrySendError::Full(msg) })
+            }
         }
     }
 
@@ -165,13 +187,23 @@ impl<T> Mailbox<T> {
         }
     }
 
+    /// The receiver took `n` messages: free their places.
+    #[inline]
+    fn taken(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.len.fetch_sub(n, AcqRel);
+        if self.capacity != usize::MAX {
+            self.space.notify_additional(n);
+        }
+    }
+
     /// Takes the next message if one is queued.
     #[inline]
     pub fn try_recv(&self) -> Option<T> {
         let m = self.queue.pop()?;
-        if self.queue.is_bounded() {
-            self.space.notify_additional(1);
-        }
+        self.taken(1);
         Some(m)
     }
 
@@ -185,17 +217,49 @@ impl<T> Mailbox<T> {
             return Poll::Ready(Some(m));
         }
         self.receiver.register(cx.waker());
+        // Read `closed` before the last look: a send that succeeded did so before the close.
+        let closed = self.closed.load(Acquire);
         if let Some(m) = self.try_recv() {
             return Poll::Ready(Some(m));
         }
-        if self.closed.load(Acquire) {
-            // A send racing with close may have landed after our pop: drain it too.
-            return Poll::Ready(self.try_recv());
+        if closed {
+            return Poll::Ready(None);
         }
         Poll::Pending
     }
 
+    /// Polls for a batch: moves every queued message to `out` (one lock for all of them).
+    /// `Ready(true)` when `out` received messages, `Ready(false)` once closed and drained.
+    /// Places in a bounded mailbox are freed only when the receiver reports each message
+    /// consumed with [`consumed`](Self::consumed), so `out` counts against the bound.
+    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
+    pub(crate) fn poll_recv_batch(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<bool> {
+        self.queue.take_all(out);
+        if !out.is_empty() {
+            return Poll::Ready(true);
+        }
+        self.receiver.register(cx.waker());
+        // Read `closed` before the last look: a send that succeeded did so before the close.
+        let closed = self.closed.load(Acquire);
+        self.queue.take_all(out);
+        if !out.is_empty() {
+            return Poll::Ready(true);
+        }
+        if closed {
+            return Poll::Ready(false);
+        }
+        Poll::Pending
+    }
+
+    /// The receiver consumed one message taken by [`poll_recv_batch`](Self::poll_recv_batch).
+    #[inline]
+    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
+    pub(crate) fn consumed(&self) {
+        self.taken(1);
+    }
+
     /// Registers `waker` as the receiver's, so `close` (and sends) wake it.
+    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
     pub(crate) fn register_receiver(&self, waker: &core::task::Waker) {
         self.receiver.register(waker);
     }
@@ -208,10 +272,7 @@ impl<T> Mailbox<T> {
     /// Closes the mailbox: later sends fail, the receiver drains what is queued. Returns
     /// true if this call closed it.
     pub fn close(&self) -> bool {
-        let first = !self.closed.swap(true, AcqRel);
-        if let Queue::Unbounded(q) | Queue::Bounded(q) = &self.queue {
-            q.close();
-        }
+        let first = self.queue.close(&self.closed);
         self.receiver.wake();
         self.space.notify(usize::MAX);
         first
@@ -222,18 +283,18 @@ impl<T> Mailbox<T> {
         self.closed.load(Acquire)
     }
 
-    /// Number of queued messages (`None` for a fixed mailbox, which cannot count cheaply).
-    pub fn len(&self) -> Option<usize> {
-        self.queue.len()
+    /// Number of messages sent and not yet consumed.
+    pub fn len(&self) -> usize {
+        self.len.load(Acquire)
     }
 
-    /// True if no message is queued (`false` when unknown).
+    /// True if no message is waiting.
     pub fn is_empty(&self) -> bool {
-        self.queue.len() == Some(0)
+        self.len() == 0
     }
 
     /// The capacity (`None` when unbounded).
     pub fn capacity(&self) -> Option<usize> {
-        self.queue.capacity()
+        (self.capacity != usize::MAX).then_some(self.capacity)
     }
 }

@@ -1,17 +1,22 @@
-//! The message queues behind a [`Mailbox`](super::Mailbox): all multi-producer,
-//! linearizable FIFO (so messages from one sender arrive in the order sent).
+//! The message queues behind a [`Mailbox`](super::Mailbox): multi-producer FIFO, so
+//! messages from one sender arrive in the order sent.
+//!
+//! The growable queues are a `VecDeque` behind a short lock: an idle mailbox owns no
+//! buffer at all (an actor costs a few words until it gets mail), a send is one
+//! uncontended lock (~20 ns), and the receiver takes *every* queued message with one lock
+//! ([`Queue::take_all`]), so a busy actor pays the lock once per batch, not per message.
 
 use alloc::boxed::Box;
-use concurrent_queue::{ConcurrentQueue, PushError};
+use alloc::collections::VecDeque;
+
+use crate::sync::atomic::{AtomicBool, Ordering::*};
+use crate::sync::Lock;
 
 /// A fixed-capacity queue that allocates nothing per message, with the capacity in the
-/// type (`heapless`' lock-free MPMC queue; `N` must be a power of two, at most 128 by
-/// default).
+/// type (`heapless`' lock-free MPMC queue; `N` a power of two, 2 ..= 128).
 pub(crate) trait FixedQueue<T>: Send + Sync {
     fn push(&self, msg: T) -> Result<(), T>;
     fn pop(&self) -> Option<T>;
-    fn capacity(&self) -> usize;
-    fn is_empty(&self) -> bool;
 }
 
 impl<T: Send, const N: usize> FixedQueue<T> for heapless::mpmc::MpMcQueue<T, N> {
@@ -21,62 +26,71 @@ impl<T: Send, const N: usize> FixedQueue<T> for heapless::mpmc::MpMcQueue<T, N> 
     fn pop(&self) -> Option<T> {
         self.dequeue()
     }
-    fn capacity(&self) -> usize {
-        N
-    }
-    fn is_empty(&self) -> bool {
-        // heapless exposes no length; a peek-free check is not available, so report
-        // conservatively (used only for diagnostics).
-        false
-    }
 }
 
 /// The storage of a mailbox.
 pub(crate) enum Queue<T> {
-    /// Grows as needed (a linked list of blocks); `send` never waits.
-    Unbounded(ConcurrentQueue<T>),
-    /// A ring buffer allocated once; `send` waits for room.
-    Bounded(ConcurrentQueue<T>),
-    /// A const-generic ring buffer (no_std friendly); `send` waits for room.
+    /// A growable FIFO (bounded or not: the bound is enforced by the mailbox's count).
+    Growable(Lock<VecDeque<T>>),
+    /// A const-generic ring buffer (no_std friendly).
     Fixed(Box<dyn FixedQueue<T>>),
 }
 
 impl<T> Queue<T> {
+    pub(crate) fn growable() -> Self {
+        Queue::Growable(Lock::new(VecDeque::new()))
+    }
+
+    /// Pushes unless `closed` is set; for growable queues the flag is read under the same
+    /// lock that [`close`](Self::close) takes, so no message lands after the final drain.
     #[inline]
-    pub(crate) fn push(&self, msg: T) -> Result<(), T> {
+    pub(crate) fn push(&self, msg: T, closed: &AtomicBool) -> Result<(), (T, bool)> {
         match self {
-            Queue::Unbounded(q) | Queue::Bounded(q) => q.push(msg).map_err(|e| match e {
-                PushError::Full(m) | PushError::Closed(m) => m,
+            Queue::Growable(q) => q.with(|q| {
+                if closed.load(Relaxed) {
+                    return Err((msg, true));
+                }
+                q.push_back(msg);
+                Ok(())
             }),
-            Queue::Fixed(q) => q.push(msg),
+            Queue::Fixed(q) => q.push(msg).map_err(|m| (m, false)),
+        }
+    }
+
+    /// Sets `closed` (under the queue's lock for growable queues).
+    pub(crate) fn close(&self, closed: &AtomicBool) -> bool {
+        match self {
+            Queue::Growable(q) => q.with(|_| !closed.swap(true, AcqRel)),
+            Queue::Fixed(_) => !closed.swap(true, AcqRel),
         }
     }
 
     #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
         match self {
-            Queue::Unbounded(q) | Queue::Bounded(q) => q.pop().ok(),
+            Queue::Growable(q) => q.with(|q| q.pop_front()),
             Queue::Fixed(q) => q.pop(),
         }
     }
 
-    pub(crate) fn len(&self) -> Option<usize> {
+    /// Moves every queued message to the back of `out` (one lock for the whole batch).
+    #[inline]
+    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
+    pub(crate) fn take_all(&self, out: &mut VecDeque<T>) {
         match self {
-            Queue::Unbounded(q) | Queue::Bounded(q) => Some(q.len()),
-            Queue::Fixed(q) if q.is_empty() => Some(0),
-            Queue::Fixed(_) => None,
+            Queue::Growable(q) => q.with(|q| {
+                if out.is_empty() {
+                    // Swap buffers: O(1), and both buffers keep their capacity.
+                    core::mem::swap(q, out);
+                } else {
+                    out.append(q);
+                }
+            }),
+            Queue::Fixed(q) => {
+                while let Some(m) = q.pop() {
+                    out.push_back(m);
+                }
+            }
         }
-    }
-
-    pub(crate) fn capacity(&self) -> Option<usize> {
-        match self {
-            Queue::Unbounded(_) => None,
-            Queue::Bounded(q) => q.capacity(),
-            Queue::Fixed(q) => Some(q.capacity()),
-        }
-    }
-
-    pub(crate) fn is_bounded(&self) -> bool {
-        !matches!(self, Queue::Unbounded(_))
     }
 }

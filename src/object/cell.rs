@@ -57,7 +57,9 @@ pub(crate) struct Waiters {
 
 impl Waiters {
     /// Registers `waker` under `key`, or refreshes the waker already registered there.
-    fn register(&mut self, waker: &Waker, key: &mut Option<WaiterKey>) {
+    /// Returns a replaced waker, for the caller to drop outside the lock (dropping a waker
+    /// may drop a task, and with it futures waiting on this very object).
+    fn register(&mut self, waker: &Waker, key: &mut Option<WaiterKey>) -> Option<Waker> {
         let slot = match *key {
             Some(0) => self.first.as_mut(),
             Some(k) => self.rest.get_mut(k - 1),
@@ -65,7 +67,7 @@ impl Waiters {
         };
         if let Some(existing) = slot {
             if !existing.will_wake(waker) {
-                existing.clone_from(waker);
+                return Some(core::mem::replace(existing, waker.clone()));
             }
         } else if self.first.is_none() {
             self.first = Some(waker.clone());
@@ -73,6 +75,7 @@ impl Waiters {
         } else {
             *key = Some(self.rest.insert(waker.clone()) + 1);
         }
+        None
     }
 
     /// Removes the waker registered under `key`; returns it so it drops outside the lock.
@@ -82,6 +85,10 @@ impl Waiters {
         } else {
             self.rest.try_remove(key - 1)
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none() && self.rest.is_empty()
     }
 
     /// Wakes every waiter once.
@@ -113,13 +120,11 @@ impl<T> ObjectCell<T> {
     /// registration) and returns `None`. The check and the registration are one critical
     /// section, so a completion can never slip between them unnoticed.
     pub(crate) fn outcome_or_register(&self, waker: &Waker, key: &mut Option<WaiterKey>) -> Option<Outcome<T>> {
-        let outcome = self.state.with(|s| match s {
-            State::Ready(outcome) => Some(outcome.clone()),
-            State::Pending(waiters) => {
-                waiters.register(waker, key);
-                None
-            }
+        let (outcome, replaced) = self.state.with(|s| match s {
+            State::Ready(outcome) => (Some(outcome.clone()), None),
+            State::Pending(waiters) => (None, waiters.register(waker, key)),
         });
+        drop(replaced);
         if outcome.is_some() {
             *key = None;
         }
@@ -129,13 +134,11 @@ impl<T> ObjectCell<T> {
     /// Like [`outcome_or_register`](Self::outcome_or_register), for futures that only need
     /// to know whether the object is ready. Returns true if it is.
     pub(crate) fn ready_or_register(&self, waker: &Waker, key: &mut Option<WaiterKey>) -> bool {
-        let ready = self.state.with(|s| match s {
-            State::Ready(_) => true,
-            State::Pending(waiters) => {
-                waiters.register(waker, key);
-                false
-            }
+        let (ready, replaced) = self.state.with(|s| match s {
+            State::Ready(_) => (true, None),
+            State::Pending(waiters) => (false, waiters.register(waker, key)),
         });
+        drop(replaced);
         if ready {
             *key = None;
         }
@@ -159,11 +162,12 @@ impl<T> ObjectCell<T> {
         let mut outcome = Some(outcome.map(Arc::new));
         let waiters = self.state.with(|s| match s {
             State::Pending(waiters) => {
-                let waiters = core::mem::take(waiters);
+                // Nobody waiting (a result produced before anyone asked): nothing to move.
+                let waiters = if waiters.is_empty() { None } else { Some(core::mem::take(waiters)) };
                 if let Some(outcome) = outcome.take() {
                     *s = State::Ready(outcome);
                 }
-                Some(waiters)
+                waiters
             }
             State::Ready(_) => None,
         });

@@ -32,7 +32,9 @@ pub(crate) const MAX_INDEX: usize = (1 << INDEX_BITS) - 1;
 /// reused for another object while the generation counter of its shard has not wrapped.
 ///
 /// Ids are per store: look an id up in the store that created it. On the wire an id is a
-/// plain `u64` (postcard: a varint).
+/// plain `u64` (postcard: a varint). Its bits: 0–4 the registry shard, 5–31 the slot in the
+/// shard, 32–63 the slot's generation, which changes each time the slot is reused, so a
+/// stale id is never mistaken for the slot's next object.
 ///
 /// ```
 /// let store = rustyray::Store::new();

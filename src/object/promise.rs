@@ -12,7 +12,8 @@ use crate::Error;
 ///
 /// [`fulfill`](Promise::fulfill) stores the result and wakes every future waiting on the
 /// object. Dropping a promise without fulfilling it stores [`Error::ObjectLost`], so waiters
-/// never hang on a producer that gave up or panicked.
+/// never hang on a producer that gave up or panicked (a producer that panicked or was
+/// killed resolves it to `TaskPanicked` / `ActorDied` instead).
 ///
 /// A promise does not keep its object alive: once every [`ObjectRef`] is dropped the object
 /// is freed, [`is_abandoned`](Promise::is_abandoned) turns true and fulfilling just drops the
@@ -78,7 +79,8 @@ impl<T> Promise<T> {
 impl<T> Drop for Promise<T> {
     fn drop(&mut self) {
         if self.cell.is_some() {
-            self.complete(Err(Error::ObjectLost));
+            // ObjectLost, or why the producer failed (it panicked, or its actor was killed).
+            self.complete(Err(crate::executor::task::drop_error()));
         }
     }
 }

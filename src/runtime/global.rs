@@ -144,8 +144,13 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // Fast path on a runtime thread: spawn through the current core, no handle clone.
+    let mut future = Some(future);
+    if let Some(handle) = executor::with_current(|c| c.map(|c| c.shared.spawn(future.take().expect("taken once")))) {
+        return handle;
+    }
     match current_or_default() {
-        Ok(h) => h.spawn(future),
+        Ok(h) => h.spawn(future.take().expect("not taken on this path")),
         Err(e) => JoinHandle::failed(e),
     }
 }

@@ -87,6 +87,7 @@ impl Runtime {
     }
 
     fn start(config: &Builder, workers: usize) -> Result<Runtime, Error> {
+        crate::executor::task::install_panic_recorder();
         let (shared, locals) = Shared::new(workers);
         let store = Arc::new(Store::new());
         let rt = Runtime {
