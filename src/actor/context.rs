@@ -53,7 +53,7 @@ impl<A: Actor> ActorContext<A> {
         Fut: core::future::Future<Output = ()> + Send + 'static,
     {
         let weak = self.weak_handle();
-        if let Some(rt) = &self.shared.runtime {
+        if let Some(rt) = self.shared.home.runtime() {
             rt.spawn(async move {
                 crate::time::sleep(delay).await;
                 if let Some(h) = weak.upgrade() {
@@ -72,7 +72,7 @@ impl<A: Actor> ActorContext<A> {
         Fut: core::future::Future<Output = ()> + Send + 'static,
     {
         let weak = self.weak_handle();
-        if let Some(rt) = &self.shared.runtime {
+        if let Some(rt) = self.shared.home.runtime() {
             rt.spawn(async move {
                 let mut ticks = crate::time::interval(period);
                 ticks.tick().await;

@@ -9,7 +9,6 @@
 //! An actor that has no name stops (draining its mailbox) when the last *counted* handle
 //! is dropped; the actor's own task and weak handles do not count.
 
-use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use core::fmt;
 use core::ops::Deref;
@@ -43,12 +42,10 @@ pub(crate) struct ActorShared<A: Actor> {
     /// Set by `kill()` (or when restarts are exhausted): queued calls fail instead of running.
     pub(crate) killed: crate::sync::atomic::AtomicBool,
     pub(crate) handles: AtomicUsize,
-    pub(crate) name: Option<String>,
+    pub(crate) name: Option<alloc::boxed::Box<str>>,
     pub(crate) id: u64,
-    /// Where call results are stored.
-    pub(crate) store: super::spawner::StoreRef,
-    #[cfg(feature = "std")]
-    pub(crate) runtime: Option<crate::runtime::Handle>,
+    /// Where the actor runs and its call results are stored.
+    pub(crate) home: super::spawner::StoreRef,
 }
 
 impl<A: Actor> ActorShared<A> {

@@ -51,7 +51,7 @@ impl Registry {
         shared: &Arc<ActorShared<A>>,
         get_if_exists: bool,
     ) -> Result<Option<ActorHandle<A>>, Error> {
-        let name = shared.name.clone().expect("only named actors are registered");
+        let name = String::from(&**shared.name.as_ref().expect("only named actors are registered"));
         self.entries.with(|entries| {
             if let Some(existing) = entries.get(&name) {
                 let alive = typed::<A>(existing).map(|s| s.state() != ActorState::Stopped);

@@ -9,19 +9,36 @@ use core::ops::Deref;
 use crate::executor::LocalExecutor;
 use crate::object::Store;
 
-/// The object store an actor's call results go to.
+/// Where work runs and its results are stored: a std runtime (whose store it uses), or a
+/// store that lives for the whole program (no_std firmware).
 #[derive(Debug, Clone)]
 pub enum StoreRef {
-    /// A runtime's store.
+    /// A runtime: its store, timers and named-actor registry.
+    #[cfg(feature = "std")]
+    Runtime(crate::runtime::Handle),
+    /// A store of its own.
     Shared(Arc<Store>),
-    /// A store that lives for the whole program (no_std firmware).
+    /// A store that lives for the whole program.
     Static(&'static Store),
+}
+
+impl StoreRef {
+    /// The std runtime, if this is one.
+    #[cfg(feature = "std")]
+    pub fn runtime(&self) -> Option<&crate::runtime::Handle> {
+        match self {
+            StoreRef::Runtime(h) => Some(h),
+            _ => None,
+        }
+    }
 }
 
 impl Deref for StoreRef {
     type Target = Store;
     fn deref(&self) -> &Store {
         match self {
+            #[cfg(feature = "std")]
+            StoreRef::Runtime(h) => &h.store,
             StoreRef::Shared(s) => s,
             StoreRef::Static(s) => s,
         }
@@ -61,7 +78,7 @@ impl Spawner for crate::runtime::Handle {
     }
 
     fn store(&self) -> StoreRef {
-        StoreRef::Shared(self.store.clone())
+        StoreRef::Runtime(self.clone())
     }
 
     fn runtime_handle(&self) -> Option<crate::runtime::Handle> {

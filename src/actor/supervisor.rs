@@ -16,7 +16,6 @@
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::sync::Arc;
-use core::future::Future;
 use core::pin::pin;
 use core::task::Poll;
 
@@ -25,7 +24,7 @@ use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState};
 use super::options::ActorOptions;
 use super::traits::Actor;
 use super::Spawner;
-use crate::executor::task::FailureScope;
+use crate::executor::task::{catch_sync, poll_catch, FailureScope};
 use crate::mailbox::{Capacity, Mailbox};
 use crate::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
 use crate::Error;
@@ -42,8 +41,6 @@ pub(crate) fn start<A: Actor>(
     if opts.capacity == Capacity::Bounded(0) {
         return Err(Error::InvalidConfig { reason: "mailbox_capacity must be at least 1" });
     }
-    #[cfg(feature = "std")]
-    let runtime = spawner.runtime_handle();
     let shared = Arc::new(ActorShared {
         mailbox: match opts.fixed {
             Some(make) => make(),
@@ -52,17 +49,15 @@ pub(crate) fn start<A: Actor>(
         state: AtomicU8::new(ActorState::Running as u8),
         killed: AtomicBool::new(false),
         handles: AtomicUsize::new(0),
-        name: opts.name.clone(),
+        name: opts.name.clone().map(String::into_boxed_str),
         id: NEXT_ID.fetch_add(1, Relaxed) as u64,
-        store: spawner.store(),
-        #[cfg(feature = "std")]
-        runtime,
+        home: spawner.store(),
     });
     #[cfg(feature = "std")]
     if shared.name.is_some() {
         let rt = shared
-            .runtime
-            .as_ref()
+            .home
+            .runtime()
             .ok_or(Error::InvalidConfig { reason: "named actors need a std runtime (the registry is per runtime)" })?;
         if let Some(existing) = rt.shared.actors.register(&shared, opts.get_if_exists)? {
             return Ok(existing);
@@ -81,71 +76,56 @@ struct Policy {
 
 enum Outcome {
     Handled,
-    Panicked(String),
-    Killed,
+    /// The handler panicked (`TaskPanicked`) or the actor was killed (`ActorDied`).
+    Failed(Error),
 }
 
-/// Builds the actor and runs `on_start`; a panic there is reported as `Err`.
-async fn build<A: Actor>(args: A::Args, ctx: &ActorContext<A>) -> Result<A, String> {
-    let created = crate::executor::task::catch(async move {
-        let a = A::create(args);
-        a
-    })
-    .await;
-    let mut actor = created.map_err(panic_text)?;
-    crate::executor::task::catch(async { actor.on_start(ctx) }).await.map_err(panic_text)?;
+/// Builds the actor and runs `on_start` (both synchronous); a panic is reported as `Err`.
+fn build<A: Actor>(args: A::Args, ctx: &ActorContext<A>) -> Result<A, Error> {
+    let mut actor = catch_sync(|| A::create(args))?;
+    catch_sync(|| actor.on_start(ctx))?;
     Ok(actor)
-}
-
-fn panic_text(e: Error) -> String {
-    match e {
-        Error::TaskPanicked { message } => message,
-        other => alloc::format!("{other}"),
-    }
-}
-
-/// Handles one message; catches a panic; abandons the handler if the actor is killed.
-async fn handle_one<A: Actor>(actor: &mut A, msg: A::Msg, ctx: &ActorContext<A>) -> Outcome {
-    let shared = &ctx.shared;
-    // Declared before `fut`: if the actor is killed mid-call, the abandoned call's promise
-    // is dropped inside this scope and resolves to ActorDied.
-    let mut scope = FailureScope::new();
-    let mut fut = pin!(crate::executor::task::catch(actor.handle(msg, ctx)));
-    let outcome = core::future::poll_fn(|cx| {
-        if let Poll::Ready(r) = fut.as_mut().poll(cx) {
-            return Poll::Ready(match r {
-                Ok(()) => Outcome::Handled,
-                Err(e) => Outcome::Panicked(panic_text(e)),
-            });
-        }
-        // Waiting inside the handler: let kill() wake us through the mailbox.
-        shared.mailbox.register_receiver(cx.waker());
-        if shared.killed.load(Acquire) {
-            return Poll::Ready(Outcome::Killed);
-        }
-        Poll::Pending
-    })
-    .await;
-    if let Outcome::Killed = outcome {
-        scope.set(died("killed"));
-    }
-    outcome
 }
 
 fn died(reason: &str) -> Error {
     Error::ActorDied { reason: String::from(reason) }
 }
 
+/// Handles one message: polls the handler (catching panics) and abandons it if the actor
+/// is killed meanwhile. One flat future, so an idle actor's task stays small.
+async fn handle_one<A: Actor>(actor: &mut A, msg: A::Msg, ctx: &ActorContext<A>) -> Outcome {
+    // Declared before `fut`, so it is dropped after it: promises the abandoned or
+    // panicked handler still owns resolve to this scope's error.
+    let mut scope = FailureScope::new();
+    let mut fut = pin!(actor.handle(msg, ctx));
+    let outcome = core::future::poll_fn(|cx| match poll_catch(fut.as_mut(), cx) {
+        Poll::Ready(Ok(())) => Poll::Ready(Outcome::Handled),
+        Poll::Ready(Err(e)) => Poll::Ready(Outcome::Failed(e)),
+        Poll::Pending => {
+            // Waiting inside the handler: let kill() wake us through the mailbox.
+            ctx.shared.mailbox.register_receiver(cx.waker());
+            if ctx.shared.killed.load(Acquire) {
+                Poll::Ready(Outcome::Failed(died("killed")))
+            } else {
+                Poll::Pending
+            }
+        }
+    })
+    .await;
+    if let Outcome::Failed(e) = &outcome {
+        scope.set(e.clone());
+    }
+    outcome
+}
+
 /// The actor's task.
 async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) {
-    let ctx = ActorContext { shared: shared.clone() };
+    let ctx = ActorContext { shared };
+    let shared = &ctx.shared;
     let mut restarts_left = policy.max_restarts;
-    let mut actor = match build::<A>(args.clone(), &ctx).await {
-        Ok(a) => Some(a),
-        Err(_) => None,
-    };
-    let mut death = if actor.is_none() { Some("its constructor panicked") } else { None };
-    if death.is_some() {
+    let mut actor = build::<A>(args.clone(), &ctx).ok();
+    let mut death: &'static str = "its constructor panicked";
+    if actor.is_none() {
         shared.killed.store(true, Release);
         shared.mailbox.close();
     }
@@ -153,6 +133,8 @@ async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Polic
     let mut batch = VecDeque::new();
     loop {
         let Some(msg) = batch.pop_front() else {
+            // Going idle: give the batch buffer back, so an idle actor owns no buffer.
+            batch = VecDeque::new();
             let more = core::future::poll_fn(|cx| shared.mailbox.poll_recv_batch(cx, &mut batch)).await;
             if more {
                 continue;
@@ -163,29 +145,28 @@ async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Polic
         // Share the worker fairly: every 128 messages, yield (the cooperative budget).
         core::future::poll_fn(crate::executor::poll_proceed).await;
         let Some(state) = actor.as_mut() else {
-            A::reject(msg, died(death.unwrap_or("stopped")));
+            A::reject(msg, died(death));
             continue;
         };
         if shared.killed.load(Acquire) {
-            A::reject(msg, died(death.unwrap_or("killed")));
+            A::reject(msg, died("killed"));
             continue;
         }
         match handle_one(state, msg, &ctx).await {
             Outcome::Handled => {}
-            Outcome::Killed => {
-                death = Some("killed");
+            Outcome::Failed(Error::ActorDied { .. }) => {
+                // Killed mid-call: the rest of the queue is rejected above.
+                death = "killed";
             }
-            Outcome::Panicked(_message) => {
-                // The panicking call's own result was failed by its promise (TaskPanicked).
+            Outcome::Failed(_panic) => {
+                // The panicking call's own result already holds TaskPanicked { message }.
                 drop(actor.take());
                 if restarts_left > 0 {
                     restarts_left -= 1;
-                    match build::<A>(args.clone(), &ctx).await {
-                        Ok(a) => actor = Some(a),
-                        Err(_) => death = Some("its constructor panicked during a restart"),
-                    }
+                    actor = build::<A>(args.clone(), &ctx).ok();
+                    death = "its constructor panicked during a restart";
                 } else {
-                    death = Some("a method panicked and no restarts are left");
+                    death = "a method panicked and no restarts were left";
                 }
                 if actor.is_none() {
                     shared.killed.store(true, Release);
@@ -200,7 +181,7 @@ async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Polic
     }
     shared.set_state(ActorState::Stopped);
     #[cfg(feature = "std")]
-    if let (Some(name), Some(rt)) = (&shared.name, &shared.runtime) {
+    if let (Some(name), Some(rt)) = (&shared.name, shared.home.runtime()) {
         rt.shared.actors.remove(name, shared.id);
     }
 }

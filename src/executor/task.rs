@@ -39,32 +39,45 @@ impl Header {
 /// A scheduled task, ready to be polled once.
 pub(crate) type Runnable = async_task::Runnable<Header>;
 
-/// Wraps a future so its output becomes `Result<T, Error>`; under `std` a panic while
-/// polling is caught and becomes [`Error::TaskPanicked`]. `pin!` keeps this free of unsafe.
-///
-/// After a panic the inner future is dropped inside a [`FailureScope`] holding the panic's
-/// error, so promises it still owns resolve to that `TaskPanicked { message }`.
-pub(crate) async fn catch<F: Future>(future: F) -> Result<F::Output, Error> {
-    // Declared before `future`, so it is dropped after it.
-    let mut scope = FailureScope::new();
-    let mut future = core::pin::pin!(future);
-    let result: Result<F::Output, Error> = core::future::poll_fn(|cx| {
-        #[cfg(feature = "std")]
-        {
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-                Ok(Poll::Pending) => Poll::Pending,
-                Err(payload) => Poll::Ready(Err(Error::TaskPanicked { message: panic_message(payload.as_ref()) })),
-            }
-        }
-        #[cfg(not(feature = "std"))]
-        future.as_mut().poll(cx).map(Ok)
-    })
-    .await;
-    if let Err(e) = &result {
-        scope.set(e.clone());
+pin_project_lite::pin_project! {
+    /// Wraps a future so its output becomes `Result<T, Error>`; under `std` a panic while
+    /// polling is caught and becomes [`Error::TaskPanicked`].
+    ///
+    /// A struct rather than an `async fn`: an `async fn` would store its argument twice
+    /// (the captured argument and the pinned local), doubling every task's size.
+    ///
+    /// After a panic the inner future is dropped inside a [`FailureScope`] holding the
+    /// panic's error, so promises it still owns resolve to that `TaskPanicked { message }`.
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless awaited"]
+    pub(crate) struct Catch<F> {
+        #[pin]
+        future: Option<F>,
     }
-    result
+}
+
+/// See [`Catch`].
+pub(crate) fn catch<F: Future>(future: F) -> Catch<F> {
+    Catch { future: Some(future) }
+}
+
+impl<F: Future> Future for Catch<F> {
+    type Output = Result<F::Output, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            panic!("Catch polled after completion");
+        };
+        let out = poll_catch(future, cx);
+        if let Poll::Ready(Err(e)) = &out {
+            // Drop the failed future now, while the scope names the error.
+            let mut scope = FailureScope::new();
+            scope.set(e.clone());
+            this.future.set(None);
+        }
+        out
+    }
 }
 
 #[cfg(feature = "std")]
@@ -91,35 +104,39 @@ pub(crate) fn install_panic_recorder() {
 
 #[cfg(feature = "std")]
 std::thread_local! {
-    static DROP_ERROR: core::cell::RefCell<Option<Error>> = const { core::cell::RefCell::new(None) };
+    /// Errors of the active failure scopes, innermost last.
+    static DROP_ERRORS: core::cell::RefCell<alloc::vec::Vec<Error>> = const { core::cell::RefCell::new(alloc::vec::Vec::new()) };
 }
 
 /// While alive (and [`set`](FailureScope::set)), promises dropped on this thread resolve
 /// to the scope's error instead of `ObjectLost`: a producer that panicked or was killed
-/// reports *why* to every caller waiting on it.
+/// reports *why* to every caller waiting on it. One byte: the error lives in a
+/// thread-local stack.
 #[derive(Debug)]
 pub(crate) struct FailureScope {
     #[cfg(feature = "std")]
-    previous: Option<Option<Error>>,
+    pushed: bool,
 }
 
 impl FailureScope {
     pub(crate) fn new() -> Self {
         FailureScope {
             #[cfg(feature = "std")]
-            previous: None,
+            pushed: false,
         }
     }
 
     /// Makes `error` the reason for promises dropped until this scope ends.
     pub(crate) fn set(&mut self, error: Error) {
         #[cfg(feature = "std")]
-        {
-            let prev = DROP_ERROR.with(|d| d.replace(Some(error)));
-            if self.previous.is_none() {
-                self.previous = Some(prev);
+        DROP_ERRORS.with(|d| {
+            let mut d = d.borrow_mut();
+            if self.pushed {
+                d.pop();
             }
-        }
+            d.push(error);
+            self.pushed = true;
+        });
         #[cfg(not(feature = "std"))]
         let _ = error;
     }
@@ -128,8 +145,8 @@ impl FailureScope {
 impl Drop for FailureScope {
     fn drop(&mut self) {
         #[cfg(feature = "std")]
-        if let Some(prev) = self.previous.take() {
-            DROP_ERROR.with(|d| *d.borrow_mut() = prev);
+        if self.pushed {
+            DROP_ERRORS.with(|d| d.borrow_mut().pop());
         }
     }
 }
@@ -140,7 +157,7 @@ impl Drop for FailureScope {
 pub(crate) fn drop_error() -> Error {
     #[cfg(feature = "std")]
     {
-        if let Some(e) = DROP_ERROR.with(|d| d.borrow().clone()) {
+        if let Some(e) = DROP_ERRORS.with(|d| d.borrow().last().cloned()) {
             return e;
         }
         if std::thread::panicking() {
@@ -151,6 +168,29 @@ pub(crate) fn drop_error() -> Error {
         }
     }
     Error::ObjectLost
+}
+
+/// Runs `f`, turning a panic into [`Error::TaskPanicked`] (std); on `no_std` just runs it.
+pub(crate) fn catch_sync<R>(f: impl FnOnce() -> R) -> Result<R, Error> {
+    #[cfg(feature = "std")]
+    {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            .map_err(|payload| Error::TaskPanicked { message: panic_message(payload.as_ref()) })
+    }
+    #[cfg(not(feature = "std"))]
+    Ok(f())
+}
+
+/// Polls `future` once, turning a panic into [`Error::TaskPanicked`] (std).
+pub(crate) fn poll_catch<F: Future + ?Sized>(
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<F::Output, Error>> {
+    match catch_sync(|| future.poll(cx)) {
+        Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(e) => Poll::Ready(Err(e)),
+    }
 }
 
 #[cfg(feature = "std")]
