@@ -50,7 +50,10 @@ impl Parker {
         match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
             Ok(_) => {}
             Err(NOTIFIED) => {
-                self.state.store(EMPTY, SeqCst);
+                // A swap, not a store: it must read (synchronize with) the latest unpark,
+                // or a second unpark racing with us could be overwritten and its writes
+                // (e.g. the shutdown flag) not yet visible when we return. (Found by loom.)
+                let _ = self.state.swap(EMPTY, SeqCst);
                 return;
             }
             Err(_) => unreachable!("two threads parked on one parker"),

@@ -27,7 +27,7 @@ use super::injector::Injector;
 use super::park::Parker;
 use super::task::{self, JoinHandle, Runnable};
 use crate::raw::local_queue::{self, Local, Steal};
-use crate::sync::atomic::{AtomicBool, Ordering::*};
+use crate::sync::atomic::{fence, AtomicBool, Ordering::*};
 
 /// What other threads may touch of a worker: its stealer end and its parker.
 #[derive(Debug)]
@@ -132,7 +132,15 @@ impl Shared {
     /// (which drops its future once and resolves its handle to `RuntimeShutdown`).
     pub(crate) fn inject(&self, runnable: Runnable) {
         match self.injector.push(runnable) {
-            Ok(()) => self.notify_parked(),
+            Ok(()) => {
+                // Pairs with the fence in `Worker::park`: either we see the last searcher
+                // parked (and wake it), or it sees our task. Without it the producer's
+                // write (injector) then read (idle state) can miss the worker's write
+                // (idle state) then read (injector), and the task would wait for a wake-up
+                // that never comes. (Found by loom.)
+                fence(SeqCst);
+                self.notify_parked();
+            }
             Err(r) => drop(r),
         }
     }

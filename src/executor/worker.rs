@@ -184,6 +184,8 @@ impl Worker {
         }
         let last_searcher = self.shared.idle.transition_to_parked(self.index, self.is_searching);
         self.is_searching = false;
+        // Pairs with the fence in `Shared::inject` (see there).
+        crate::sync::atomic::fence(crate::sync::atomic::Ordering::SeqCst);
         if last_searcher && self.shared.has_visible_work() {
             // Work arrived while we gave up searching: wake someone (maybe ourselves).
             self.shared.notify_parked();
