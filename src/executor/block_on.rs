@@ -21,16 +21,18 @@ use super::budget;
 use super::context;
 use super::park::Parker;
 use super::scheduler::{Core, Shared};
-use crate::sync::atomic::{AtomicBool, Ordering::*};
+use crate::sync::atomic::{fence, AtomicBool, Ordering::*};
 
 /// Spin rounds before the driver parks (each round polls two atomics).
 const DRIVER_SPIN_ROUNDS: u32 = 256;
+/// Same cap as a worker's: LIFO tasks run back to back before the LIFO task is queued.
+const MAX_LIFO_POLLS: u32 = 3;
 
 /// Wakes the driver: sets `woken`, unparks only if the driver may be asleep.
 #[derive(Debug)]
-struct DriverSignal {
+pub(crate) struct DriverSignal {
     woken: AtomicBool,
-    parker: Parker,
+    pub(crate) parker: Parker,
 }
 
 impl std::task::Wake for DriverSignal {
@@ -54,17 +56,25 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let guard = context::enter(core.clone());
     let mut future = core::pin::pin!(future);
 
+    // LIFO tasks run back to back since the main future was last polled.
+    let mut lifo_polls = 0;
     let out = loop {
         if signal.woken.swap(false, SeqCst) {
-            budget::reset();
-            if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            lifo_polls = 0;
+            if let Poll::Ready(v) = budget::scoped(|| future.as_mut().poll(&mut cx)) {
                 break v;
             }
         }
-        // A task this thread woke (e.g. an actor it just sent a request to) runs right here.
+        // A task this thread woke (e.g. an actor it just sent a request to) runs right here,
+        // up to the same cap as on a worker; then it queues behind the injected work.
         if let Some(task) = core.take_lifo() {
-            budget::reset();
-            task.run();
+            if lifo_polls == MAX_LIFO_POLLS {
+                lifo_polls = 0;
+                shared.inject(task);
+            } else {
+                lifo_polls += 1;
+                budget::scoped(|| task.run());
+            }
             continue;
         }
         // Injected work while every worker is busy (or blocked in a task): help with it.
@@ -72,8 +82,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         // more thread on the same cores.
         if shared.idle.all_busy() {
             if let Some(task) = shared.injector.pop() {
-                budget::reset();
-                task.run();
+                budget::scoped(|| task.run());
                 continue;
             }
         }
@@ -85,11 +94,18 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         if spun < DRIVER_SPIN_ROUNDS {
             continue; // woken while spinning
         }
-        // Consume a stale permit left by an earlier wake, then sleep until woken.
+        // Sleep until the main future is woken, or until injected work arrives that no
+        // worker can take (`Shared::inject` wakes a registered driver then).
         signal.parker.try_consume();
-        if !signal.woken.load(SeqCst) {
+        shared.drivers.with(|d| d.push(signal.clone()));
+        // Pairs with the fence in `Shared::inject`: either it sees us registered, or we see
+        // its task here.
+        fence(SeqCst);
+        let work_for_us = shared.idle.all_busy() && !shared.injector.is_empty();
+        if !work_for_us && !signal.woken.load(SeqCst) {
             signal.parker.park();
         }
+        shared.drivers.with(|d| d.retain(|s| !Arc::ptr_eq(s, &signal)));
     };
     drop(guard);
     // A task this thread woke last must not be stranded with the driver gone.

@@ -3,7 +3,8 @@
 //!
 //! Without it, a task that always finds its channel ready would never return to the
 //! scheduler and would starve every other task on its worker (including its LIFO slot).
-//! The budget is reset before each poll of a task or of a `block_on` future.
+//! Each poll of a task or of a `block_on` future gets a fresh budget; outside such polls
+//! the budget is unlimited.
 
 use core::task::{Context, Poll};
 
@@ -16,11 +17,19 @@ std::thread_local! {
     static REMAINING: core::cell::Cell<u32> = const { core::cell::Cell::new(u32::MAX) };
 }
 
-/// Resets the budget before a poll.
+/// Runs one poll (`f`) with a fresh budget, then restores the previous one (unlimited
+/// outside rustyray polls, or the outer poll's budget for a nested `block_on`).
 #[inline]
-pub(crate) fn reset() {
+pub(crate) fn scoped<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(feature = "std")]
-    REMAINING.with(|r| r.set(BUDGET));
+    {
+        let previous = REMAINING.with(|r| r.replace(BUDGET));
+        let out = f();
+        REMAINING.with(|r| r.set(previous));
+        out
+    }
+    #[cfg(not(feature = "std"))]
+    f()
 }
 
 /// Spends one unit of budget, or wakes the task and returns `Pending` when none is left.

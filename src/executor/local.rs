@@ -97,8 +97,7 @@ impl LocalExecutor {
             let batch = self.queue.take_all();
             let before = polls;
             for runnable in batch {
-                budget::reset();
-                runnable.run();
+                budget::scoped(|| runnable.run());
                 polls += 1;
             }
             if polls == before {
@@ -115,8 +114,7 @@ impl LocalExecutor {
         // own because the only things that can make it ready run in this loop or pend.
         let mut cx = Context::from_waker(Waker::noop());
         loop {
-            budget::reset();
-            if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            if let Poll::Ready(v) = budget::scoped(|| future.as_mut().poll(&mut cx)) {
                 return v;
             }
             if self.run_until_stalled() == 0 {

@@ -24,6 +24,8 @@ mod idle;
 #[cfg(feature = "std")]
 mod injector;
 #[cfg(feature = "std")]
+mod owned;
+#[cfg(feature = "std")]
 mod park;
 #[cfg(feature = "std")]
 pub(crate) mod scheduler;

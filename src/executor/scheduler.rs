@@ -24,6 +24,7 @@ use core::future::Future;
 use super::context;
 use super::idle::Idle;
 use super::injector::Injector;
+use super::owned::{OwnedTasks, Tracked};
 use super::park::Parker;
 use super::task::{self, JoinHandle, Runnable};
 use crate::raw::local_queue::{self, Local, Steal};
@@ -45,6 +46,12 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     #[cfg(not(loom))]
     pub(crate) timer: crate::time::TimerDriver,
+    /// The live tasks (so shutdown reaches waiting ones).
+    pub(crate) owned: OwnedTasks,
+    /// Tasks refused after shutdown began, dropped by shutdown outside every lock.
+    pub(crate) graveyard: crate::sync::Lock<Vec<Runnable>>,
+    /// `block_on` threads asleep (woken by `inject` when every worker is busy).
+    pub(crate) drivers: crate::sync::Lock<Vec<StdArc<super::block_on::DriverSignal>>>,
     /// Named actors of this runtime.
     #[cfg(not(loom))]
     pub(crate) actors: crate::actor::registry::Registry,
@@ -67,6 +74,9 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             #[cfg(not(loom))]
             timer: crate::time::TimerDriver::new(),
+            owned: OwnedTasks::new(num_workers),
+            graveyard: crate::sync::Lock::new(Vec::new()),
+            drivers: crate::sync::Lock::new(Vec::new()),
             #[cfg(not(loom))]
             actors: crate::actor::registry::Registry::default(),
         };
@@ -81,19 +91,34 @@ impl Shared {
         self.shutdown.load(Acquire)
     }
 
-    /// Spawns `future` onto this runtime.
+    /// Spawns `future` onto this runtime. After shutdown the future is dropped at once
+    /// and the handle resolves to `RuntimeShutdown`.
     pub(crate) fn spawn<F>(self: &StdArc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let shared = self.clone();
-        let (runnable, handle) = task::spawn(
-            future,
-            async_task::WithInfo(move |r: Runnable, info: async_task::ScheduleInfo| shared.schedule(r, info)),
-        );
-        self.schedule_new(runnable);
-        handle
+        let mut future = Some(future);
+        let spawned = self.owned.register(|key| {
+            let shared = self.clone();
+            let tracked = Tracked::new(future.take().expect("spawned once"), self.clone(), key);
+            let (runnable, handle) = task::spawn(
+                tracked,
+                async_task::WithInfo(move |r: Runnable, info: async_task::ScheduleInfo| shared.schedule(r, info)),
+            );
+            let waker = runnable.waker();
+            ((runnable, handle), waker)
+        });
+        match spawned {
+            Some((runnable, handle)) => {
+                self.schedule_new(runnable);
+                handle
+            }
+            None => {
+                drop(future);
+                JoinHandle::failed(crate::Error::RuntimeShutdown)
+            }
+        }
     }
 
     /// Schedules a newly spawned task: back of the current worker's queue, else injector.
@@ -139,18 +164,35 @@ impl Shared {
                 // (idle state) then read (injector), and the task would wait for a wake-up
                 // that never comes. (Found by loom.)
                 fence(SeqCst);
-                self.notify_parked();
+                if !self.notify_parked() && self.idle.all_busy() {
+                    // No worker can take it (all running or blocked): wake a sleeping
+                    // `block_on` thread, which then helps.
+                    if let Some(d) = self.drivers.with(|d| d.first().cloned()) {
+                        d.parker.unpark();
+                    }
+                }
             }
-            Err(r) => drop(r),
+            // Shutting down: never drop a task here (we may be inside somebody's `wake()`,
+            // under a lock its drop needs); shutdown drops the graveyard.
+            Err(r) => self.graveyard.with(|g| g.push(r)),
         }
     }
 
-    /// Wakes one parked worker if new work would otherwise wait.
+    /// Wakes one parked worker if new work would otherwise wait; true if it woke one.
     #[inline]
-    pub(crate) fn notify_parked(&self) {
-        if let Some(index) = self.idle.worker_to_notify() {
-            self.remotes[index].parker.unpark();
+    pub(crate) fn notify_parked(&self) -> bool {
+        match self.idle.worker_to_notify() {
+            Some(index) => {
+                self.remotes[index].parker.unpark();
+                true
+            }
+            None => false,
         }
+    }
+
+    /// Takes the graveyard's tasks (the caller drops them outside the lock).
+    pub(crate) fn take_graveyard(&self) -> Vec<Runnable> {
+        self.graveyard.with(core::mem::take)
     }
 
     /// True if any queue visible to other threads holds a task.
@@ -225,7 +267,7 @@ impl Core {
                 let shared = &self.shared;
                 q.push_back_or_overflow(runnable, &mut |batch| {
                     if let Err(batch) = shared.injector.push_batch(batch) {
-                        drop(batch);
+                        shared.graveyard.with(|g| g.extend(batch));
                     }
                 });
                 drop(local);

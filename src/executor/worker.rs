@@ -164,8 +164,7 @@ impl Worker {
                 self.shared.notify_parked();
             }
         }
-        budget::reset();
-        task.run();
+        budget::scoped(|| task.run());
         let mut lifo_polls = 0;
         while let Some(next) = self.core.take_lifo() {
             if lifo_polls == MAX_LIFO_POLLS || self.shared.is_shutdown() {
@@ -173,8 +172,7 @@ impl Worker {
                 break;
             }
             lifo_polls += 1;
-            budget::reset();
-            next.run();
+            budget::scoped(|| next.run());
         }
     }
 

@@ -24,11 +24,12 @@ pub struct Builder {
     pub(crate) worker_threads: Option<usize>,
     pub(crate) thread_name: String,
     pub(crate) thread_stack_size: Option<usize>,
+    pub(crate) num_cpus: Option<f64>,
 }
 
 impl Default for Builder {
     fn default() -> Self {
-        Builder { worker_threads: None, thread_name: "rustyray-worker".into(), thread_stack_size: None }
+        Builder { worker_threads: None, thread_name: "rustyray-worker".into(), thread_stack_size: None, num_cpus: None }
     }
 }
 
@@ -56,6 +57,27 @@ impl Builder {
         self
     }
 
+    /// CPUs the runtime shares out to remote tasks (fractional, > 0). A task holds its
+    /// `num_cpus` (default 1.0) while its body runs; tasks wait, first come first served,
+    /// until their share is free. Default: the number of worker threads.
+    ///
+    /// ```
+    /// #[rustyray::remote(num_cpus = 0.5)]
+    /// fn light() -> u8 { 1 }
+    ///
+    /// fn main() -> Result<(), rustyray::Error> {
+    ///     // Two workers, but at most one CPU's worth of tasks at a time: two `light` tasks.
+    ///     let rt = rustyray::Runtime::builder().worker_threads(2).num_cpus(1.0).build()?;
+    ///     let r = rt.block_on(async { light::remote().await?.get().await })?;
+    ///     assert_eq!(r, 1);
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn num_cpus(mut self, cpus: f64) -> Self {
+        self.num_cpus = Some(cpus);
+        self
+    }
+
     /// Starts the runtime's threads.
     ///
     /// # Errors
@@ -68,6 +90,9 @@ impl Builder {
         };
         if workers == 0 || workers > MAX_WORKER_THREADS {
             return Err(Error::InvalidConfig { reason: "worker_threads must be between 1 and 4096" });
+        }
+        if self.num_cpus.is_some_and(|c| !(c.is_finite() && c > 0.0 && c <= 1_000_000.0)) {
+            return Err(Error::InvalidConfig { reason: "num_cpus must be a finite number > 0 (at most 1e6)" });
         }
         if self.thread_stack_size.is_some_and(|s| s < 16 * 1024) {
             return Err(Error::InvalidConfig { reason: "thread_stack_size must be at least 16 KiB" });

@@ -127,7 +127,8 @@ pub fn current_or_default() -> Result<Handle, Error> {
     if let Some(shared) = executor::with_current(|c| c.map(|c| c.shared.clone())) {
         // Entered together with the executor context (worker start, `Handle::block_on`).
         let store = STORE.with(|s| s.borrow().clone()).unwrap_or_else(|| Arc::new(Store::new()));
-        return Ok(Handle { shared, store });
+        let cpus = crate::task::admission::current_pool();
+        return Ok(Handle { shared, store, cpus });
     }
     DEFAULT
         .lock()

@@ -24,6 +24,7 @@ pub use global::{init, put, shutdown, spawn};
 use crate::executor::scheduler::Shared;
 use crate::executor::{self, JoinHandle};
 use crate::object::Store;
+use crate::task::admission::{self, CpuPool};
 use crate::Error;
 
 /// A rustyray runtime: a work-stealing pool of worker threads plus a timer driver.
@@ -43,6 +44,8 @@ pub struct Handle {
     pub(crate) shared: Arc<Shared>,
     /// The runtime's object store (what `rustyray::put` and remote results use).
     pub(crate) store: Arc<Store>,
+    /// The runtime's CPUs, shared out to remote tasks by their `num_cpus`.
+    pub(crate) cpus: Arc<CpuPool>,
 }
 
 impl Handle {
@@ -58,6 +61,7 @@ impl Handle {
     /// Runs `future` on this thread; see [`Runtime::block_on`].
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _store = global::enter_store(self.store.clone());
+        let _cpus = admission::enter_pool(self.cpus.clone());
         executor::block_on(&self.shared, future)
     }
 
@@ -90,8 +94,9 @@ impl Runtime {
         crate::executor::task::install_panic_recorder();
         let (shared, locals) = Shared::new(workers);
         let store = Arc::new(Store::new());
+        let cpus = Arc::new(CpuPool::new(config.num_cpus.unwrap_or(workers as f64)));
         let rt = Runtime {
-            handle: Handle { shared: shared.clone(), store: store.clone() },
+            handle: Handle { shared: shared.clone(), store: store.clone(), cpus: cpus.clone() },
             threads: Mutex::new(Vec::with_capacity(workers)),
         };
         for (index, local) in locals.into_iter().enumerate() {
@@ -101,8 +106,10 @@ impl Runtime {
             }
             let shared = shared.clone();
             let store = store.clone();
+            let cpus = cpus.clone();
             let worker = move || {
                 let _store = global::enter_store(store);
+                let _cpus = admission::enter_pool(cpus);
                 executor::run_worker(shared, index, local)
             };
             match b.spawn(worker) {
@@ -167,8 +174,12 @@ impl Runtime {
     }
 
     fn shutdown_inner(&self) {
-        let queued = self.handle.shared.begin_shutdown();
+        // Remote tasks waiting for CPUs give up; tasks dropped below store `RuntimeShutdown`.
+        self.handle.cpus.close();
+        let shared = &self.handle.shared;
+        let queued = shared.begin_shutdown();
         // Dropping a task may run user code that wakes other tasks: never under a lock.
+        // (Those wake-ups are refused by the closed injector and go to the graveyard.)
         drop(queued);
         let threads = core::mem::take(&mut *self.threads.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
         let me = std::thread::current().id();
@@ -177,9 +188,19 @@ impl Runtime {
                 let _ = t.join();
             }
         }
-        self.handle.shared.timer.shutdown();
-        // Tasks woken during the drain above were refused by the closed injector.
-        drop(self.handle.shared.injector.close());
+        shared.timer.shutdown();
+        // Tasks waiting in no queue: wake each (from here, holding no lock) so it reaches
+        // the graveyard; later spawns are refused.
+        shared.owned.close_and_wake_all();
+        // Drop the graveyard until it stays empty (drops may wake more tasks).
+        loop {
+            let dead = shared.take_graveyard();
+            if dead.is_empty() {
+                break;
+            }
+            drop(dead);
+        }
+        drop(shared.injector.close());
     }
 }
 

@@ -62,11 +62,13 @@ impl TimerDriver {
 
     /// Stops the thread (pending timers never fire; their tasks are being dropped).
     pub(crate) fn shutdown(&self) {
-        {
+        let entries = {
             let mut s = self.shared.state.lock().unwrap_or_else(PoisonError::into_inner);
             s.shutdown = true;
-            s.entries.clear();
-        }
+            core::mem::take(&mut s.entries)
+        };
+        // Dropping wakers may reschedule (and so release) tasks: outside the lock.
+        drop(entries);
         self.shared.condvar.notify_all();
         if let Some(t) = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take() {
             if t.thread().id() != std::thread::current().id() {

@@ -1,0 +1,134 @@
+//! The live tasks of one runtime, so that shutdown can reach tasks that are *waiting*
+//! (in no queue): it wakes each one from the shutdown thread, and the wake-up — refused by
+//! the closed injector — hands the task to the graveyard, where shutdown drops it. A
+//! future is therefore dropped exactly once, never inside somebody else's `wake()` (which
+//! may hold a lock the future's drop needs), and its `JoinHandle` resolves to
+//! `RuntimeShutdown`.
+//!
+//! ```text
+//!  spawn ──register(waker)──▶ shard slab ──task completes or is cancelled──▶ unregister
+//!  shutdown: close every shard (later spawns are refused), wake every registered task
+//!            ──▶ schedule ──▶ injector closed ──▶ graveyard ──▶ dropped by shutdown
+//! ```
+//!
+//! Sharded by thread, so concurrent spawns rarely meet on one lock.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+
+use slab::Slab;
+
+use super::scheduler::Shared;
+use crate::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::sync::Lock;
+
+#[derive(Debug, Default)]
+struct Shard {
+    tasks: Slab<Waker>,
+    closed: bool,
+}
+
+/// The registry of live tasks.
+#[derive(Debug)]
+pub(crate) struct OwnedTasks {
+    shards: Box<[Lock<Shard>]>,
+}
+
+/// Where a task is registered.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TaskKey {
+    shard: u32,
+    index: u32,
+}
+
+fn home_shard(n: usize) -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    std::thread_local! {
+        static HOME: core::cell::Cell<usize> = const { core::cell::Cell::new(usize::MAX) };
+    }
+    HOME.with(|h| {
+        if h.get() == usize::MAX {
+            h.set(NEXT.fetch_add(1, Relaxed));
+        }
+        h.get() % n
+    })
+}
+
+impl OwnedTasks {
+    pub(crate) fn new(num_workers: usize) -> Self {
+        let n = (num_workers + 1).next_power_of_two().clamp(2, 64);
+        OwnedTasks { shards: (0..n).map(|_| Lock::new(Shard::default())).collect() }
+    }
+
+    /// Registers a task being spawned: `make` creates it (under the shard lock, so the key
+    /// can be baked into the task) and returns its waker alongside. `None` after shutdown.
+    pub(crate) fn register<R>(&self, make: impl FnOnce(TaskKey) -> (R, Waker)) -> Option<R> {
+        let shard = home_shard(self.shards.len());
+        self.shards[shard].with(|s| {
+            if s.closed {
+                return None;
+            }
+            let entry = s.tasks.vacant_entry();
+            let key = TaskKey { shard: shard as u32, index: entry.key() as u32 };
+            let (out, waker) = make(key);
+            entry.insert(waker);
+            Some(out)
+        })
+    }
+
+    /// Unregisters a task that completed or was dropped.
+    pub(crate) fn remove(&self, key: TaskKey) {
+        let waker = self.shards[key.shard as usize].with(|s| s.tasks.try_remove(key.index as usize));
+        drop(waker); // outside the lock
+    }
+
+    /// Closes every shard and wakes every registered task (from the calling thread).
+    pub(crate) fn close_and_wake_all(&self) {
+        for shard in self.shards.iter() {
+            let wakers: Vec<Waker> = shard.with(|s| {
+                s.closed = true;
+                s.tasks.drain().collect()
+            });
+            for w in wakers {
+                w.wake();
+            }
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A spawned task's future, unregistering the task when it completes or is dropped.
+    #[derive(Debug)]
+    pub(crate) struct Tracked<F> {
+        #[pin]
+        future: F,
+        shared: Arc<Shared>,
+        key: TaskKey,
+    }
+
+    impl<F> PinnedDrop for Tracked<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            this.shared.owned.remove(*this.key);
+        }
+    }
+}
+
+impl<F> Tracked<F> {
+    pub(crate) fn new(future: F, shared: Arc<Shared>, key: TaskKey) -> Self {
+        Tracked { future, shared, key }
+    }
+}
+
+impl<F: Future> Future for Tracked<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().future.poll(cx)
+    }
+}

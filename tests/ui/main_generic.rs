@@ -1,0 +1,3 @@
+// `main` cannot be generic.
+#[rustyray::main]
+async fn main<T>() {}

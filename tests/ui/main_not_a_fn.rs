@@ -1,0 +1,5 @@
+// `#[rustyray::main]` goes on a function, not on other items.
+#[rustyray::main]
+struct Main;
+
+fn main() {}

@@ -1,0 +1,3 @@
+// `#[rustyray::main]` needs an `async fn main`.
+#[rustyray::main]
+fn main() {}

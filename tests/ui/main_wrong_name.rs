@@ -1,0 +1,5 @@
+// `#[rustyray::main]` goes on `fn main` only.
+#[rustyray::main]
+async fn start() {}
+
+fn main() {}
