@@ -18,7 +18,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `std` | yes | the multi-threaded [`Runtime`], timers ([`time`]), panic isolation, the process-wide default runtime ([`init`], [`shutdown`]) |
-//! | `macros` | with `std` | `#[rustyray::main]` |
+//! | `macros` | with `std` | `#[rustyray::main]`, `#[rustyray::remote]`, `#[rustyray::actor]` |
 //! | `portable-atomic` | no | atomics through `portable-atomic` for targets without compare-and-swap (`thumbv6m-none-eabi`); the firmware supplies a `critical-section` implementation |
 #![no_std]
 // Under `--cfg loom` only `tests/loom.rs` is built, and it includes the modelled source
@@ -48,6 +48,9 @@ pub mod object;
 mod raw;
 mod sync;
 
+#[cfg(target_has_atomic = "ptr")]
+pub mod task;
+
 #[cfg(feature = "std")]
 mod runtime;
 #[cfg(feature = "std")]
@@ -63,6 +66,8 @@ pub use executor::{JoinHandle, LocalExecutor};
 pub use object::wait;
 #[cfg(target_has_atomic = "ptr")]
 pub use object::{ObjectId, ObjectRef, Promise, Store, StoreStats};
+#[cfg(target_has_atomic = "ptr")]
+pub use task::cancel;
 
 #[cfg(feature = "std")]
 pub use runtime::{init, put, shutdown, spawn, Builder, Handle, Runtime, MAX_WORKER_THREADS};
@@ -78,6 +83,18 @@ pub mod __private {
     pub mod actor {
         pub use crate::actor::{Actor, ActorContext, ActorHandle, ActorMethods, ActorOptions, ActorRef, Call, Spawner};
         pub use crate::object::Promise;
+    }
+
+    /// What `task!` / `#[rustyray::remote]` expansions name.
+    #[cfg(target_has_atomic = "ptr")]
+    pub mod task {
+        pub use crate::actor::Spawner;
+        pub use crate::object::ObjectRef;
+        #[cfg(feature = "std")]
+        pub use crate::task::current;
+        pub use crate::task::{
+            submit, Arg, CloneProbe, ErrProbe, NoCloneProbe, NotErrProbe, Probe, Target, TaskOptions,
+        };
     }
 }
 
@@ -100,3 +117,47 @@ pub use rustyray_macros::main;
 
 #[cfg(feature = "macros")]
 pub use rustyray_macros::{actor, actor_methods};
+
+/// `#[rustyray::remote]`: makes a function a remote task — a front end over
+/// [`task!`](crate::task!) that checks the function first (errors point at the offending
+/// tokens), then expands to `rustyray::task! { … }`.
+///
+/// The function stays callable locally; a module of the same name offers
+/// `name::remote(args…)`, `name::remote_on(&spawner, args…)` and `name::options()`. Every
+/// argument accepts a value or an [`ObjectRef`] to one; the result is an `ObjectRef`. The
+/// attribute takes the options of [`task!`](crate::task!)'s `#[options(…)]`:
+/// `num_cpus = <f64>`, `max_retries = <u32>`, `retry_exceptions = <bool>`.
+///
+/// ```
+/// #[rustyray::remote]
+/// async fn add(x: i32, y: i32) -> i32 { x + y }
+///
+/// #[rustyray::remote(num_cpus = 2.0)]
+/// async fn heavy_compute(data: Vec<f64>) -> f64 { data.iter().sum() }
+///
+/// #[rustyray::remote]
+/// fn generate_data() -> Vec<i32> { (1..=4).collect() }
+///
+/// #[rustyray::remote]
+/// fn process_data(data: Vec<i32>) -> i32 { data.iter().sum() }
+///
+/// fn main() -> Result<(), rustyray::Error> {
+///     let runtime = rustyray::Runtime::builder().worker_threads(2).build()?;
+///     runtime.block_on(async {
+///         let r = add::remote(1, 2).await?;               // ObjectRef<i32>, returned once submitted
+///         assert_eq!(r.get().await?, 3);
+///         let r2 = add::remote_on(&runtime, 1, 2).await?;   // explicit runtime (&Runtime or &Handle)
+///         assert_eq!(r2.get().await?, 3);
+///         let d = generate_data::remote().await?;          // ObjectRef<Vec<i32>>
+///         let s = process_data::remote(d).await?;          // a ref where a value is expected
+///         assert_eq!(s.get().await?, 10);
+///         let h = heavy_compute::remote(vec![0.5; 4]).await?;
+///         assert_eq!(h.get().await?, 2.0);
+///         let result = add::remote(1, 2).await?.get().await?;
+///         assert_eq!(result, 3);
+///         Ok(())
+///     })
+/// }
+/// ```
+#[cfg(feature = "macros")]
+pub use rustyray_macros::remote;

@@ -6,6 +6,6 @@
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/*.rs");
+    t.compile_fail("tests/ui/main_*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

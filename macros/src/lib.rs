@@ -1,7 +1,8 @@
 //! Attribute macros for rustyray. Use them through the `rustyray` crate
-//! (`#[rustyray::main]`, `#[rustyray::actor]`, `#[rustyray::actor_methods]`), which
-//! re-exports them; the actor macros are a front end over the declarative
-//! `rustyray::declare_actor!` generator.
+//! (`#[rustyray::main]`, `#[rustyray::remote]`, `#[rustyray::actor]`,
+//! `#[rustyray::actor_methods]`), which re-exports them; the actor macros are a front end
+//! over the declarative `rustyray::declare_actor!` generator, `#[rustyray::remote]` over
+//! `rustyray::task!`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
 
@@ -10,6 +11,7 @@ use proc_macro::TokenStream;
 mod actor;
 mod errors;
 mod main_fn;
+mod remote;
 
 /// Runs an `async fn main` on rustyray's process-wide default runtime: initializes it,
 /// blocks on the body (the main thread runs tasks while it waits) and shuts it down.
@@ -37,4 +39,16 @@ pub fn actor(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn actor_methods(attr: TokenStream, item: TokenStream) -> TokenStream {
     actor::expand_methods(attr.into(), item.into()).into()
+}
+
+/// Makes a function a remote task: checks it (generic, `self`, patterns, `impl Trait` or
+/// borrowed arguments are rejected at their tokens), then expands to `rustyray::task!`,
+/// which keeps the function and adds a module of the same name with `remote(args…)`,
+/// `remote_on(&spawner, args…)` and `options()`. Takes the options
+/// `num_cpus = <f64>`, `max_retries = <u32>`, `retry_exceptions = <bool>`.
+///
+/// See `rustyray::remote` for an example.
+#[proc_macro_attribute]
+pub fn remote(attr: TokenStream, item: TokenStream) -> TokenStream {
+    remote::expand(attr.into(), item.into()).into()
 }

@@ -17,7 +17,22 @@ struct Entry {
     id: u64,
     /// An `Arc<ActorShared<A>>` for the recorded `A` (not a counted handle: a named actor
     /// runs until stopped, whatever its handles do).
-    actor: Box<dyn Any + Send + Sync>,
+    actor: Box<dyn Named>,
+}
+
+/// What the registry needs of an entry without knowing its actor type.
+trait Named: Send + Sync {
+    fn is_stopped(&self) -> bool;
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<A: Actor> Named for Arc<ActorShared<A>> {
+    fn is_stopped(&self) -> bool {
+        self.state() == ActorState::Stopped
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
 }
 
 /// The named actors of one runtime.
@@ -38,6 +53,7 @@ fn typed<A: Actor>(entry: &Entry) -> Result<Arc<ActorShared<A>>, Error> {
     }
     entry
         .actor
+        .as_any()
         .downcast_ref::<Arc<ActorShared<A>>>()
         .cloned()
         .ok_or(Error::TypeMismatch { expected: core::any::type_name::<A>() })
@@ -53,17 +69,14 @@ impl Registry {
     ) -> Result<Option<ActorHandle<A>>, Error> {
         let name = String::from(&**shared.name.as_ref().expect("only named actors are registered"));
         self.entries.with(|entries| {
-            if let Some(existing) = entries.get(&name) {
-                let alive = typed::<A>(existing).map(|s| s.state() != ActorState::Stopped);
-                match (alive, get_if_exists) {
-                    (Ok(true), true) => {
-                        let s = typed::<A>(existing)?;
-                        return Ok(Some(ActorHandle::from_ref(ActorRef::counted(s))));
-                    }
-                    (Ok(true), false) => return Err(Error::NameTaken { name: name.clone() }),
-                    (Err(e), _) => return Err(e),
-                    (Ok(false), _) => {} // a stopped actor's stale entry: replace it
+            // A stopped actor's stale entry is replaced, whatever its type. A running one
+            // holds the name for every type; get-or-create hands it out only to its own type.
+            if let Some(existing) = entries.get(&name).filter(|e| !e.actor.is_stopped()) {
+                if !get_if_exists {
+                    return Err(Error::NameTaken { name: name.clone() });
                 }
+                let s = typed::<A>(existing)?;
+                return Ok(Some(ActorHandle::from_ref(ActorRef::counted(s))));
             }
             entries.insert(name, Entry { type_id: TypeId::of::<A>(), id: shared.id, actor: Box::new(shared.clone()) });
             Ok(None)

@@ -142,7 +142,13 @@ impl<'a, T> Waiting<'a, T> {
         }
         match self.cell.outcome_or_register(cx.waker(), &mut self.key) {
             Some(outcome) => Poll::Ready(outcome),
-            None => Poll::Pending,
+            None => {
+                // Hook for remote tasks: a task blocked in `get` gives its CPU share back
+                // (one thread-local read when no task body is being polled).
+                #[cfg(feature = "std")]
+                crate::task::admission::blocked_in_get();
+                Poll::Pending
+            }
         }
     }
 }

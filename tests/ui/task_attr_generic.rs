@@ -1,0 +1,6 @@
+#[rustyray::remote]
+fn identity<T: Send + 'static>(x: T) -> T {
+    x
+}
+
+fn main() {}

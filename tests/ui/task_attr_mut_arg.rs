@@ -1,0 +1,7 @@
+#[rustyray::remote]
+fn sort(mut v: Vec<i32>) -> Vec<i32> {
+    v.sort();
+    v
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[rustyray::remote]
+struct Point {
+    x: i32,
+    y: i32,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[rustyray::remote]
+fn sum((a, b): (i32, i32)) -> i32 {
+    a + b
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[rustyray::remote]
+fn area(&self) -> f64 {
+    1.0
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+rustyray::task! {
+    fn identity<T: Send + 'static>(x: T) -> T { x }
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+rustyray::task! {
+    fn numbers() -> impl Iterator<Item = u32> { 0..3 }
+}
+
+fn main() {}

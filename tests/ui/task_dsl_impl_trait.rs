@@ -1,0 +1,5 @@
+rustyray::task! {
+    fn greet(name: impl Into<String>) -> String { name.into() }
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+rustyray::task! {
+    fn sort(mut v: Vec<i32>) -> Vec<i32> { v.sort(); v }
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+rustyray::task! {
+    struct Point { x: i32, y: i32 }
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+rustyray::task! {
+    fn sum((a, b): (i32, i32)) -> i32 { a + b }
+}
+
+fn main() {}

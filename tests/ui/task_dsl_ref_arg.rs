@@ -1,0 +1,5 @@
+rustyray::task! {
+    fn shout(text: &str) -> String { text.to_uppercase() }
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+rustyray::task! {
+    fn area(&self) -> f64 { 1.0 }
+}
+
+fn main() {}

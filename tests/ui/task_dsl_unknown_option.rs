@@ -1,0 +1,6 @@
+rustyray::task! {
+    #[options(num_gpus = 1.0)]
+    fn render(frame: u32) -> u32 { frame }
+}
+
+fn main() {}
