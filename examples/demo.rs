@@ -1,9 +1,38 @@
 //! The rustyray tour: `cargo run --release --example demo`.
 //!
-//! Shows the runtime core: spawning from the driver and from tasks, a request/reply
-//! ping-pong through channels that stays on one thread, timers, and panic isolation.
+//! A short tour of everything: the executor (spawning, nested spawns, timers, panic
+//! isolation), an actor with pipelined calls, remote tasks chained through object refs,
+//! and the object store. `examples/counter.rs`, `examples/tasks.rs` and
+//! `examples/supervision.rs` go deeper into each.
 
 use std::time::{Duration, Instant};
+
+#[rustyray::actor]
+pub struct Counter {
+    value: u64,
+}
+
+#[rustyray::actor_methods]
+impl Counter {
+    pub fn new(start: u64) -> Self {
+        Counter { value: start }
+    }
+
+    pub fn add(&mut self, n: u64) -> u64 {
+        self.value += n;
+        self.value
+    }
+}
+
+#[rustyray::remote]
+async fn square(x: u64) -> u64 {
+    x * x
+}
+
+#[rustyray::remote]
+fn total(a: u64, b: u64) -> u64 {
+    a + b
+}
 
 #[rustyray::main]
 async fn main() -> Result<(), rustyray::Error> {
@@ -41,5 +70,27 @@ async fn main() -> Result<(), rustyray::Error> {
     let _ = std::panic::take_hook();
     println!("a panicking task: {r:?}");
     println!("and the runtime still works: {}", rustyray::spawn(async { 6 * 7 }).await?);
+
+    // 5. An actor: 100,000 pipelined calls (each returns an ObjectRef once queued), then one read.
+    let counter = Counter::remote(0).await?;
+    let t = Instant::now();
+    let mut last = None;
+    for _ in 0..100_000 {
+        last = Some(counter.add(1).await?);
+    }
+    let v = last.expect("calls").get().await?;
+    assert_eq!(v, 100_000);
+    println!("100,000 pipelined actor calls in {:?} (value {v})", t.elapsed());
+
+    // 6. Remote tasks and refs: sum of squares 1..=1000, every edge an ObjectRef.
+    let t = Instant::now();
+    let mut acc = rustyray::put(0_u64)?;
+    for x in 1..=1_000 {
+        let sq = square::remote(x).await?;
+        acc = total::remote(acc, sq).await?;
+    }
+    let v = acc.get().await?;
+    assert_eq!(v, (1..=1_000u64).map(|x| x * x).sum::<u64>());
+    println!("2,000 dependent remote tasks in {:?} (sum of squares {v})", t.elapsed());
     Ok(())
 }

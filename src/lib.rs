@@ -83,6 +83,7 @@ pub mod __private {
     pub mod actor {
         pub use crate::actor::{Actor, ActorContext, ActorHandle, ActorMethods, ActorOptions, ActorRef, Call, Spawner};
         pub use crate::object::Promise;
+        pub use crate::task::{CloneProbe, NoCloneProbe, Probe};
     }
 
     /// What `task!` / `#[rustyray::remote]` expansions name.

@@ -341,6 +341,10 @@ impl Probe {
     }
 }
 
+/// An argument type that cannot be cloned.
+#[derive(Debug)]
+pub struct NotClone;
+
 /// The life-cycle subject: counts into its [`Probe`], can panic, can block on a gate.
 #[rustyray::actor]
 pub struct Tracked {
@@ -377,6 +381,23 @@ impl Tracked {
     pub fn boom(&mut self) -> u32 {
         self.n += 1000;
         panic!("intentional: boom at n = {}", self.n)
+    }
+
+    /// Panics on its first `failures` runs (counted outside the actor, whose state a restart
+    /// resets), then bumps the count; returns how many times it has run.
+    pub fn flaky(&mut self, runs: Arc<AtomicUsize>, failures: usize) -> usize {
+        let run = runs.fetch_add(1, SeqCst) + 1;
+        if run <= failures {
+            panic!("intentional: flaky run {run} of {failures} failing");
+        }
+        self.n += 1;
+        run
+    }
+
+    /// Like `flaky`, with an argument that is not `Clone` (so the call cannot be re-run).
+    pub fn flaky_token(&mut self, runs: Arc<AtomicUsize>, _token: NotClone) -> usize {
+        let run = runs.fetch_add(1, SeqCst) + 1;
+        panic!("intentional: flaky_token run {run}");
     }
 
     /// Says it has started, then waits for `gate`; returns the count.
@@ -912,6 +933,65 @@ fn restarts_rebuild_the_actor_then_it_dies() -> Result<(), Error> {
         assert_eq!(probe.built(), 3);
         assert_eq!(probe.dropped(), 3, "every incarnation's state dropped exactly once");
         assert_eq!(probe.stopped(), 0, "a panicked state gets no on_stop");
+        Ok(())
+    })
+}
+
+#[test]
+fn a_panicked_call_is_retried_after_the_restart_up_to_max_task_retries() -> Result<(), Error> {
+    quiet_intentional_panics();
+    let rt = runtime();
+    rt.block_on(async {
+        let probe = Probe::default();
+        let a = Tracked::options().max_restarts(10).max_task_retries(2).remote_with((probe.clone(),)).await?;
+        // Every failed run costs a restart. Fails twice, succeeds on its third run; the call
+        // queued behind it waits for it.
+        let runs = Arc::new(AtomicUsize::new(0));
+        let flaky = a.flaky(runs.clone(), 2).await?;
+        let next = a.incr().await?;
+        assert_eq!(guard("flaky", flaky.get()).await?, 3, "ran three times, the result is the last run's");
+        assert_eq!(guard("next", next.get()).await?, 2, "the retried call ran first, on the rebuilt state");
+        assert_eq!(probe.built(), 3, "one restart per failed run");
+        assert_eq!(probe.dropped(), 2);
+
+        // Retries exhausted: the call fails with the panic, the actor (restarts left) goes on.
+        let runs = Arc::new(AtomicUsize::new(0));
+        let flaky = a.flaky(runs.clone(), 10).await?;
+        assert_panicked(guard("flaky, out of retries", flaky.get()).await);
+        assert_eq!(runs.load(SeqCst), 3, "the first run and two retries");
+        assert_eq!(a.incr().await?.get().await?, 1, "running, on a fresh state");
+
+        // Fire-and-forget calls are retried too.
+        let runs = Arc::new(AtomicUsize::new(0));
+        a.flaky(runs.clone(), 1).tell().await?;
+        assert_eq!(guard("after the told flaky call", a.get().await?.get()).await?, 1);
+        assert_eq!(runs.load(SeqCst), 2);
+
+        // An argument that is not Clone: the call cannot be re-run, it fails at once.
+        let runs = Arc::new(AtomicUsize::new(0));
+        let token = a.flaky_token(runs.clone(), NotClone).await?;
+        assert_panicked(guard("flaky_token", token.get()).await);
+        assert_eq!(runs.load(SeqCst), 1);
+        assert_eq!(a.state(), ActorState::Running);
+        Ok(())
+    })
+}
+
+#[test]
+fn a_retry_needs_a_restart() -> Result<(), Error> {
+    quiet_intentional_panics();
+    let rt = runtime();
+    rt.block_on(async {
+        let probe = Probe::default();
+        let a = Tracked::options().max_task_retries(3).remote_with((probe.clone(),)).await?;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let flaky = a.flaky(runs.clone(), 1).await?;
+        let after = a.incr().await;
+        assert_panicked(guard("flaky without restarts", flaky.get()).await);
+        assert_eq!(runs.load(SeqCst), 1, "no restart left, so no retry");
+        assert_died(outcome(after).await);
+        eventually("the actor stops", || async { a.state() == ActorState::Stopped }).await;
+        assert_eq!((probe.built(), probe.dropped()), (1, 1));
         Ok(())
     })
 }

@@ -1,14 +1,19 @@
 //! [`ActorContext`]: what an actor knows about itself while it runs.
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 
 use super::handle::{ActorHandle, ActorRef, ActorShared, WeakActorHandle};
 use super::traits::Actor;
+use crate::sync::Lock;
 
 /// Handed to [`Actor::handle`] and [`Actor::on_start`]: the actor's own identity, a way
 /// to get its own handle, and (std) to call itself later or on an interval.
 pub struct ActorContext<A: Actor> {
     pub(crate) shared: Arc<ActorShared<A>>,
+    /// With `max_task_retries`: the call in progress, kept (its arguments cloned, its reply
+    /// slot moved here) so that, if its method panics, it can run again after the restart.
+    kept: Option<Lock<Option<Box<A::Msg>>>>,
 }
 
 impl<A: Actor> core::fmt::Debug for ActorContext<A> {
@@ -21,6 +26,35 @@ impl<A: Actor> core::fmt::Debug for ActorContext<A> {
 }
 
 impl<A: Actor> ActorContext<A> {
+    /// The context of the actor `shared`; `keep_calls` when its calls may be retried.
+    pub(crate) fn new(shared: Arc<ActorShared<A>>, keep_calls: bool) -> Self {
+        ActorContext { shared, kept: keep_calls.then(|| Lock::new(None)) }
+    }
+
+    /// True if the running call should be kept for a retry (`max_task_retries > 0`).
+    #[doc(hidden)]
+    #[inline]
+    pub fn __keeps_calls(&self) -> bool {
+        self.kept.is_some()
+    }
+
+    /// Keeps `msg` (a copy of the call in progress, holding its reply slot) for a retry.
+    #[doc(hidden)]
+    pub fn __keep(&self, msg: A::Msg) {
+        if let Some(kept) = &self.kept {
+            let previous = kept.with(|k| k.replace(Box::new(msg)));
+            debug_assert!(previous.is_none(), "one call in progress at a time");
+        }
+    }
+
+    /// Takes back the call kept by [`__keep`](Self::__keep): the method finished (the
+    /// generated code answers through it) or failed (the supervisor retries or rejects it).
+    #[doc(hidden)]
+    #[inline]
+    pub fn __take_kept(&self) -> Option<A::Msg> {
+        self.kept.as_ref().and_then(|kept| kept.with(Option::take)).map(|b| *b)
+    }
+
     /// A counted handle to this actor. Storing it inside the actor keeps the actor alive
     /// until it is stopped explicitly; prefer [`weak_handle`](Self::weak_handle) for that.
     pub fn handle(&self) -> ActorHandle<A> {

@@ -276,8 +276,24 @@ macro_rules! __rr_actor {
                     async move {
                         match msg {
                             $(
-                                Msg::$m { $($arg,)* __reply } => {
+                                Msg::$m { $($arg,)* mut __reply } => {
+                                    let __args = ($($arg,)*);
+                                    // max_task_retries: keep a copy (cloned arguments, the
+                                    // reply slot) to run again if the method panics.
+                                    if ctx.__keeps_calls() {
+                                        #[allow(unused_imports)]
+                                        use __rr::{CloneProbe as _, NoCloneProbe as _};
+                                        if let ::core::option::Option::Some(($($arg,)*)) = (&__rr::Probe(&__args)).__rr_try_clone() {
+                                            ctx.__keep(Msg::$m { $($arg,)* __reply: __reply.take() });
+                                        }
+                                    }
+                                    let ($($arg,)*) = __args;
                                     let out = $crate::__rr_invoke!([$($asy)?] self.$m($($arg),*));
+                                    #[allow(unreachable_patterns)]
+                                    let __reply = match ctx.__take_kept() {
+                                        ::core::option::Option::Some(Msg::$m { __reply, .. }) => __reply,
+                                        _ => __reply,
+                                    };
                                     if let ::core::option::Option::Some(reply) = __reply {
                                         reply.fulfill(::core::result::Result::Ok(out));
                                     }

@@ -64,7 +64,7 @@ pub(crate) fn start<A: Actor>(
         }
     }
     let handle = ActorHandle::from_ref(ActorRef::counted(shared.clone()));
-    let policy = Policy { max_restarts: opts.max_restarts };
+    let policy = Policy { max_restarts: opts.max_restarts, max_task_retries: opts.max_task_retries };
     spawner.spawn_detached(run::<A>(shared, args, policy));
     Ok(handle)
 }
@@ -72,6 +72,7 @@ pub(crate) fn start<A: Actor>(
 #[derive(Clone, Copy)]
 struct Policy {
     max_restarts: u32,
+    max_task_retries: u32,
 }
 
 enum Outcome {
@@ -120,7 +121,7 @@ async fn handle_one<A: Actor>(actor: &mut A, msg: A::Msg, ctx: &ActorContext<A>)
 
 /// The actor's task.
 async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) {
-    let ctx = ActorContext { shared };
+    let ctx = ActorContext::new(shared, policy.max_task_retries > 0);
     let shared = &ctx.shared;
     let mut restarts_left = policy.max_restarts;
     let mut actor = build::<A>(args.clone(), &ctx).ok();
@@ -131,17 +132,25 @@ async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Polic
     }
     // Messages taken from the mailbox in one batch (one lock per batch, not per message).
     let mut batch = VecDeque::new();
+    // A call whose method panicked, to run again first (after the restart), with the
+    // number of times it has run so far.
+    let mut retry: Option<(A::Msg, u32)> = None;
     loop {
-        let Some(msg) = batch.pop_front() else {
-            // Going idle: give the batch buffer back, so an idle actor owns no buffer.
-            batch = VecDeque::new();
-            let more = core::future::poll_fn(|cx| shared.mailbox.poll_recv_batch(cx, &mut batch)).await;
-            if more {
-                continue;
-            }
-            break;
+        let (msg, runs) = if let Some(again) = retry.take() {
+            again
+        } else {
+            let Some(msg) = batch.pop_front() else {
+                // Going idle: give the batch buffer back, so an idle actor owns no buffer.
+                batch = VecDeque::new();
+                let more = core::future::poll_fn(|cx| shared.mailbox.poll_recv_batch(cx, &mut batch)).await;
+                if more {
+                    continue;
+                }
+                break;
+            };
+            shared.mailbox.consumed();
+            (msg, 0)
         };
-        shared.mailbox.consumed();
         // Share the worker fairly: every 128 messages, yield (the cooperative budget).
         core::future::poll_fn(crate::executor::poll_proceed).await;
         let Some(state) = actor.as_mut() else {
@@ -152,14 +161,21 @@ async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Polic
             A::reject(msg, died("killed"));
             continue;
         }
-        match handle_one(state, msg, &ctx).await {
-            Outcome::Handled => {}
+        let outcome = handle_one(state, msg, &ctx).await;
+        // The call's kept copy, if the method did not finish (see `ActorContext::__keep`).
+        let kept = ctx.__take_kept();
+        match outcome {
+            Outcome::Handled => debug_assert!(kept.is_none(), "a finished call takes its kept copy back"),
             Outcome::Failed(Error::ActorDied { .. }) => {
                 // Killed mid-call: the rest of the queue is rejected above.
                 death = "killed";
+                if let Some(kept) = kept {
+                    A::reject(kept, died(death));
+                }
             }
-            Outcome::Failed(_panic) => {
-                // The panicking call's own result already holds TaskPanicked { message }.
+            Outcome::Failed(panic) => {
+                // The panicking call's own result holds TaskPanicked { message }, unless the
+                // call was kept for a retry: then it runs again or gets that error here.
                 drop(actor.take());
                 if restarts_left > 0 {
                     restarts_left -= 1;
@@ -171,6 +187,13 @@ async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Polic
                 if actor.is_none() {
                     shared.killed.store(true, Release);
                     shared.mailbox.close();
+                }
+                if let Some(kept) = kept {
+                    if actor.is_some() && runs < policy.max_task_retries {
+                        retry = Some((kept, runs + 1));
+                    } else {
+                        A::reject(kept, panic);
+                    }
                 }
             }
         }
