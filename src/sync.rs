@@ -101,6 +101,20 @@ impl<T> Lock<T> {
         Lock { inner: Mutex::new(value) }
     }
 
+    /// The value, through a unique borrow: no locking needed.
+    #[cfg(not(loom))]
+    #[inline]
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        #[cfg(feature = "std")]
+        {
+            self.inner.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner)
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            self.inner.get_mut().get_mut()
+        }
+    }
+
     /// Runs `f` with exclusive access. `f` must not block, await, or re-enter this lock.
     #[inline]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {

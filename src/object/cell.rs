@@ -8,10 +8,15 @@
 //! ```
 //!
 //! The cell is owned by the `Arc` inside each [`ObjectRef`](super::ObjectRef); when the last
-//! one is dropped the cell unregisters itself from its shard (see [`Drop`] below) and the
-//! value is dropped, exactly once.
+//! one is dropped the cell counts itself freed (and unregisters its id, if it has one) in its
+//! shard (see [`Drop`] below) and the value is dropped, exactly once.
+//!
+//! An object gets its id lazily, the first time someone asks for it (`ObjectRef::id`, a
+//! serialized ref, an export): most objects (a task's result read once, an actor call's
+//! reply) are never named, and then never touch the shard's registry.
 
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
+use core::any::Any;
 use core::task::Waker;
 
 use slab::Slab;
@@ -27,8 +32,9 @@ pub(crate) type Outcome<T> = Result<Arc<T>, Error>;
 
 /// The storage of one object.
 pub(crate) struct ObjectCell<T> {
-    id: ObjectId,
-    /// The shard the object is registered in; the cell unregisters itself on drop.
+    /// The id, once asked for (registered in `shard` then; unregistered on drop).
+    id: Lock<Option<ObjectId>>,
+    /// The shard that counts the object (and registers its id).
     shard: Arc<Shard>,
     state: Lock<State<T>>,
 }
@@ -103,13 +109,29 @@ impl Waiters {
 }
 
 impl<T> ObjectCell<T> {
-    /// A cell registered as `id` in `shard`. The caller has just registered it.
-    pub(crate) fn new(id: ObjectId, shard: Arc<Shard>, state: State<T>) -> Self {
-        ObjectCell { id, shard, state: Lock::new(state) }
+    /// A cell counted in `shard` (the caller has counted it), with no id yet.
+    pub(crate) fn new(shard: Arc<Shard>, state: State<T>) -> Self {
+        ObjectCell { id: Lock::new(None), shard, state: Lock::new(state) }
     }
 
-    pub(crate) fn id(&self) -> ObjectId {
-        self.id
+    /// The object's id: registered in the shard on first use (the registry holds a weak
+    /// handle, so it finds the object by id without keeping it alive).
+    pub(crate) fn id(&self, this: &Arc<Self>) -> ObjectId
+    where
+        T: Send + Sync + 'static,
+    {
+        // Lock order: the cell's id, then the shard (a lookup takes only the shard's).
+        self.id.with(|id| {
+            *id.get_or_insert_with(|| {
+                let erased: Weak<dyn Any + Send + Sync> = Arc::downgrade(this) as Weak<dyn Any + Send + Sync>;
+                self.shard.register(erased)
+            })
+        })
+    }
+
+    /// The id, if one was assigned.
+    pub(crate) fn assigned_id(&self) -> Option<ObjectId> {
+        self.id.with(|id| *id)
     }
 
     pub(crate) fn is_ready(&self) -> bool {
@@ -180,9 +202,12 @@ impl<T> ObjectCell<T> {
 }
 
 impl<T> Drop for ObjectCell<T> {
-    /// The last ref is gone: remove the registry entry (counted as freed). The value drops
-    /// right after, with the cell's fields, outside every lock.
+    /// The last ref is gone: count the object freed and remove its registry entry, if it
+    /// has one. The value drops right after, with the cell's fields, outside every lock.
     fn drop(&mut self) {
-        self.shard.unregister(self.id);
+        if let Some(id) = *self.id.get_mut() {
+            self.shard.unregister(id);
+        }
+        self.shard.count_freed();
     }
 }

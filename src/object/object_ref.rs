@@ -48,11 +48,6 @@ impl<T> ObjectRef<T> {
         &self.cell
     }
 
-    /// The object's id in its store.
-    pub fn id(&self) -> ObjectId {
-        self.cell.id()
-    }
-
     /// True once the object holds a value or an error (a `get` would not wait).
     pub fn is_ready(&self) -> bool {
         self.cell.is_ready()
@@ -62,6 +57,14 @@ impl<T> ObjectRef<T> {
     /// returns the same `Arc`. Resolves to the stored error if the producer failed.
     pub fn get_shared(&self) -> GetShared<'_, T> {
         GetShared { waiting: Waiting::new(&self.cell) }
+    }
+}
+
+impl<T: Send + Sync + 'static> ObjectRef<T> {
+    /// The object's id in its store (assigned on first use: objects nobody names never
+    /// touch the store's registry).
+    pub fn id(&self) -> ObjectId {
+        self.cell.id(&self.cell)
     }
 }
 
@@ -98,7 +101,7 @@ impl<T> Clone for ObjectRef<T> {
 
 impl<T> fmt::Debug for ObjectRef<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ObjectRef").field("id", &self.id()).field("ready", &self.is_ready()).finish()
+        f.debug_struct("ObjectRef").field("id", &self.cell.assigned_id()).field("ready", &self.is_ready()).finish()
     }
 }
 
@@ -111,14 +114,15 @@ impl<T> PartialEq for ObjectRef<T> {
 
 impl<T> Eq for ObjectRef<T> {}
 
+/// Hashes the object's identity (consistent with `==`).
 impl<T> Hash for ObjectRef<T> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.id().hash(state);
+        Arc::as_ptr(&self.cell).hash(state);
     }
 }
 
 /// A ref serializes as its [`ObjectId`] (a `u64`).
-impl<T> Serialize for ObjectRef<T> {
+impl<T: Send + Sync + 'static> Serialize for ObjectRef<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.id().serialize(serializer)
     }
@@ -177,7 +181,7 @@ impl<T: Clone> Future for Get<'_, T> {
 
 impl<T> fmt::Debug for Get<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Get").field("id", &self.waiting.cell.id()).finish()
+        f.debug_struct("Get").field("id", &self.waiting.cell.assigned_id()).finish()
     }
 }
 
@@ -197,6 +201,6 @@ impl<T> Future for GetShared<'_, T> {
 
 impl<T> fmt::Debug for GetShared<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GetShared").field("id", &self.waiting.cell.id()).finish()
+        f.debug_struct("GetShared").field("id", &self.waiting.cell.assigned_id()).finish()
     }
 }

@@ -17,8 +17,8 @@ use crate::Error;
 ///
 /// A promise does not keep its object alive: once every [`ObjectRef`] is dropped the object
 /// is freed, [`is_abandoned`](Promise::is_abandoned) turns true and fulfilling just drops the
-/// value. A promise is one pointer and an id; creating one costs no allocation beyond the
-/// object's own.
+/// value. A promise is one pointer; creating one costs no allocation beyond the object's
+/// own.
 ///
 /// ```
 /// # let rt = rustyray::Runtime::builder().worker_threads(1).build()?;
@@ -30,13 +30,12 @@ use crate::Error;
 /// ```
 pub struct Promise<T> {
     cell: Option<Weak<ObjectCell<T>>>,
-    id: ObjectId,
 }
 
 /// A new pending object in `store` and the promise that completes it.
 pub(crate) fn pending<T: Send + Sync + 'static>(store: &Store) -> (ObjectRef<T>, Promise<T>) {
     let cell = store.new_cell(State::Pending(Default::default()));
-    let promise = Promise { cell: Some(Arc::downgrade(&cell)), id: cell.id() };
+    let promise = Promise { cell: Some(Arc::downgrade(&cell)) };
     (ObjectRef::from_cell(cell), promise)
 }
 
@@ -58,9 +57,14 @@ impl<T> Promise<T> {
         self.complete(result);
     }
 
-    /// The id of the object this promise completes.
-    pub fn id(&self) -> ObjectId {
-        self.id
+    /// The id of the object this promise completes, or `None` once the object has been
+    /// freed (every ref dropped: see [`is_abandoned`](Self::is_abandoned)).
+    pub fn id(&self) -> Option<ObjectId>
+    where
+        T: Send + Sync + 'static,
+    {
+        let cell = self.cell.as_ref()?.upgrade()?;
+        Some(cell.id(&cell))
     }
 
     /// True once every [`ObjectRef`] to the object has been dropped: nobody can observe the
@@ -87,6 +91,7 @@ impl<T> Drop for Promise<T> {
 
 impl<T> fmt::Debug for Promise<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Promise").field("id", &self.id).field("abandoned", &self.is_abandoned()).finish()
+        let id = self.cell.as_ref().and_then(Weak::upgrade).and_then(|c| c.assigned_id());
+        f.debug_struct("Promise").field("id", &id).field("abandoned", &self.is_abandoned()).finish()
     }
 }

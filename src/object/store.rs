@@ -4,8 +4,10 @@
 //! it never keeps an object alive, it only lets [`Store::get_ref`] (and the wire format)
 //! find an object by id. It is split into shards, each a `slab` behind its own short lock;
 //! a thread registers the objects it creates in "its" shard (threads are spread round-robin
-//! over the shards), so workers rarely contend. The statistics are per-shard counters
-//! updated under that same lock and summed by [`Store::stats`].
+//! over the shards), so workers rarely contend. An object is registered only once its id is
+//! asked for (see `ObjectCell::id`), so the common path (create, read, free) takes no
+//! registry lock at all. The statistics are per-shard atomic counters, summed by
+//! [`Store::stats`].
 
 use alloc::sync::{Arc, Weak};
 use core::any::{type_name, Any};
@@ -16,6 +18,7 @@ use slab::Slab;
 use super::cell::{ObjectCell, State};
 use super::id::{ObjectId, MAX_INDEX, MAX_SHARDS};
 use super::ObjectRef;
+use crate::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use crate::sync::Lock;
 use crate::Error;
 
@@ -68,13 +71,16 @@ pub struct StoreStats {
 pub(crate) struct Shard {
     index: usize,
     registry: Lock<Registry>,
+    /// Objects created in this shard.
+    created: AtomicUsize,
+    /// Objects of this shard freed.
+    freed: AtomicUsize,
 }
 
 struct Registry {
     slots: Slab<Slot>,
-    /// Objects ever registered here; also the generation of the next one.
-    created: u64,
-    freed: u64,
+    /// Objects ever registered here: the generation of the next one.
+    registered: u64,
 }
 
 struct Slot {
@@ -84,21 +90,31 @@ struct Slot {
 
 impl Shard {
     fn new(index: usize) -> Self {
-        Shard { index, registry: Lock::new(Registry { slots: Slab::new(), created: 0, freed: 0 }) }
+        Shard {
+            index,
+            registry: Lock::new(Registry { slots: Slab::new(), registered: 0 }),
+            created: AtomicUsize::new(0),
+            freed: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts one object freed (its cell is being dropped).
+    pub(crate) fn count_freed(&self) {
+        self.freed.fetch_add(1, Relaxed);
     }
 
     /// Registers `cell`, returning its id.
     ///
     /// # Panics
-    /// If the shard already holds 2²⁷ live objects.
-    fn register(&self, cell: Weak<dyn Any + Send + Sync>) -> ObjectId {
+    /// If the shard already holds 2²⁷ registered live objects.
+    pub(crate) fn register(&self, cell: Weak<dyn Any + Send + Sync>) -> ObjectId {
         let id = self.registry.with(|r| {
             let index = r.slots.vacant_key();
             if index > MAX_INDEX {
                 return Err(cell);
             }
-            let generation = r.created as u32;
-            r.created += 1;
+            let generation = r.registered as u32;
+            r.registered += 1;
             r.slots.insert(Slot { generation, cell });
             Ok(ObjectId::pack(self.index, index, generation))
         });
@@ -108,12 +124,11 @@ impl Shard {
         }
     }
 
-    /// Removes the entry of `id` (its cell is being dropped) and counts it freed.
+    /// Removes the entry of `id` (its cell is being dropped).
     pub(crate) fn unregister(&self, id: ObjectId) {
         let slot = self.registry.with(|r| {
             let index = id.index();
             if r.slots.get(index).is_some_and(|s| s.generation == id.generation()) {
-                r.freed += 1;
                 Some(r.slots.remove(index))
             } else {
                 None
@@ -170,27 +185,23 @@ impl Store {
         }
     }
 
-    /// The store's counters, summed over its shards (a consistent snapshot of each shard,
-    /// not of the whole store while other threads create or free objects).
+    /// The store's counters, summed over its shards. Exact when no other thread is creating
+    /// or freeing objects; meanwhile, a snapshot taken shard by shard.
     pub fn stats(&self) -> StoreStats {
-        let (created, freed) = self
-            .shards
-            .iter()
-            .map(|s| s.registry.with(|r| (r.created, r.freed)))
-            .fold((0, 0), |(c, f), (sc, sf)| (c + sc, f + sf));
-        StoreStats { live: created - freed, created, freed }
+        let (created, freed) = self.shards.iter().fold((0_u64, 0_u64), |(c, f), s| {
+            // Freed before created: a snapshot never counts a free without its creation.
+            let sf = s.freed.load(Relaxed) as u64;
+            let sc = s.created.load(Relaxed) as u64;
+            (c + sc, f + sf)
+        });
+        StoreStats { live: created.saturating_sub(freed), created, freed }
     }
 
-    /// A new cell in `state`, registered in this thread's shard.
+    /// A new cell in `state`, counted in this thread's shard (its id is assigned on demand).
     pub(crate) fn new_cell<T: Send + Sync + 'static>(&self, state: State<T>) -> Arc<ObjectCell<T>> {
         let shard = &self.shards[home_shard()];
-        // Allocate first, then register the weak handle: the shard lock never covers an
-        // allocation. Until `new_cyclic` returns, a lookup of the new id finds nothing.
-        Arc::new_cyclic(|weak: &Weak<ObjectCell<T>>| {
-            let erased: Weak<dyn Any + Send + Sync> = Weak::<ObjectCell<T>>::clone(weak);
-            let id = shard.register(erased);
-            ObjectCell::new(id, Arc::clone(shard), state)
-        })
+        shard.created.fetch_add(1, Relaxed);
+        Arc::new(ObjectCell::new(Arc::clone(shard), state))
     }
 }
 
