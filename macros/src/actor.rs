@@ -33,7 +33,7 @@ pub(crate) fn expand_struct(attr: TokenStream, item: TokenStream) -> TokenStream
         );
     }
     if !st.generics.params.is_empty() || st.generics.where_clause.is_some() {
-        errors.push_spanned(&st.generics, GENERIC_ACTOR);
+        errors.push_spanned(with_where(&st.generics), GENERIC_ACTOR);
     }
     if !matches!(st.fields, syn::Fields::Named(_) | syn::Fields::Unit) {
         errors.push_spanned(&st.fields, "write the actor struct with named fields: `struct Counter { value: i32 }`");
@@ -94,7 +94,7 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
         );
     }
     if generic {
-        errors.push_spanned(&imp.generics, GENERIC_ACTOR);
+        errors.push_spanned(with_where(&imp.generics), GENERIC_ACTOR);
     }
     let mut ctor_count = 0;
     let mut items = Vec::new();
@@ -110,9 +110,15 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
         let mut f = f.clone();
         let sig = f.sig.clone();
         let mut make_ctor = false;
-        if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        if let (true, Some(w)) = (sig.generics.params.is_empty(), &sig.generics.where_clause) {
             errors.push_spanned(
-                &sig.generics,
+                w,
+                "actor methods cannot have a `where` clause: each becomes a message variant with concrete types; \
+                 remove it",
+            );
+        } else if !sig.generics.params.is_empty() {
+            errors.push_spanned(
+                with_where(&sig.generics),
                 "actor methods cannot be generic: each becomes a message variant with concrete types; \
                  take a concrete type instead (an enum, or e.g. `String` for `impl ToString`)",
             );
@@ -208,6 +214,13 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
 /// Rejecting a generic actor (struct or impl): say what to write instead.
 const GENERIC_ACTOR: &str = "actors cannot be generic: their messages become an enum with concrete types; \
      write one actor per type, e.g. `struct IntCell { cell: Cell<i32> }`";
+
+/// Generics with their `where` clause (`Generics` alone prints only `<…>`), so an error
+/// about either points at it.
+fn with_where(g: &syn::Generics) -> TokenStream {
+    let w = &g.where_clause;
+    quote! { #g #w }
+}
 
 /// `msg` at the head of an item that failed to parse as what an attribute expects
 /// (`pub struct Counter`, `fn main`, …), or where the parser stopped.
