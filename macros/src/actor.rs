@@ -16,19 +16,27 @@ pub(crate) fn expand_struct(attr: TokenStream, item: TokenStream) -> TokenStream
     let st: ItemStruct = match syn::parse2(item.clone()) {
         Ok(s) => s,
         Err(e) => {
-            return Errors::from(syn::Error::new(e.span(), "#[rustyray::actor] goes on a struct with named fields"))
-                .emit_with(item)
+            let msg = "#[rustyray::actor] goes on a struct with named fields: `pub struct Name { field: Type, … }` \
+                       (to keep an enum as the actor's state, make it a field of such a struct)";
+            return Errors::from(item_head_error(&item, e, msg)).emit_with(item);
         }
     };
     let mut errors = Errors::default();
     if !attr.is_empty() {
-        errors.push(attr.span(), "#[rustyray::actor] takes no arguments; set options at creation: `Counter::options().name(\"c\").max_restarts(3)`");
+        errors.push_spanned(
+            &attr,
+            format!(
+                "#[rustyray::actor] takes no arguments; write `#[rustyray::actor]` and set options when creating the actor: \
+                 `{}::options().name(\"c\").max_restarts(3).remote().await?`",
+                st.ident
+            ),
+        );
     }
-    if !st.generics.params.is_empty() {
-        errors.push(st.generics.span(), "actors cannot be generic: their messages become an enum with concrete types");
+    if !st.generics.params.is_empty() || st.generics.where_clause.is_some() {
+        errors.push_spanned(with_where(&st.generics), GENERIC_ACTOR);
     }
     if !matches!(st.fields, syn::Fields::Named(_) | syn::Fields::Unit) {
-        errors.push(st.fields.span(), "write the actor struct with named fields: `struct Counter { value: i32 }`");
+        errors.push_spanned(&st.fields, "write the actor struct with named fields: `struct Counter { value: i32 }`");
     }
     if !errors.is_empty() {
         return errors.emit_with(item);
@@ -48,50 +56,71 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
     let imp: ItemImpl = match syn::parse2(item.clone()) {
         Ok(i) => i,
         Err(e) => {
-            return Errors::from(syn::Error::new(
-                e.span(),
-                "#[rustyray::actor_methods] goes on the `impl` block of an actor struct",
-            ))
-            .emit_with(item)
+            let msg = "#[rustyray::actor_methods] goes on the `impl` block of an actor: put #[rustyray::actor] on the \
+                       struct and #[rustyray::actor_methods] on `impl Name { constructor and methods }`";
+            return Errors::from(item_head_error(&item, e, msg)).emit_with(item);
         }
     };
     let mut errors = Errors::default();
-    if !attr.is_empty() {
-        errors.push(attr.span(), "#[rustyray::actor_methods] takes no arguments");
-    }
-    if let Some((_, path, _)) = &imp.trait_ {
-        errors
-            .push(path.span(), "#[rustyray::actor_methods] goes on an inherent `impl Counter { … }`, not a trait impl");
-    }
-    if !imp.generics.params.is_empty() {
-        errors.push(imp.generics.span(), "actors cannot be generic: their messages become an enum with concrete types");
-    }
+    let generic = !imp.generics.params.is_empty() || imp.generics.where_clause.is_some();
     let self_name = match &*imp.self_ty {
-        Type::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 && p.path.segments[0].arguments.is_empty() => {
-            Some(p.path.segments[0].ident.clone())
+        Type::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            let seg = &p.path.segments[0];
+            if !seg.arguments.is_empty() && !generic {
+                errors.push_spanned(&seg.arguments, GENERIC_ACTOR);
+            }
+            Some(seg.ident.clone())
         }
         other => {
-            errors.push(other.span(), "the actor type must be a plain struct name, e.g. `impl Counter`");
+            errors.push_spanned(other, "the actor type must be a plain struct name, e.g. `impl Counter`");
             None
         }
     };
+    if !attr.is_empty() {
+        let name = self_name.as_ref().map_or_else(|| "Counter".to_string(), ToString::to_string);
+        errors.push_spanned(
+            &attr,
+            format!(
+                "#[rustyray::actor_methods] takes no arguments; write `#[rustyray::actor_methods]` and set options when \
+                 creating the actor: `{name}::options().mailbox_capacity(16).max_restarts(3).remote().await?`"
+            ),
+        );
+    }
+    if let Some((_, path, _)) = &imp.trait_ {
+        errors.push_spanned(
+            path,
+            "#[rustyray::actor_methods] goes on the actor's inherent `impl Counter { … }`, not on a trait impl; \
+             implement traits in a separate impl block without the attribute",
+        );
+    }
+    if generic {
+        errors.push_spanned(with_where(&imp.generics), GENERIC_ACTOR);
+    }
     let mut ctor_count = 0;
     let mut items = Vec::new();
     for it in &imp.items {
         let ImplItem::Fn(f) = it else {
-            errors.push(
-                it.span(),
-                "only `fn` items may appear in an actor's impl block (constructor, methods, on_start, on_stop)",
+            errors.push_spanned(
+                it,
+                "only `fn` items may appear in an actor's impl block (constructor, methods, on_start, on_stop); \
+                 move constants, types and helper functions to a separate `impl` block without the attribute",
             );
             continue;
         };
         let mut f = f.clone();
         let sig = f.sig.clone();
         let mut make_ctor = false;
-        if !sig.generics.params.is_empty() {
-            errors.push(
-                sig.generics.span(),
-                "actor methods cannot be generic: each becomes a message variant with concrete types",
+        if let (true, Some(w)) = (sig.generics.params.is_empty(), &sig.generics.where_clause) {
+            errors.push_spanned(
+                w,
+                "actor methods cannot have a `where` clause: each becomes a message variant with concrete types; \
+                 remove it",
+            );
+        } else if !sig.generics.params.is_empty() {
+            errors.push_spanned(
+                with_where(&sig.generics),
+                "actor methods cannot be generic: each becomes a message variant with concrete types; \
+                 take a concrete type instead (an enum, or e.g. `String` for `impl ToString`)",
             );
         }
         if sig.unsafety.is_some() || sig.constness.is_some() || sig.abi.is_some() || sig.variadic.is_some() {
@@ -114,6 +143,9 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
                         errors.push(sig.ident.span(), "a second constructor: an actor has exactly one `fn …(args) -> Self` (it is re-run on restart)");
                     }
                     make_ctor = true;
+                    if let Some(a) = &sig.asyncness {
+                        errors.push_spanned(a, "the constructor cannot be `async` (it runs synchronously when the actor starts and on each restart); remove `async` and do asynchronous setup in a method called after `remote()`");
+                    }
                 } else {
                     errors.push(sig.ident.span(), "neither the constructor (`fn …(args) -> Self`) nor a method (`fn …(&self | &mut self, args)`); move helper functions to a separate `impl` block");
                 }
@@ -137,13 +169,24 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
             }
         }
         for arg in sig.inputs.iter() {
-            if let FnArg::Typed(pt) = arg {
-                if !matches!(&*pt.pat, Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none()) {
-                    errors.push(
-                        pt.pat.span(),
-                        "write each argument as `name: Type` (patterns are not supported in actor methods)",
-                    );
+            let FnArg::Typed(pt) = arg else { continue };
+            match &*pt.pat {
+                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                    if p.mutability.is_some() {
+                        let a = &p.ident;
+                        errors.push_spanned(
+                            p,
+                            format!(
+                                "write the argument as `{a}: Type` and rebind it in the body (`let mut {a} = {a};`)"
+                            ),
+                        );
+                    }
                 }
+                other => errors.push_spanned(
+                    other,
+                    "write each argument as `name: Type` (patterns are not supported in actor methods) \
+                     and destructure it in the body",
+                ),
             }
         }
         if make_ctor {
@@ -152,7 +195,7 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
         }
         items.push(f.into_token_stream());
     }
-    if ctor_count == 0 && self_name.is_some() {
+    if ctor_count == 0 && self_name.is_some() && imp.trait_.is_none() {
         errors.push(imp.self_ty.span(), "this actor has no constructor; add `fn new(…) -> Self { … }` (it runs when the actor starts and again on each restart)");
     }
     if !errors.is_empty() {
@@ -166,6 +209,32 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
             impl #name { #(#items)* }
         }
     }
+}
+
+/// Rejecting a generic actor (struct or impl): say what to write instead.
+const GENERIC_ACTOR: &str = "actors cannot be generic: their messages become an enum with concrete types; \
+     write one actor per type, e.g. `struct IntCell { cell: Cell<i32> }`";
+
+/// Generics with their `where` clause (`Generics` alone prints only `<…>`), so an error
+/// about either points at it.
+fn with_where(g: &syn::Generics) -> TokenStream {
+    let w = &g.where_clause;
+    quote! { #g #w }
+}
+
+/// `msg` at the head of an item that failed to parse as what an attribute expects
+/// (`pub struct Counter`, `fn main`, …), or where the parser stopped.
+fn item_head_error(item: &TokenStream, parse_error: syn::Error, msg: &str) -> syn::Error {
+    let head = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Struct(syn::ItemStruct { vis, struct_token, ident, .. })) => quote! { #vis #struct_token #ident },
+        Ok(syn::Item::Enum(syn::ItemEnum { vis, enum_token, ident, .. })) => quote! { #vis #enum_token #ident },
+        Ok(syn::Item::Fn(syn::ItemFn { vis, sig, .. })) => {
+            let (fn_token, ident) = (sig.fn_token, sig.ident);
+            quote! { #vis #fn_token #ident }
+        }
+        _ => return syn::Error::new(parse_error.span(), msg),
+    };
+    syn::Error::new_spanned(head, msg)
 }
 
 fn is_self_type(t: &Type, name: Option<&syn::Ident>) -> bool {

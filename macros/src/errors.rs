@@ -22,6 +22,15 @@ impl Errors {
         }
     }
 
+    /// An error spanning all of `tokens` (first to last), not just their first token.
+    pub(crate) fn push_spanned(&mut self, tokens: impl quote::ToTokens, msg: impl std::fmt::Display) {
+        let e = syn::Error::new_spanned(tokens, msg);
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_none()
     }

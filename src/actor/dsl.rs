@@ -184,7 +184,17 @@ macro_rules! __rr_actor {
     (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn $m:ident (&$($lt:lifetime)? $(mut)? self, $($args:tt)*) $($rest:tt)*
     }) => {
-        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: method `", ::core::stringify!($m), "` has an argument that is not `name: Type` (patterns and `mut name` are not supported); write each argument as `name: Type`"));
+        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: method `", ::core::stringify!($m), "` has an argument that is not `name: Type` (patterns and `mut name` are not supported); write each argument as `name: Type` and destructure or rebind it in the body (`let mut name = name;`)"));
+    };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis async fn $c:ident ( $($args:tt)* ) -> Self $($rest:tt)*
+    }) => {
+        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: the constructor `", ::core::stringify!($c), "` cannot be `async` (it runs synchronously when the actor starts and on each restart); remove `async` and do asynchronous setup in a method called after `remote()`"));
+    };
+    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[$a:meta])* $v:vis fn $c:ident ( $($args:tt)* ) -> Self $($rest:tt)*
+    }) => {
+        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: the constructor `", ::core::stringify!($c), "` has an argument that is not `name: Type` (patterns and `mut name` are not supported); write each argument as `name: Type` and destructure or rebind it in the body (`let mut name = name;`)"));
     };
     (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn $m:ident ( $($args:tt)* ) $($rest:tt)*

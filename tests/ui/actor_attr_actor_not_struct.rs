@@ -1,0 +1,8 @@
+// #[actor] goes on a struct with named fields.
+#[rustyray::actor]
+pub enum Light {
+    On,
+    Off,
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+// Each method becomes a message variant, which needs concrete types.
+#[rustyray::actor]
+pub struct Store {
+    items: Vec<String>,
+}
+
+#[rustyray::actor_methods]
+impl Store {
+    pub fn new() -> Self {
+        Store { items: Vec::new() }
+    }
+
+    pub fn push<T: ToString>(&mut self, item: T) {
+        self.items.push(item.to_string())
+    }
+}
+
+fn main() {}

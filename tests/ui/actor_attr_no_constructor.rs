@@ -1,0 +1,14 @@
+// An actor needs exactly one constructor: it is re-run on every restart.
+#[rustyray::actor]
+pub struct Counter {
+    value: i32,
+}
+
+#[rustyray::actor_methods]
+impl Counter {
+    pub fn get(&self) -> i32 {
+        self.value
+    }
+}
+
+fn main() {}

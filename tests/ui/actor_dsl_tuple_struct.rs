@@ -1,0 +1,10 @@
+// The DSL takes the actor struct with named fields.
+rustyray::declare_actor! {
+    pub struct Counter(i32);
+    impl Counter {
+        pub fn new() -> Self { Counter(0) }
+        pub fn get(&self) -> i32 { self.0 }
+    }
+}
+
+fn main() {}
