@@ -38,16 +38,39 @@ fn store() -> &'static Store {
     cortex_m::singleton!(STORE: Store = Store::new()).expect("store() is called once")
 }
 
-// ---- phase 1: two actors playing ping-pong ----------------------------------------------
+// ---- the actors: ping-pong (phase 1), supervised (phase 3) -------------------------------
+
+/// A fault an actor reports as a value: on `no_std` a panic cannot be caught (see the
+/// panic handler), so an actor that can fail says so in its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The player has returned as many balls as it can.
+    Worn,
+}
+
+impl Fault {
+    /// The fault's name, for printing (without pulling in `Debug` formatting).
+    fn name(self) -> &'static str {
+        match self {
+            Fault::Worn => "Worn",
+        }
+    }
+}
 
 rustyray::declare_actor! {
-    /// Returns every ball it receives, one higher.
-    pub struct Pong { returned: u32 }
+    /// Returns every ball it receives, one higher, until it has returned `max_hits`.
+    pub struct Pong { returned: u32, max_hits: u32 }
     impl Pong {
-        /// A fresh player.
-        pub fn new() -> Self { Pong { returned: 0 } }
-        /// Hits the ball back.
-        pub fn hit(&mut self, ball: u32) -> u32 { self.returned += 1; ball + 1 }
+        /// A fresh player (the constructor is what a re-creation runs again).
+        pub fn new(max_hits: u32) -> Self { Pong { returned: 0, max_hits } }
+        /// Hits the ball back, or reports that it is worn out.
+        pub fn hit(&mut self, ball: u32) -> Result<u32, Fault> {
+            if self.returned == self.max_hits {
+                return Err(Fault::Worn);
+            }
+            self.returned += 1;
+            Ok(ball + 1)
+        }
         /// How many balls it returned.
         pub fn returned(&self) -> u32 { self.returned }
     }
@@ -59,15 +82,15 @@ rustyray::declare_actor! {
     impl Ping {
         /// A player facing `pong`.
         pub fn new(pong: ActorHandle<Pong>) -> Self { Ping { pong } }
-        /// Plays `rounds` round trips; returns the final ball (`rounds` if none was lost).
+        /// Plays up to `rounds` round trips, until `pong` faults; returns the final ball
+        /// (`rounds` if every ball came back one higher).
         pub async fn rally(&mut self, rounds: u32) -> Result<u32, Error> {
             let mut ball = 0;
             for _ in 0..rounds {
-                let back = self.pong.hit(ball).await?.get().await?;
-                if back != ball + 1 {
-                    return Err(Error::ObjectLost);
+                match self.pong.hit(ball).await?.get().await? {
+                    Ok(back) if back == ball + 1 => ball = back,
+                    _ => break,
                 }
-                ball = back;
             }
             Ok(ball)
         }
@@ -81,26 +104,15 @@ rustyray::task! {
     pub fn add_one(x: u32) -> u32 { x + 1 }
 }
 
-// ---- phase 3: supervision without unwinding -----------------------------------------------
-
-/// A sensor fault, reported as a value: on `no_std` a panic cannot be caught.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// The reading did not change.
-    Stuck,
-}
-
-rustyray::declare_actor! {
-    /// A sensor that reports a fault on its `fail_at`-th reading.
-    pub struct Sensor { readings: u32, fail_at: u32 }
-    impl Sensor {
-        /// A fresh sensor (the constructor is what a restart re-runs).
-        pub fn new(fail_at: u32) -> Self { Sensor { readings: 0, fail_at } }
-        /// One reading (its number), or the fault.
-        pub fn read(&mut self) -> Result<u32, Fault> {
-            self.readings += 1;
-            if self.readings == self.fail_at { Err(Fault::Stuck) } else { Ok(self.readings) }
-        }
+/// The name of an error's kind, for printing: `Error`'s `Display` (all its messages) would
+/// cost flash for a line that a passing run never prints.
+fn error_name(e: &Error) -> &'static str {
+    match e {
+        Error::ActorDied { .. } => "ActorDied",
+        Error::ObjectLost => "ObjectLost",
+        Error::TaskPanicked { .. } => "TaskPanicked",
+        Error::InvalidConfig { .. } => "InvalidConfig",
+        _ => "another rustyray::Error",
     }
 }
 
@@ -139,13 +151,14 @@ fn main() -> ! {
 
     let outcome = EXEC.block_on(run(spawner, &mut checks), cortex_m::asm::wfe);
     if let Err(e) = outcome {
-        hprintln!("CHECK FAILED: a rustyray call returned an error: {}", e);
+        hprintln!("CHECK FAILED: a rustyray call returned an error: {}", error_name(&e));
         checks.failed += 1;
     }
     settle();
-    let live = spawner.1.stats().live;
-    checks.check("every object is freed at the end", live == 0);
-    hprintln!("store: {} objects created, {} live at the end", spawner.1.stats().created, live);
+    let stats = spawner.1.stats();
+    checks.check("every object is freed at the end", stats.live == 0);
+    // u32 for printing: a u64 `Display` would link 64-bit division for nothing.
+    hprintln!("store: {} objects created, {} live at the end", stats.created as u32, stats.live as u32);
     heap_report("all phases");
     hprintln!("peak heap: {} bytes of {}", heap::peak(), heap::HEAP_SIZE);
     if checks.failed == 0 {
@@ -160,7 +173,7 @@ fn main() -> ! {
 async fn run(spawner: (&'static LocalExecutor, &'static Store), checks: &mut Checks) -> Result<(), Error> {
     // Phase 1: ping-pong over fixed-capacity mailboxes (one buffer per actor, allocated
     // with it; no allocation per message for the mailbox).
-    let pong = Pong::options().fixed_mailbox::<2>().remote_on(&spawner, ())?;
+    let pong = Pong::options().fixed_mailbox::<2>().remote_on(&spawner, (u32::MAX,))?;
     let ping = Ping::options().fixed_mailbox::<2>().remote_on(&spawner, (pong.clone(),))?;
     let ball = ping.rally(ROUNDS).await?.get().await??;
     let returned = pong.returned().await?.get().await?;
@@ -186,35 +199,40 @@ async fn run(spawner: (&'static LocalExecutor, &'static Store), checks: &mut Che
     checks.check("task chain result", result == CHAIN);
     heap_report("task chain");
 
-    // Phase 3: the no_std restart policy.
+    // Phase 3: the no_std restart policy. A panic cannot be caught without unwinding, so
+    // `max_restarts` cannot apply; a fault is an `Err` value, and the supervisor (here,
+    // `main`) kills the actor and creates a fresh one.
     hprintln!("panic policy: no unwinding on no_std; a panic runs the panic handler and stops the firmware (max_restarts cannot apply)");
     hprintln!("supervision: a fault is an Err value; the supervisor kill()s the actor and re-creates it");
-    let sensor = Sensor::options().fixed_mailbox::<2>().remote_on(&spawner, (3,))?;
-    let mut readings = 0;
+    let pong = Pong::options().fixed_mailbox::<2>().remote_on(&spawner, (2,))?;
+    let mut hits: u32 = 0;
     let fault = loop {
-        match sensor.read().await?.get().await? {
-            Ok(_) => readings += 1,
+        match pong.hit(hits).await?.get().await? {
+            Ok(_) => hits += 1,
             Err(fault) => break fault,
         }
     };
-    hprintln!("sensor: {} readings, then fault {:?}; supervisor kills it", readings, fault);
-    checks.check("sensor faults on its third reading", readings == 2 && fault == Fault::Stuck);
-    sensor.kill();
-    let after_kill = sensor.read().await;
-    let refused = matches!(after_kill, Err(Error::ActorDied { .. }));
-    hprintln!("call to the killed sensor: {}", if refused { "ActorDied" } else { "not refused" });
+    hprintln!("supervised pong (max 2 hits): {} hits, then fault {}; supervisor kills it", hits, fault.name());
+    checks.check("pong faults on its third hit", hits == 2 && fault == Fault::Worn);
+    pong.kill();
+    let refused = matches!(pong.hit(0).await, Err(Error::ActorDied { .. }));
+    hprintln!("call to the killed pong: {}", if refused { "ActorDied" } else { "not refused" });
     checks.check("a call to a killed actor fails with ActorDied", refused);
     yield_to_executor().await;
-    checks.check("the killed sensor is stopped", sensor.state() == ActorState::Stopped);
-    drop(sensor);
-    let sensor = Sensor::options().fixed_mailbox::<2>().remote_on(&spawner, (3,))?;
-    let first = sensor.read().await?.get().await?;
-    hprintln!("re-created sensor: first reading {:?}", first);
-    checks.check("the re-created sensor starts from fresh state", first == Ok(1));
-    sensor.stop();
+    checks.check("the killed pong is stopped", pong.state() == ActorState::Stopped);
+    drop(pong);
+    let pong = Pong::options().fixed_mailbox::<2>().remote_on(&spawner, (2,))?;
+    let first = pong.hit(0).await?.get().await?;
+    let returned = pong.returned().await?.get().await?;
+    match first {
+        Ok(ball) => hprintln!("re-created pong: hit returns {}, {} ball returned", ball, returned),
+        Err(fault) => hprintln!("re-created pong: fault {}", fault.name()),
+    }
+    checks.check("the re-created pong starts from fresh state", first == Ok(1) && returned == 1);
+    pong.stop();
     yield_to_executor().await;
-    checks.check("the re-created sensor stops", sensor.state() == ActorState::Stopped);
-    drop(sensor);
+    checks.check("the re-created pong stops", pong.state() == ActorState::Stopped);
+    drop(pong);
     heap_report("supervision");
     Ok(())
 }
