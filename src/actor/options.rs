@@ -87,6 +87,9 @@ impl<A: Actor> ActorOptions<A> {
 
     /// How many times a panicking actor is rebuilt (its constructor re-run with the same
     /// arguments) before it dies. Default 0.
+    ///
+    /// Needs `std`: without unwinding a panic cannot be caught, it runs the firmware's panic
+    /// handler instead (see `docs/semantics.md` §2.4).
     pub fn max_restarts(mut self, n: u32) -> Self {
         self.max_restarts = n;
         self

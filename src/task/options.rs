@@ -76,22 +76,33 @@ impl TaskOptions {
     }
 
     /// Checks the options; returns the CPU share in units of 1/10,000 CPU.
+    #[cfg(feature = "std")]
     pub(crate) fn cpu_units(&self) -> Result<u64, Error> {
+        self.check()?;
+        Ok(to_units(self.num_cpus))
+    }
+
+    /// Checks the options (`num_cpus` in range). Without `std` this is all a submission
+    /// does with them: a `LocalExecutor` runs one task at a time and has no admission, and
+    /// skipping the conversion to units keeps soft-float multiply/add out of firmware.
+    pub(crate) fn check(&self) -> Result<(), Error> {
         let cpus = self.num_cpus;
         if !cpus.is_finite() || !(0.0..=MAX_CPUS).contains(&cpus) {
             return Err(Error::InvalidConfig { reason: "a task's num_cpus must be a finite number between 0 and 1e6" });
         }
-        Ok(to_units(cpus))
+        Ok(())
     }
 }
 
 /// Units per CPU: CPU shares are counted in multiples of 1/10,000 CPU (Ray's granularity).
+#[cfg(feature = "std")]
 pub(crate) const UNITS_PER_CPU: f64 = 10_000.0;
 /// The most CPUs a task or a runtime may declare (keeps unit counts far below 2⁶³).
 pub(crate) const MAX_CPUS: f64 = 1_000_000.0;
 
 /// A CPU count (finite, in `0 ..= MAX_CPUS`) in units, rounded; a positive share is at
 /// least one unit.
+#[cfg(feature = "std")]
 pub(crate) fn to_units(cpus: f64) -> u64 {
     let units = (cpus * UNITS_PER_CPU + 0.5) as u64;
     if units == 0 && cpus > 0.0 {

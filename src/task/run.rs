@@ -67,7 +67,10 @@ where
     Make: FnMut(&mut Option<A>, bool) -> Option<Fut> + Send + 'static,
     Fut: Future<Output = R> + Send + 'static,
 {
+    #[cfg(feature = "std")]
     let units = options.cpu_units()?;
+    #[cfg(not(feature = "std"))]
+    options.check()?;
     let spawner = match target {
         Target::On(spawner) => spawner,
         #[cfg(feature = "std")]
@@ -80,6 +83,7 @@ where
     if let Some(handle) = spawner.runtime_handle() {
         return submit_on_handle(&handle, options, units, resolve, make, is_err);
     }
+    #[cfg(feature = "std")]
     let _ = units; // admission needs a std runtime; a LocalExecutor runs one task at a time
     let store = spawner.store();
     let (object, promise) = pending::<R>(&store);
