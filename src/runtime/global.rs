@@ -1,7 +1,6 @@
 //! The process-wide default runtime: [`init`], [`shutdown`], [`spawn`], [`put`], and what
 //! `#[rustyray::main]` expands to.
 
-use alloc::sync::Arc;
 use core::cell::RefCell;
 use core::future::Future;
 use std::sync::{Mutex, PoisonError};
@@ -14,34 +13,61 @@ use crate::Error;
 static DEFAULT: Mutex<Option<Runtime>> = Mutex::new(None);
 
 std::thread_local! {
-    /// The object store of the runtime this thread works for: set for a worker's whole life
-    /// and for the duration of a `block_on`, exactly where the executor context is set.
-    static STORE: RefCell<Option<Arc<Store>>> = const { RefCell::new(None) };
+    /// The runtime this thread works for: set for a worker's whole life and for the
+    /// duration of a `block_on`, exactly where the executor context is set. Borrowed (not
+    /// cloned) on the submission hot paths.
+    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
 }
 
-/// Restores the previous current store when dropped.
-pub(crate) struct StoreGuard {
-    previous: Option<Arc<Store>>,
+/// Restores the previous current runtime when dropped.
+pub(crate) struct HandleGuard {
+    previous: Option<Handle>,
 }
 
-/// Makes `store` this thread's current store until the guard drops.
-pub(crate) fn enter_store(store: Arc<Store>) -> StoreGuard {
-    StoreGuard { previous: STORE.with(|s| s.borrow_mut().replace(store)) }
+/// Makes `handle` this thread's current runtime until the guard drops.
+pub(crate) fn enter_handle(handle: Handle) -> HandleGuard {
+    HandleGuard { previous: CURRENT.with(|c| c.borrow_mut().replace(handle)) }
 }
 
-impl Drop for StoreGuard {
+impl Drop for HandleGuard {
     fn drop(&mut self) {
         let previous = self.previous.take();
-        // The store (and the objects' shards) may drop here: outside the borrow.
-        let current = STORE.try_with(|s| core::mem::replace(&mut *s.borrow_mut(), previous));
+        // The handle (and with it the store) may drop here: outside the borrow.
+        let current = CURRENT.try_with(|c| core::mem::replace(&mut *c.borrow_mut(), previous));
         drop(current);
     }
 }
 
-impl core::fmt::Debug for StoreGuard {
+impl core::fmt::Debug for HandleGuard {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("StoreGuard").finish_non_exhaustive()
+        f.debug_struct("HandleGuard").finish_non_exhaustive()
     }
+}
+
+/// Runs `f` with the current runtime (when called from one of its threads), else the
+/// default one. On a runtime thread this borrows the handle: no reference-count traffic.
+///
+/// # Errors
+/// [`Error::NoRuntime`] with neither running.
+pub(crate) fn with_current_or_default<R>(f: impl FnOnce(&Handle) -> R) -> Result<R, Error> {
+    let f = match CURRENT.with(|c| match c.borrow().as_ref() {
+        Some(handle) => Ok(f(handle)),
+        None => Err(f),
+    }) {
+        Ok(r) => return Ok(r),
+        Err(f) => f,
+    };
+    let handle = default_handle()?;
+    Ok(f(&handle))
+}
+
+fn default_handle() -> Result<Handle, Error> {
+    DEFAULT
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .map(|rt| rt.handle().clone())
+        .ok_or(Error::NoRuntime)
 }
 
 /// Runs `f` with the current runtime's store (when called from one of its threads), else
@@ -50,21 +76,7 @@ impl core::fmt::Debug for StoreGuard {
 /// # Errors
 /// [`Error::NoRuntime`] with neither running.
 pub(crate) fn with_store<R>(f: impl FnOnce(&Store) -> R) -> Result<R, Error> {
-    // Borrowing the thread's store costs no reference-count traffic on the hot path.
-    let f = match STORE.with(|s| match s.borrow().as_deref() {
-        Some(store) => Ok(f(store)),
-        None => Err(f),
-    }) {
-        Ok(r) => return Ok(r),
-        Err(f) => f,
-    };
-    let store = DEFAULT
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .as_ref()
-        .map(|rt| rt.handle().store.clone())
-        .ok_or(Error::NoRuntime)?;
-    Ok(f(&store))
+    with_current_or_default(|h| f(&h.store))
 }
 
 /// Stores `value` as a new object, ready at once, in the current runtime's store (when
@@ -124,18 +136,10 @@ pub fn shutdown() -> Result<(), Error> {
 /// The runtime whose thread this is, else the default runtime.
 #[doc(hidden)]
 pub fn current_or_default() -> Result<Handle, Error> {
-    if let Some(shared) = executor::with_current(|c| c.map(|c| c.shared.clone())) {
-        // Entered together with the executor context (worker start, `Handle::block_on`).
-        let store = STORE.with(|s| s.borrow().clone()).unwrap_or_else(|| Arc::new(Store::new()));
-        let cpus = crate::task::admission::current_pool();
-        return Ok(Handle { shared, store, cpus });
+    if let Some(handle) = CURRENT.with(|c| c.borrow().clone()) {
+        return Ok(handle);
     }
-    DEFAULT
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .as_ref()
-        .map(|rt| rt.handle().clone())
-        .ok_or(Error::NoRuntime)
+    default_handle()
 }
 
 /// Spawns `future` onto the current runtime (when called from one of its threads) or the

@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use std::thread::JoinHandle as ThreadHandle;
 
 pub use builder::{Builder, MAX_WORKER_THREADS};
+pub(crate) use global::with_current_or_default;
 #[doc(hidden)]
 pub use global::{current_or_default, run_main};
 pub use global::{init, put, shutdown, spawn};
@@ -60,7 +61,7 @@ impl Handle {
 
     /// Runs `future` on this thread; see [`Runtime::block_on`].
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _store = global::enter_store(self.store.clone());
+        let _current = global::enter_handle(self.clone());
         let _cpus = admission::enter_pool(self.cpus.clone());
         executor::block_on(&self.shared, future)
     }
@@ -108,7 +109,7 @@ impl Runtime {
             let store = store.clone();
             let cpus = cpus.clone();
             let worker = move || {
-                let _store = global::enter_store(store);
+                let _current = global::enter_handle(Handle { shared: shared.clone(), store, cpus: cpus.clone() });
                 let _cpus = admission::enter_pool(cpus);
                 executor::run_worker(shared, index, local)
             };

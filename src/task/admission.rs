@@ -33,7 +33,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use super::options::{to_units, MAX_CPUS};
+use super::options::to_units;
 use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering::AcqRel, Ordering::Acquire, Ordering::Release};
 use crate::sync::{lock, Mutex};
 use crate::Error;
@@ -350,11 +350,6 @@ impl Drop for PoolGuard {
         let current = CURRENT_POOL.try_with(|p| core::mem::replace(&mut *p.borrow_mut(), previous));
         drop(current);
     }
-}
-
-/// The current runtime's pool (see [`enter_pool`]); outside any, an unlimited one.
-pub(crate) fn current_pool() -> Arc<CpuPool> {
-    CURRENT_POOL.try_with(|p| p.borrow().clone()).ok().flatten().unwrap_or_else(|| Arc::new(CpuPool::new(MAX_CPUS)))
 }
 
 #[cfg(test)]

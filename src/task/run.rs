@@ -75,8 +75,9 @@ where
         Target::On(spawner) => spawner,
         #[cfg(feature = "std")]
         Target::Current => {
-            let handle = crate::runtime::current_or_default()?;
-            return submit_on_handle(&handle, options, units, resolve, make, is_err);
+            return crate::runtime::with_current_or_default(|handle| {
+                submit_on_handle(handle, options, units, resolve, make, is_err)
+            })?;
         }
     };
     #[cfg(feature = "std")]
