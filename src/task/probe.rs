@@ -71,7 +71,10 @@ mod tests {
     struct NotClone;
 
     #[test]
-    #[allow(clippy::needless_borrow, reason = "the explicit `&` is what the generated code writes: autoref specialization")]
+    #[allow(
+        clippy::needless_borrow,
+        reason = "the explicit `&` is what the generated code writes: autoref specialization"
+    )]
     fn answers_per_concrete_type() {
         assert_eq!((&Probe(&5_i32)).__rr_try_clone(), Some(5));
         assert!((&Probe(&NotClone)).__rr_try_clone().is_none());
