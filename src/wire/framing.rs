@@ -87,9 +87,8 @@ impl<const MAX: usize> Deframer<MAX> {
                 self.len += run.len();
                 *input = &input[run.len()..];
             }
-            if end.is_none() {
-                return None;
-            }
+            // Without a delimiter the frame continues in the next chunk.
+            end?;
             // At the delimiter: the frame is complete.
             *input = &input[1..];
             let len = core::mem::take(&mut self.len);
