@@ -75,6 +75,12 @@ pub enum Error {
         /// The name.
         name: String,
     },
+    /// The remote node failed in a way that has no variant of its own here (see
+    /// [`wire::RemoteError`](crate::wire::RemoteError)).
+    Remote {
+        /// The remote node's description.
+        message: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -118,6 +124,9 @@ impl fmt::Display for Error {
             ),
             Error::NameTaken { name } => {
                 write!(f, "an actor named {name:?} already exists; look it up with get_actor, or pick another name")
+            }
+            Error::Remote { message } => {
+                write!(f, "the remote node failed: {message}; see that node's logs")
             }
             Error::ThreadSpawn { message } => write!(
                 f,

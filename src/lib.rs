@@ -43,10 +43,10 @@ pub mod actor;
 mod error;
 pub mod executor;
 pub mod mailbox;
-#[cfg(target_has_atomic = "ptr")]
 pub mod object;
 mod raw;
 mod sync;
+pub mod wire;
 
 #[cfg(target_has_atomic = "ptr")]
 pub mod task;
@@ -64,8 +64,9 @@ pub use error::Error;
 pub use executor::{JoinHandle, LocalExecutor};
 #[cfg(feature = "std")]
 pub use object::wait;
+pub use object::ObjectId;
 #[cfg(target_has_atomic = "ptr")]
-pub use object::{ObjectId, ObjectRef, Promise, Store, StoreStats};
+pub use object::{ObjectRef, Promise, Store, StoreStats};
 #[cfg(target_has_atomic = "ptr")]
 pub use task::cancel;
 

@@ -42,23 +42,35 @@
 //! [`Runtime`](crate::Runtime) has one ([`Runtime::store`](crate::Runtime::store)), used by
 //! [`rustyray::put`](crate::put); on `no_std` create and own one.
 //!
-//! This module needs pointer-sized compare-and-swap (`alloc::sync::Arc`): it is absent on
-//! targets without it (`thumbv6m-none-eabi`).
+//! The store needs pointer-sized compare-and-swap (`alloc::sync::Arc`): on targets without
+//! it (`thumbv6m-none-eabi`) this module holds only [`ObjectId`], which the
+//! [wire format](crate::wire) names objects by.
 
+#[cfg(target_has_atomic = "ptr")]
 mod cell;
 mod id;
+#[cfg(target_has_atomic = "ptr")]
 mod object_ref;
+#[cfg(target_has_atomic = "ptr")]
 mod promise;
+#[cfg(target_has_atomic = "ptr")]
 mod store;
+#[cfg(target_has_atomic = "ptr")]
 mod transfer;
+#[cfg(target_has_atomic = "ptr")]
 mod wait;
 
 pub use id::ObjectId;
+#[cfg(target_has_atomic = "ptr")]
 pub use object_ref::{Get, GetShared, ObjectRef};
+#[cfg(target_has_atomic = "ptr")]
 #[allow(unused_imports)] // the crate-internal producer API, for remote tasks and actor calls
 pub(crate) use promise::pending;
+#[cfg(target_has_atomic = "ptr")]
 pub use promise::Promise;
+#[cfg(target_has_atomic = "ptr")]
 pub use store::{Store, StoreStats};
 #[cfg(feature = "std")]
 pub use wait::wait;
+#[cfg(target_has_atomic = "ptr")]
 pub use wait::{wait_ready, Wait, WaitOutput};

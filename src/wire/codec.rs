@@ -1,0 +1,208 @@
+//! Encoding a [`Frame`] to bytes and decoding it back.
+//!
+//! An encoded frame is the protocol version byte followed by the postcard encoding of the
+//! [`Frame`]. For a byte stream it is COBS-encoded and ends in one `0x00` delimiter
+//! ([`encode_cobs`], [`Deframer`](super::Deframer)).
+
+use core::ops::{Index, IndexMut};
+
+use postcard::ser_flavors::{Cobs, Flavor};
+
+use super::error::from_postcard;
+use super::{Frame, WireError, MAGIC, PROTOCOL_VERSION};
+
+/// Encodes `frame` (version byte + postcard) into `buf`; returns the used prefix.
+///
+/// # Errors
+/// [`WireError::BufferTooSmall`] if `buf` cannot hold it.
+///
+/// ```
+/// use rustyray::wire::{encode, decode, Frame, ObjectTransfer};
+/// use rustyray::ObjectId;
+///
+/// let frame = Frame::Object(ObjectTransfer { id: ObjectId::from_u64(5), bytes: &[7, 8] });
+/// let mut buf = [0_u8; 16];
+/// let bytes = encode(&frame, &mut buf)?;
+/// assert_eq!(bytes, [0x01, 0x04, 0x05, 0x02, 0x07, 0x08]);
+/// assert_eq!(decode(bytes)?, frame);
+/// # Ok::<(), rustyray::wire::WireError>(())
+/// ```
+pub fn encode<'b>(frame: &Frame<'_>, buf: &'b mut [u8]) -> Result<&'b mut [u8], WireError> {
+    postcard::to_slice(&(PROTOCOL_VERSION, frame), buf).map_err(from_postcard)
+}
+
+/// Encodes `frame` for a byte stream into `buf`: COBS, then the `0x00` delimiter. Returns
+/// the used prefix, delimiter included.
+///
+/// # Errors
+/// [`WireError::BufferTooSmall`] if `buf` cannot hold it.
+pub fn encode_cobs<'b>(frame: &Frame<'_>, buf: &'b mut [u8]) -> Result<&'b mut [u8], WireError> {
+    postcard::to_slice_cobs(&(PROTOCOL_VERSION, frame), buf).map_err(from_postcard)
+}
+
+/// Encodes `frame` (version byte + postcard) into a fixed-capacity vector.
+///
+/// # Errors
+/// [`WireError::BufferTooSmall`] if the frame needs more than `N` bytes.
+pub fn encode_to_heapless<const N: usize>(frame: &Frame<'_>) -> Result<heapless::Vec<u8, N>, WireError> {
+    postcard::serialize_with_flavor(&(PROTOCOL_VERSION, frame), FixedVec(heapless::Vec::new())).map_err(from_postcard)
+}
+
+/// Encodes `frame` for a byte stream (COBS + `0x00` delimiter) into a fixed-capacity vector.
+///
+/// # Errors
+/// [`WireError::BufferTooSmall`] if the encoding needs more than `N` bytes.
+pub fn encode_cobs_to_heapless<const N: usize>(frame: &Frame<'_>) -> Result<heapless::Vec<u8, N>, WireError> {
+    let flavor = Cobs::try_new(FixedVec(heapless::Vec::new())).map_err(from_postcard)?;
+    postcard::serialize_with_flavor(&(PROTOCOL_VERSION, frame), flavor).map_err(from_postcard)
+}
+
+/// Decodes one frame (version byte + postcard, no COBS) that fills `bytes` exactly. The
+/// frame borrows its payloads from `bytes`.
+///
+/// # Errors
+/// [`WireError::UnknownVersion`] for another protocol version, [`WireError::BadMagic`] for a
+/// [`Hello`](super::Hello) without [`MAGIC`], [`WireError::Truncated`] if the bytes end
+/// inside the frame, [`WireError::Corrupt`] for anything else malformed, including bytes
+/// left over after the frame. Never panics.
+pub fn decode(bytes: &[u8]) -> Result<Frame<'_>, WireError> {
+    let (&version, rest) = bytes.split_first().ok_or(WireError::Truncated)?;
+    if version != PROTOCOL_VERSION {
+        return Err(WireError::UnknownVersion { got: version });
+    }
+    let (frame, rest) = postcard::take_from_bytes::<Frame<'_>>(rest).map_err(from_postcard)?;
+    if !rest.is_empty() {
+        return Err(WireError::Corrupt);
+    }
+    if let Frame::Hello(hello) = &frame {
+        if hello.magic != MAGIC {
+            return Err(WireError::BadMagic { got: hello.magic });
+        }
+    }
+    Ok(frame)
+}
+
+/// Decodes one COBS-encoded frame in place (`bytes` is overwritten with the decoded frame).
+/// A trailing `0x00` delimiter is allowed. The frame borrows its payloads from `bytes`.
+///
+/// # Errors
+/// As [`decode`]; a malformed COBS encoding is [`WireError::Corrupt`], one whose last run
+/// claims more bytes than there are is [`WireError::Truncated`].
+pub fn decode_cobs(bytes: &mut [u8]) -> Result<Frame<'_>, WireError> {
+    let body = match bytes.last() {
+        Some(0) => bytes.len() - 1,
+        _ => bytes.len(),
+    };
+    let bytes = &mut bytes[..body];
+    let len = cobs_decode_in_place(bytes)?;
+    decode(&bytes[..len])
+}
+
+/// Undoes COBS on `buf` (the bytes between two delimiters: a `0x00` is corrupt), in place;
+/// returns the decoded length (always less than `buf.len()` for a valid encoding).
+///
+/// COBS: each run starts with a code byte `c` (1..=255) followed by `c - 1` data bytes; a run
+/// with `c < 255` stands for its data followed by a `0x00`, except the last run of the frame.
+pub(crate) fn cobs_decode_in_place(buf: &mut [u8]) -> Result<usize, WireError> {
+    let mut read = 0;
+    let mut write = 0;
+    while read < buf.len() {
+        let code = usize::from(buf[read]);
+        if code == 0 {
+            return Err(WireError::Corrupt);
+        }
+        read += 1;
+        let end = read + code - 1;
+        if end > buf.len() {
+            return Err(WireError::Truncated);
+        }
+        if buf[read..end].contains(&0) {
+            return Err(WireError::Corrupt);
+        }
+        // `write < read` always: each run's code byte is dropped, at most one 0x00 added.
+        buf.copy_within(read..end, write);
+        write += end - read;
+        read = end;
+        if code != 0xFF && read < buf.len() {
+            buf[write] = 0;
+            write += 1;
+        }
+    }
+    Ok(write)
+}
+
+/// A postcard output flavor writing into a `heapless::Vec` (postcard's own one is for an
+/// older heapless).
+struct FixedVec<const N: usize>(heapless::Vec<u8, N>);
+
+impl<const N: usize> Flavor for FixedVec<N> {
+    type Output = heapless::Vec<u8, N>;
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(data).map_err(|()| postcard::Error::SerializeBufferFull)
+    }
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data).map_err(|_| postcard::Error::SerializeBufferFull)
+    }
+
+    fn finalize(self) -> postcard::Result<Self::Output> {
+        Ok(self.0)
+    }
+}
+
+// The COBS flavor patches the code byte of a run once the run ends.
+impl<const N: usize> Index<usize> for FixedVec<N> {
+    type Output = u8;
+
+    fn index(&self, index: usize) -> &u8 {
+        &self.0[index]
+    }
+}
+
+impl<const N: usize> IndexMut<usize> for FixedVec<N> {
+    fn index_mut(&mut self, index: usize) -> &mut u8 {
+        &mut self.0[index]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cobs_decodes_runs_and_implied_zeros() {
+        // 11 22 00 33 → 03 11 22 02 33
+        let mut buf = [0x03, 0x11, 0x22, 0x02, 0x33];
+        let n = cobs_decode_in_place(&mut buf).unwrap();
+        assert_eq!(&buf[..n], [0x11, 0x22, 0x00, 0x33]);
+        // a single 00 → 01 01
+        let mut buf = [0x01, 0x01];
+        let n = cobs_decode_in_place(&mut buf).unwrap();
+        assert_eq!(&buf[..n], [0x00]);
+    }
+
+    #[test]
+    fn cobs_rejects_zero_codes_and_short_runs() {
+        assert_eq!(cobs_decode_in_place(&mut [0x02, 0x00]), Err(WireError::Corrupt));
+        assert_eq!(cobs_decode_in_place(&mut [0x05, 0x11, 0x22]), Err(WireError::Truncated));
+    }
+
+    #[test]
+    fn cobs_long_runs_round_trip_through_postcard() {
+        // 300 non-zero bytes: needs a 0xFF run and a continuation.
+        let data: alloc::vec::Vec<u8> = (0..300).map(|i| (i % 255 + 1) as u8).collect();
+        let mut buf = [0_u8; 320];
+        let encoded = postcard::to_slice_cobs(&data[..], &mut buf).unwrap();
+        let (last, body) = encoded.split_last_mut().unwrap();
+        assert_eq!(*last, 0);
+        let n = cobs_decode_in_place(body).unwrap();
+        let back: &[u8] = postcard::from_bytes(&body[..n]).unwrap();
+        assert_eq!(back, &data[..]);
+    }
+
+    #[test]
+    fn empty_input_is_truncated() {
+        assert_eq!(decode(&[]), Err(WireError::Truncated));
+    }
+}
