@@ -94,14 +94,6 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         if spun < DRIVER_SPIN_ROUNDS {
             continue; // woken while spinning
         }
-        // Still waiting, and injected work is still there after the spin: no worker has come
-        // for it yet (a parked worker takes tens of µs to wake here). Run it ourselves rather
-        // than sleep: a driver that submits a task and waits for its result then pays no
-        // cross-thread hand-off at all.
-        if let Some(task) = shared.injector.pop() {
-            budget::scoped(|| task.run());
-            continue;
-        }
         // Sleep until the main future is woken, or until injected work arrives that no
         // worker can take (`Shared::inject` wakes a registered driver then).
         signal.parker.try_consume();
