@@ -161,15 +161,13 @@ async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Polic
             A::reject(msg, died("killed"));
             continue;
         }
-        let outcome = handle_one(state, msg, &ctx).await;
-        // The call's kept copy, if the method did not finish (see `ActorContext::__keep`).
-        let kept = ctx.__take_kept();
-        match outcome {
-            Outcome::Handled => debug_assert!(kept.is_none(), "a finished call takes its kept copy back"),
+        match handle_one(state, msg, &ctx).await {
+            // A finished call took its kept copy back itself (see `ActorContext::__keep`).
+            Outcome::Handled => {}
             Outcome::Failed(Error::ActorDied { .. }) => {
                 // Killed mid-call: the rest of the queue is rejected above.
                 death = "killed";
-                if let Some(kept) = kept {
+                if let Some(kept) = ctx.__take_kept() {
                     A::reject(kept, died(death));
                 }
             }
@@ -188,7 +186,7 @@ async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Polic
                     shared.killed.store(true, Release);
                     shared.mailbox.close();
                 }
-                if let Some(kept) = kept {
+                if let Some(kept) = ctx.__take_kept() {
                     if actor.is_some() && runs < policy.max_task_retries {
                         retry = Some((kept, runs + 1));
                     } else {

@@ -25,7 +25,7 @@ pub use global::{init, put, shutdown, spawn};
 use crate::executor::scheduler::Shared;
 use crate::executor::{self, JoinHandle};
 use crate::object::Store;
-use crate::task::admission::{self, CpuPool};
+use crate::task::admission::CpuPool;
 use crate::Error;
 
 /// A rustyray runtime: a work-stealing pool of worker threads plus a timer driver.
@@ -62,7 +62,6 @@ impl Handle {
     /// Runs `future` on this thread; see [`Runtime::block_on`].
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _current = global::enter_handle(self.clone());
-        let _cpus = admission::enter_pool(self.cpus.clone());
         executor::block_on(&self.shared, future)
     }
 
@@ -109,8 +108,7 @@ impl Runtime {
             let store = store.clone();
             let cpus = cpus.clone();
             let worker = move || {
-                let _current = global::enter_handle(Handle { shared: shared.clone(), store, cpus: cpus.clone() });
-                let _cpus = admission::enter_pool(cpus);
+                let _current = global::enter_handle(Handle { shared: shared.clone(), store, cpus });
                 executor::run_worker(shared, index, local)
             };
             match b.spawn(worker) {

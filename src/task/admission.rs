@@ -327,31 +327,6 @@ pub(crate) fn blocked_in_get() {
     });
 }
 
-std::thread_local! {
-    /// The pool of the runtime this thread works for (set with its store: a worker's whole
-    /// life, a `block_on`).
-    static CURRENT_POOL: core::cell::RefCell<Option<Arc<CpuPool>>> = const { core::cell::RefCell::new(None) };
-}
-
-/// Restores the previous current pool when dropped.
-#[derive(Debug)]
-pub(crate) struct PoolGuard {
-    previous: Option<Arc<CpuPool>>,
-}
-
-/// Makes `pool` this thread's current pool until the guard drops.
-pub(crate) fn enter_pool(pool: Arc<CpuPool>) -> PoolGuard {
-    PoolGuard { previous: CURRENT_POOL.with(|p| p.borrow_mut().replace(pool)) }
-}
-
-impl Drop for PoolGuard {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        let current = CURRENT_POOL.try_with(|p| core::mem::replace(&mut *p.borrow_mut(), previous));
-        drop(current);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
