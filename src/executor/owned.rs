@@ -11,7 +11,9 @@
 //!            ──▶ schedule ──▶ injector closed ──▶ graveyard ──▶ dropped by shutdown
 //! ```
 //!
-//! Sharded by thread, so concurrent spawns rarely meet on one lock.
+//! Sharded, and each thread spreads its registrations over the shards in turn: a task is
+//! usually registered on one thread and removed on another (a driver submitting work that
+//! workers run), so per-thread shards would put every remover on the submitter's lock.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -45,29 +47,34 @@ pub(crate) struct TaskKey {
     index: u32,
 }
 
-fn home_shard(n: usize) -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
+/// The shard for this thread's next registration: each thread walks the shards in turn,
+/// from its own starting point (`n` is a power of two).
+fn next_shard(n: usize) -> usize {
+    static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
     std::thread_local! {
-        static HOME: core::cell::Cell<usize> = const { core::cell::Cell::new(usize::MAX) };
+        static CURSOR: core::cell::Cell<usize> = const { core::cell::Cell::new(usize::MAX) };
     }
-    HOME.with(|h| {
-        if h.get() == usize::MAX {
-            h.set(NEXT.fetch_add(1, Relaxed));
+    CURSOR.with(|c| {
+        let mut at = c.get();
+        if at == usize::MAX {
+            // Threads start far apart, so two spawning threads rarely share a shard.
+            at = NEXT_THREAD.fetch_add(1, Relaxed).wrapping_mul(7);
         }
-        h.get() % n
+        c.set(at.wrapping_add(1) & (usize::MAX >> 1));
+        at & (n - 1)
     })
 }
 
 impl OwnedTasks {
     pub(crate) fn new(num_workers: usize) -> Self {
-        let n = (num_workers + 1).next_power_of_two().clamp(2, 64);
+        let n = (4 * (num_workers + 1)).next_power_of_two().clamp(8, 256);
         OwnedTasks { shards: (0..n).map(|_| Lock::new(Shard::default())).collect() }
     }
 
     /// Registers a task being spawned: `make` creates it (under the shard lock, so the key
     /// can be baked into the task) and returns its waker alongside. `None` after shutdown.
     pub(crate) fn register<R>(&self, make: impl FnOnce(TaskKey) -> (R, Waker)) -> Option<R> {
-        let shard = home_shard(self.shards.len());
+        let shard = next_shard(self.shards.len());
         self.shards[shard].with(|s| {
             if s.closed {
                 return None;

@@ -7,7 +7,8 @@
 //!  woken on a thread of this runtime, not by itself ──▶ LIFO slot of that thread
 //!        (the previous occupant moves to the back of the local queue)
 //!  woken by itself (yield), or newly spawned, there ──▶ back of the local queue
-//!        (a driver thread has no local queue: the injector)
+//!        (a driver thread has no local queue: a new task takes its LIFO slot if
+//!        free, anything else goes to the injector)
 //!  anywhere else ────────────────────────────────────▶ global injector
 //!  local queue full ─────────────────────────────────▶ half of it to the injector
 //! ```
@@ -121,12 +122,18 @@ impl Shared {
         }
     }
 
-    /// Schedules a newly spawned task: back of the current worker's queue, else injector.
+    /// Schedules a newly spawned task: back of the current worker's queue; on a `block_on`
+    /// thread its free LIFO slot (the driver runs it as soon as its future waits, so
+    /// spawn-then-await needs no thread hand-off), else the injector.
     fn schedule_new(self: &StdArc<Self>, runnable: Runnable) {
         let rest = context::with_current(|core| match core {
             Some(core) if core.belongs_to(self) => {
-                core.push_back(runnable);
-                None
+                if core.kind == CoreKind::Driver {
+                    core.put_lifo_if_free(runnable)
+                } else {
+                    core.push_back(runnable);
+                    None
+                }
             }
             _ => Some(runnable),
         });
@@ -256,6 +263,21 @@ impl Core {
     pub(crate) fn push_lifo(&self, runnable: Runnable) {
         if let Some(prev) = self.lifo.replace(Some(runnable)) {
             self.push_back(prev);
+        }
+    }
+
+    /// Puts `runnable` in the LIFO slot if it is empty; gives it back otherwise.
+    #[inline]
+    fn put_lifo_if_free(&self, runnable: Runnable) -> Option<Runnable> {
+        match self.lifo.take() {
+            None => {
+                self.lifo.set(Some(runnable));
+                None
+            }
+            prev => {
+                self.lifo.set(prev);
+                Some(runnable)
+            }
         }
     }
 

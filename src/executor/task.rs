@@ -270,6 +270,31 @@ impl<T> JoinHandle<T> {
     }
 }
 
+impl JoinHandle<()> {
+    /// Turns the handle into a [`Producer`]: the task runs on, detached, but its memory is
+    /// released where the producer is dropped (if the task finished by then).
+    pub(crate) fn into_producer(mut self) -> Producer {
+        match core::mem::replace(&mut self.state, State::Done) {
+            State::Task(t) => Producer(Some(t)),
+            _ => Producer(None),
+        }
+    }
+}
+
+/// The handle of a task that produces an object, kept by that object: dropping it detaches
+/// the task. A task that finished before its object is dropped is freed right here, on the
+/// object's thread, rather than on the worker that ran it — a submitter that reads its
+/// results frees its own allocations (which keeps the allocator's per-thread caches warm).
+pub(crate) struct Producer(Option<async_task::FallibleTask<Result<(), Error>, Header>>);
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        if let Some(t) = self.0.take() {
+            t.detach();
+        }
+    }
+}
+
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, Error>;
 

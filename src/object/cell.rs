@@ -1,11 +1,14 @@
 //! [`ObjectCell`]: the typed storage of one object, and the list of tasks waiting for it.
 //!
 //! ```text
-//!  PENDING(waiters) ──complete(result)──▶ READY(Ok(Arc<T>) | Err(Error))
-//!        │ a get/wait registers its waker       │ never changes again; every get
-//!        │ (one entry per waiting future)       │ clones the Arc (or the error)
+//!  PENDING(waiters) ──complete(result)──▶ READY(Ok(value) | Err(Error))
+//!        │ a get/wait registers its waker       │ the outcome never changes again; a
+//!        │ (one entry per waiting future)       │ get clones the value (or the error)
 //!        └── complete takes the whole list and wakes each waker once, outside the lock
 //! ```
+//!
+//! A value is stored inline in the cell (no allocation of its own); the first
+//! `get_shared` moves it into an `Arc` once, which every later reader shares.
 //!
 //! The cell is owned by the `Arc` inside each [`ObjectRef`](super::ObjectRef); when the last
 //! one is dropped the cell counts itself freed (and unregisters its id, if it has one) in its
@@ -23,12 +26,58 @@ use slab::Slab;
 
 use super::id::ObjectId;
 use super::store::Shard;
+use crate::executor::task::Producer;
 use crate::sync::Lock;
 use crate::Error;
 
-/// What a ready object holds: the value (shared, never copied by the store) or the error
-/// that the producer stored instead.
-pub(crate) type Outcome<T> = Result<Arc<T>, Error>;
+/// What a ready object holds: the value or the error that the producer stored instead.
+pub(crate) type Outcome<T> = Result<Stored<T>, Error>;
+
+/// A stored value: inline until somebody asks to share it, then in an `Arc` (the store
+/// never copies it to share it).
+pub(crate) enum Stored<T> {
+    /// Owned by the cell.
+    Inline(T),
+    /// Shared with the `Arc`s handed out by `get_shared`.
+    Shared(Arc<T>),
+    /// Moved out by the object's last consumer (see `ObjectCell::read_or_register`).
+    Taken,
+}
+
+impl<T> Stored<T> {
+    /// The value; `ObjectLost` if the last consumer moved it out.
+    pub(crate) fn value(&self) -> Result<&T, Error> {
+        match self {
+            Stored::Inline(v) => Ok(v),
+            Stored::Shared(v) => Ok(v),
+            Stored::Taken => Err(Error::ObjectLost),
+        }
+    }
+
+    /// The value as an `Arc`, moving an inline value into one on first use.
+    pub(crate) fn shared(&mut self) -> Result<Arc<T>, Error> {
+        if let Stored::Inline(_) = self {
+            let Stored::Inline(v) = core::mem::replace(self, Stored::Taken) else { unreachable!() };
+            *self = Stored::Shared(Arc::new(v));
+        }
+        match self {
+            Stored::Shared(v) => Ok(Arc::clone(v)),
+            _ => Err(Error::ObjectLost),
+        }
+    }
+
+    /// Moves the value out (leaving `Taken`), or clones it if it is shared.
+    pub(crate) fn take(&mut self) -> Result<T, Error>
+    where
+        T: Clone,
+    {
+        match core::mem::replace(self, Stored::Taken) {
+            Stored::Inline(v) => Ok(v),
+            Stored::Shared(v) => Ok(Arc::try_unwrap(v).unwrap_or_else(|shared| T::clone(&shared))),
+            Stored::Taken => Err(Error::ObjectLost),
+        }
+    }
+}
 
 /// The storage of one object.
 pub(crate) struct ObjectCell<T> {
@@ -37,6 +86,9 @@ pub(crate) struct ObjectCell<T> {
     /// The shard that counts the object (and registers its id).
     shard: Arc<Shard>,
     state: Lock<State<T>>,
+    /// The task computing the object, if a runtime's task does: detached when the object
+    /// is freed (see [`Producer`]).
+    producer: Lock<Option<Producer>>,
 }
 
 /// The life-cycle state of an object. See the module docs.
@@ -111,7 +163,13 @@ impl Waiters {
 impl<T> ObjectCell<T> {
     /// A cell counted in `shard` (the caller has counted it), with no id yet.
     pub(crate) fn new(shard: Arc<Shard>, state: State<T>) -> Self {
-        ObjectCell { id: Lock::new(None), shard, state: Lock::new(state) }
+        ObjectCell { id: Lock::new(None), shard, state: Lock::new(state), producer: Lock::new(None) }
+    }
+
+    /// Keeps the handle of the task computing this object until the object is freed.
+    pub(crate) fn set_producer(&self, producer: Producer) {
+        let previous = self.producer.with(|p| p.replace(producer));
+        drop(previous);
     }
 
     /// The object's id: registered in the shard on first use (the registry holds a weak
@@ -138,12 +196,19 @@ impl<T> ObjectCell<T> {
         self.state.with(|s| matches!(s, State::Ready(_)))
     }
 
-    /// The outcome if ready; otherwise registers `waker` under `key` (refreshing an earlier
-    /// registration) and returns `None`. The check and the registration are one critical
-    /// section, so a completion can never slip between them unnoticed.
-    pub(crate) fn outcome_or_register(&self, waker: &Waker, key: &mut Option<WaiterKey>) -> Option<Outcome<T>> {
+    /// If ready, what `read` makes of the outcome (it runs under the cell's lock: it may
+    /// clone the value, share it, or move it out); otherwise registers `waker` under `key`
+    /// (refreshing an earlier registration) and returns `None`. The check and the
+    /// registration are one critical section, so a completion can never slip between them
+    /// unnoticed.
+    pub(crate) fn read_or_register<R>(
+        &self,
+        waker: &Waker,
+        key: &mut Option<WaiterKey>,
+        read: impl FnOnce(&mut Outcome<T>) -> R,
+    ) -> Option<R> {
         let (outcome, replaced) = self.state.with(|s| match s {
-            State::Ready(outcome) => (Some(outcome.clone()), None),
+            State::Ready(outcome) => (Some(read(outcome)), None),
             State::Pending(waiters) => (None, waiters.register(waker, key)),
         });
         drop(replaced);
@@ -181,7 +246,7 @@ impl<T> ObjectCell<T> {
     /// Makes the object ready with `outcome` and wakes every waiter. O(number of waiters).
     /// An object completes once; a second completion is ignored (and its value dropped).
     pub(crate) fn complete(&self, outcome: Result<T, Error>) {
-        let mut outcome = Some(outcome.map(Arc::new));
+        let mut outcome = Some(outcome.map(Stored::Inline));
         let waiters = self.state.with(|s| match s {
             State::Pending(waiters) => {
                 // Nobody waiting (a result produced before anyone asked): nothing to move.

@@ -47,7 +47,7 @@
 //! [wire format](crate::wire) names objects by.
 
 #[cfg(target_has_atomic = "ptr")]
-mod cell;
+pub(crate) mod cell;
 mod id;
 #[cfg(target_has_atomic = "ptr")]
 mod object_ref;

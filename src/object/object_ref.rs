@@ -48,6 +48,12 @@ impl<T> ObjectRef<T> {
         &self.cell
     }
 
+    /// True if this is the object's only ref and the object has no id (through which the
+    /// registry could hand out another): nobody else can ever read the value.
+    pub(crate) fn is_last_unnamed_ref(&self) -> bool {
+        Arc::strong_count(&self.cell) == 1 && self.cell.assigned_id().is_none()
+    }
+
     /// True once the object holds a value or an error (a `get` would not wait).
     pub fn is_ready(&self) -> bool {
         self.cell.is_ready()
@@ -140,11 +146,11 @@ impl<'a, T> Waiting<'a, T> {
         Waiting { cell, key: None }
     }
 
-    fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Outcome<T>> {
+    fn poll_outcome<R>(&mut self, cx: &mut Context<'_>, read: impl FnOnce(&mut Outcome<T>) -> R) -> Poll<R> {
         if poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
-        match self.cell.outcome_or_register(cx.waker(), &mut self.key) {
+        match self.cell.read_or_register(cx.waker(), &mut self.key, read) {
             Some(outcome) => Poll::Ready(outcome),
             None => {
                 // Hook for remote tasks: a task blocked in `get` gives its CPU share back
@@ -175,7 +181,10 @@ impl<T: Clone> Future for Get<'_, T> {
     type Output = Result<T, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.waiting.poll_outcome(cx).map(|outcome| outcome.map(|value| T::clone(&value)))
+        self.waiting.poll_outcome(cx, |outcome| match outcome {
+            Ok(stored) => stored.value().cloned(),
+            Err(e) => Err(e.clone()),
+        })
     }
 }
 
@@ -195,7 +204,10 @@ impl<T> Future for GetShared<'_, T> {
     type Output = Result<Arc<T>, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.waiting.poll_outcome(cx)
+        self.waiting.poll_outcome(cx, |outcome| match outcome {
+            Ok(stored) => stored.shared(),
+            Err(e) => Err(e.clone()),
+        })
     }
 }
 

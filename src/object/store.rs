@@ -163,7 +163,7 @@ impl Store {
     /// # Panics
     /// If one shard of the store already holds 2²⁷ live objects.
     pub fn put<T: Send + Sync + 'static>(&self, value: T) -> ObjectRef<T> {
-        ObjectRef::from_cell(self.new_cell(State::Ready(Ok(Arc::new(value)))))
+        ObjectRef::from_cell(self.new_cell(State::Ready(Ok(super::cell::Stored::Inline(value)))))
     }
 
     /// Another ref to the live object `id`.

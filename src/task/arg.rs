@@ -8,6 +8,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::executor::poll_proceed;
+use crate::object::cell::Stored;
 use crate::object::ObjectRef;
 use crate::Error;
 
@@ -77,14 +78,18 @@ impl<T: Send + Sync + 'static> Arg<Arc<T>> for ObjectRef<T> {
     type Resolve = ResolveRef<T, Arc<T>>;
 
     fn resolve(self) -> Self::Resolve {
-        ResolveRef::new(self, core::convert::identity)
+        ResolveRef::new(self, |stored, _| stored.shared())
     }
 }
 
-/// The stored value, moved out if nobody else holds it (the task's ref was the last one),
-/// else cloned.
-fn take_or_clone<T: Clone>(value: Arc<T>) -> T {
-    Arc::try_unwrap(value).unwrap_or_else(|shared| T::clone(&shared))
+/// The stored value, moved out if nobody else can read it (the task's ref was the last
+/// one), else cloned.
+fn take_or_clone<T: Clone>(stored: &mut Stored<T>, last_ref: bool) -> Result<T, Error> {
+    if last_ref {
+        stored.take()
+    } else {
+        stored.value().cloned()
+    }
 }
 
 /// Resolves an [`ObjectRef`] argument: waits (woken by the object, never polling in a
@@ -96,11 +101,15 @@ fn take_or_clone<T: Clone>(value: Arc<T>) -> T {
 pub struct ResolveRef<T, U> {
     object: Option<ObjectRef<T>>,
     key: Option<usize>,
-    extract: fn(Arc<T>) -> U,
+    extract: Extract<T, U>,
 }
 
+/// Reads a resolved argument out of the stored value; the flag says whether the resolving
+/// ref is the last one (so the value may be moved out).
+type Extract<T, U> = fn(&mut Stored<T>, bool) -> Result<U, Error>;
+
 impl<T, U> ResolveRef<T, U> {
-    fn new(object: ObjectRef<T>, extract: fn(Arc<T>) -> U) -> Self {
+    fn new(object: ObjectRef<T>, extract: Extract<T, U>) -> Self {
         ResolveRef { object: Some(object), key: None, extract }
     }
 }
@@ -114,12 +123,19 @@ impl<T, U> Future for ResolveRef<T, U> {
         if poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
-        match object.cell().outcome_or_register(cx.waker(), &mut this.key) {
+        let extract = this.extract;
+        let read = |outcome: &mut Result<Stored<T>, Error>| match outcome {
+            // Under the object's lock: with no other ref (and no id, through which the
+            // registry could hand out a new one) nobody else can read the value.
+            Ok(stored) => extract(stored, object.is_last_unnamed_ref()),
+            Err(e) => Err(e.clone()),
+        };
+        match object.cell().read_or_register(cx.waker(), &mut this.key, read) {
             None => Poll::Pending,
-            Some(outcome) => {
-                // Our ref goes first: if it was the last one, `value` is now unique.
+            Some(result) => {
+                // The object is freed now if ours was its last ref.
                 drop(this.object.take());
-                Poll::Ready(outcome.map(this.extract))
+                Poll::Ready(result)
             }
         }
     }

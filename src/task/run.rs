@@ -121,7 +121,8 @@ where
     let (object, promise) = pending::<R>(&handle.store);
     let done = Done::new(promise).on_pool(pool.clone());
     let grant = Grant::new(Some(pool.clone()), units);
-    handle.spawn(run(object.clone(), done, options, grant, resolve, make, is_err)).detach();
+    let task = handle.spawn(run(object.clone(), done, options, grant, resolve, make, is_err));
+    object.cell().set_producer(task.into_producer());
     Ok(object)
 }
 
