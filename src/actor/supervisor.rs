@@ -139,17 +139,17 @@ async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Polic
         let (msg, runs) = if let Some(again) = retry.take() {
             again
         } else {
-            let Some(msg) = batch.pop_front() else {
-                // Going idle: give the batch buffer back, so an idle actor owns no buffer.
-                batch = VecDeque::new();
-                let more = core::future::poll_fn(|cx| shared.mailbox.poll_recv_batch(cx, &mut batch)).await;
-                if more {
-                    continue;
-                }
-                break;
+            let next = match batch.pop_front() {
+                Some(msg) => msg,
+                // The batch is used up: the next message, and the rest queued behind it.
+                // (An actor going idle frees the batch buffer: an idle actor owns none.)
+                None => match core::future::poll_fn(|cx| shared.mailbox.poll_recv_batch(cx, &mut batch)).await {
+                    Some(msg) => msg,
+                    None => break,
+                },
             };
             shared.mailbox.consumed();
-            (msg, 0)
+            (next, 0)
         };
         // Share the worker fairly: every 128 messages, yield (the cooperative budget).
         core::future::poll_fn(crate::executor::poll_proceed).await;

@@ -6,7 +6,8 @@
 //!   next_task: (every 61st tick: injector first) local queue,        │
 //!              else a batch from the injector ───── found ──▶ run ───┤
 //!        │ none                                        (then up to   │
-//!        ▼                                          3 LIFO tasks)    │
+//!        ▼                                  3 LIFO tasks, more while │
+//!        │                                  nothing else is queued)  │
 //!   search (if fewer than half the workers search): steal half       │
 //!          from a random victim, or take from the injector; spin     │
 //!          a few µs re-trying ──────────────────────── found ──▶ run ┤
@@ -167,13 +168,28 @@ impl Worker {
         budget::scoped(|| task.run());
         let mut lifo_polls = 0;
         while let Some(next) = self.core.take_lifo() {
-            if lifo_polls == MAX_LIFO_POLLS || self.shared.is_shutdown() {
+            if self.shared.is_shutdown() {
                 self.core.push_back(next);
                 break;
+            }
+            if lifo_polls == MAX_LIFO_POLLS {
+                if self.others_waiting() {
+                    self.core.push_back(next);
+                    break;
+                }
+                // Nobody else is queued here or in the injector: queueing the LIFO task
+                // would only let an idle worker steal it, and a chain of hand-offs (a
+                // token going round a ring of actors) would hop between cores.
+                lifo_polls = 0;
             }
             lifo_polls += 1;
             budget::scoped(|| next.run());
         }
+    }
+
+    /// True if a task other than the LIFO one waits in this worker's queue or the injector.
+    fn others_waiting(&self) -> bool {
+        self.core.local.borrow().as_ref().is_some_and(|q| !q.is_empty()) || !self.shared.injector.is_empty()
     }
 
     fn park(&mut self) {

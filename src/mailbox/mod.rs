@@ -228,26 +228,36 @@ impl<T> Mailbox<T> {
         Poll::Pending
     }
 
-    /// Polls for a batch: moves every queued message to `out` (one lock for all of them).
-    /// `Ready(true)` when `out` received messages, `Ready(false)` once closed and drained.
-    /// Places in a bounded mailbox are freed only when the receiver reports each message
-    /// consumed with [`consumed`](Self::consumed), so `out` counts against the bound.
+    /// Polls for a batch: returns the oldest message and moves the other queued ones to
+    /// `out` (one lock for all of them; `out` is empty on entry). `Ready(None)` once closed
+    /// and drained. Before it returns `Pending` it frees `out`'s buffer: an idle receiver
+    /// owns no buffer. Places in a bounded mailbox are freed only when the receiver reports
+    /// each message consumed with [`consumed`](Self::consumed), so `out` counts against
+    /// the bound.
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
-    pub(crate) fn poll_recv_batch(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<bool> {
-        self.queue.take_all(out);
-        if !out.is_empty() {
-            return Poll::Ready(true);
+    pub(crate) fn poll_recv_batch(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<Option<T>> {
+        // A sender counts its message in `len` before queueing it, and the count drops only
+        // when the receiver consumes it: a zero means nothing is queued, and the queue's
+        // lock is not taken at all (an actor going idle pays no lock).
+        if self.len.load(Acquire) != 0 {
+            if let Some(m) = self.queue.take(out) {
+                return Poll::Ready(Some(m));
+            }
         }
         self.receiver.register(cx.waker());
         // Read `closed` before the last look: a send that succeeded did so before the close.
+        // After `register`, a send that `register` did not see wakes us; one it did see
+        // (its wake came first) has its count visible here.
         let closed = self.closed.load(Acquire);
-        self.queue.take_all(out);
-        if !out.is_empty() {
-            return Poll::Ready(true);
+        if self.len.load(Acquire) != 0 {
+            if let Some(m) = self.queue.take(out) {
+                return Poll::Ready(Some(m));
+            }
         }
         if closed {
-            return Poll::Ready(false);
+            return Poll::Ready(None);
         }
+        *out = VecDeque::new();
         Poll::Pending
     }
 

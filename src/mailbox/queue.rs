@@ -1,10 +1,13 @@
 //! The message queues behind a [`Mailbox`](super::Mailbox): multi-producer FIFO, so
 //! messages from one sender arrive in the order sent.
 //!
-//! The growable queues are a `VecDeque` behind a short lock: an idle mailbox owns no
-//! buffer at all (an actor costs a few words until it gets mail), a send is one
-//! uncontended lock (~20 ns), and the receiver takes *every* queued message with one lock
-//! ([`Queue::take_all`]), so a busy actor pays the lock once per batch, not per message.
+//! The growable queues are an inline slot plus a `VecDeque`, behind a short lock: a
+//! message arriving at an empty mailbox takes the slot (no allocation: request/reply and
+//! rings, where a mailbox rarely holds two messages, allocate nothing per message), an
+//! idle mailbox owns no buffer at all (an actor costs a few words until it gets mail), a
+//! send is one uncontended lock (~20 ns), and the receiver takes *every* queued message
+//! with one lock ([`Queue::take`]), so a busy actor pays the lock once per batch, not per
+//! message.
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -28,17 +31,42 @@ impl<T: Send, const N: usize> FixedQueue<T> for heapless::mpmc::MpMcQueue<T, N> 
     }
 }
 
+/// A growable FIFO: the oldest message inline, the others behind it.
+/// Invariant: `rest` is empty whenever `first` is `None`.
+pub(crate) struct Slots<T> {
+    first: Option<T>,
+    rest: VecDeque<T>,
+}
+
+impl<T> Slots<T> {
+    #[inline]
+    fn push(&mut self, msg: T) {
+        if self.first.is_none() {
+            self.first = Some(msg);
+        } else {
+            self.rest.push_back(msg);
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<T> {
+        let first = self.first.take()?;
+        self.first = self.rest.pop_front();
+        Some(first)
+    }
+}
+
 /// The storage of a mailbox.
 pub(crate) enum Queue<T> {
     /// A growable FIFO (bounded or not: the bound is enforced by the mailbox's count).
-    Growable(Lock<VecDeque<T>>),
+    Growable(Lock<Slots<T>>),
     /// A const-generic ring buffer (no_std friendly).
     Fixed(Box<dyn FixedQueue<T>>),
 }
 
 impl<T> Queue<T> {
     pub(crate) fn growable() -> Self {
-        Queue::Growable(Lock::new(VecDeque::new()))
+        Queue::Growable(Lock::new(Slots { first: None, rest: VecDeque::new() }))
     }
 
     /// Pushes unless `closed` is set; for growable queues the flag is read under the same
@@ -50,7 +78,7 @@ impl<T> Queue<T> {
                 if closed.load(Relaxed) {
                     return Err((msg, true));
                 }
-                q.push_back(msg);
+                q.push(msg);
                 Ok(())
             }),
             Queue::Fixed(q) => q.push(msg).map_err(|m| (m, false)),
@@ -68,29 +96,31 @@ impl<T> Queue<T> {
     #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
         match self {
-            Queue::Growable(q) => q.with(|q| q.pop_front()),
+            Queue::Growable(q) => q.with(Slots::pop),
             Queue::Fixed(q) => q.pop(),
         }
     }
 
-    /// Moves every queued message to the back of `out` (one lock for the whole batch).
+    /// Returns the oldest message and moves every other queued one to the back of `out`
+    /// (one lock for the whole batch). A fixed queue, lock-free, hands out one message at
+    /// a time (so it never fills `out`, which would allocate).
     #[inline]
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
-    pub(crate) fn take_all(&self, out: &mut VecDeque<T>) {
+    pub(crate) fn take(&self, out: &mut VecDeque<T>) -> Option<T> {
         match self {
             Queue::Growable(q) => q.with(|q| {
-                if out.is_empty() {
-                    // Swap buffers: O(1), and both buffers keep their capacity.
-                    core::mem::swap(q, out);
-                } else {
-                    out.append(q);
+                let first = q.first.take()?;
+                if !q.rest.is_empty() {
+                    if out.is_empty() {
+                        // Swap buffers: O(1), and both buffers keep their capacity.
+                        core::mem::swap(&mut q.rest, out);
+                    } else {
+                        out.append(&mut q.rest);
+                    }
                 }
+                Some(first)
             }),
-            Queue::Fixed(q) => {
-                while let Some(m) = q.pop() {
-                    out.push_back(m);
-                }
-            }
+            Queue::Fixed(q) => q.pop(),
         }
     }
 }
