@@ -90,10 +90,12 @@ fn get_shared_returns_the_stored_arc() -> Result<(), Error> {
     guarded(rt, {
         let obj = rt.store().put(vec![1_u64, 2, 3]);
         async move {
-            let a = obj.get_shared().await?;
+            let before = obj.get().await?; // read while the value is stored inline
+            let a = obj.get_shared().await?; // moves it into an Arc, once
             let b = obj.clone().get_shared().await?;
             assert!(Arc::ptr_eq(&a, &b));
             assert_eq!(*a, [1, 2, 3]);
+            assert_eq!(obj.get().await?, before, "get still clones, now from the Arc");
             Ok(())
         }
     })

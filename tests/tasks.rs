@@ -575,6 +575,12 @@ fn a_ref_argument_is_moved_when_the_task_holds_the_last_ref_else_cloned() -> Res
         let c = make_counter::remote(clones.clone()).await?;
         consume_counter::remote(c.clone()).await?.get().await?; // we still hold a ref
         assert_eq!(clones.load(SeqCst), 1);
+        assert_eq!(c.get().await?.0.load(SeqCst), 2, "the object kept its value");
+        // A named object (the registry could hand out another ref by its id): cloned.
+        let named = rt.store().put(CloneCounter(clones.clone()));
+        let id = named.id();
+        assert_eq!(consume_counter::remote(named).await?.get().await?, 3);
+        assert!(rt.store().get_ref::<CloneCounter>(id).is_err(), "freed once consumed");
         Ok(())
     })
 }
@@ -655,62 +661,4 @@ fn after_shutdown_submissions_fail_and_waiting_tasks_resolve() -> Result<(), Err
     let r = futures_lite::future::block_on(waiting.get_timeout(GUARD));
     assert_eq!(r, Err(Error::RuntimeShutdown));
     Ok(())
-}
-
-// ---- moving values out of the store ------------------------------------------------------
-
-/// Counts its clones, so a test can tell a moved value from a copied one.
-#[derive(Debug)]
-struct CloneCounted(Arc<AtomicUsize>);
-
-impl Clone for CloneCounted {
-    fn clone(&self) -> Self {
-        self.0.fetch_add(1, SeqCst);
-        CloneCounted(self.0.clone())
-    }
-}
-
-#[rustyray::remote]
-fn consume(value: CloneCounted) -> usize {
-    value.0.load(SeqCst)
-}
-
-#[test]
-fn a_task_holding_the_last_ref_moves_the_value_others_clone_it() -> Result<(), Error> {
-    let rt = runtime()?;
-    let clones = Arc::new(AtomicUsize::new(0));
-    guarded(&rt, async {
-        // The only ref, passed into the task: moved, never cloned.
-        let only = rt.store().put(CloneCounted(clones.clone()));
-        assert_eq!(consume::remote(only).await?.get().await?, 0);
-        assert_eq!(clones.load(SeqCst), 0);
-
-        // A ref still held by the caller: the task gets a clone, the object keeps its value.
-        let kept = rt.store().put(CloneCounted(clones.clone()));
-        assert_eq!(consume::remote(kept.clone()).await?.get().await?, 1);
-        assert_eq!(clones.load(SeqCst), 1);
-        assert_eq!(kept.get().await?.0.load(SeqCst), 2);
-
-        // A named object (it has an id, so the registry could hand out another ref): cloned.
-        let named = rt.store().put(CloneCounted(clones.clone()));
-        let id = named.id();
-        assert_eq!(consume::remote(named).await?.get().await?, 3);
-        assert!(rt.store().get_ref::<CloneCounted>(id).is_err(), "the object was freed once consumed");
-        Ok(())
-    })
-}
-
-#[test]
-fn get_shared_returns_the_same_arc_and_get_still_clones_from_it() -> Result<(), Error> {
-    let rt = runtime()?;
-    guarded(&rt, async {
-        let obj = rt.store().put(vec![1_u8, 2, 3]);
-        let before = obj.get().await?; // read while stored inline
-        let a = obj.get_shared().await?; // moves the value into an Arc, once
-        let b = obj.get_shared().await?;
-        assert!(Arc::ptr_eq(&a, &b));
-        assert_eq!(obj.get().await?, before);
-        assert_eq!(*a, before);
-        Ok(())
-    })
 }

@@ -60,6 +60,7 @@ fn next_shard(n: usize) -> usize {
             // Threads start far apart, so two spawning threads rarely share a shard.
             at = NEXT_THREAD.fetch_add(1, Relaxed).wrapping_mul(7);
         }
+        // Masked so the cursor never reaches the "unset" value.
         c.set(at.wrapping_add(1) & (usize::MAX >> 1));
         at & (n - 1)
     })

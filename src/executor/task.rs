@@ -273,6 +273,7 @@ impl<T> JoinHandle<T> {
 impl JoinHandle<()> {
     /// Turns the handle into a [`Producer`]: the task runs on, detached, but its memory is
     /// released where the producer is dropped (if the task finished by then).
+    #[cfg(feature = "std")]
     pub(crate) fn into_producer(mut self) -> Producer {
         match core::mem::replace(&mut self.state, State::Done) {
             State::Task(t) => Producer(Some(t)),
@@ -285,8 +286,10 @@ impl JoinHandle<()> {
 /// the task. A task that finished before its object is dropped is freed right here, on the
 /// object's thread, rather than on the worker that ran it — a submitter that reads its
 /// results frees its own allocations (which keeps the allocator's per-thread caches warm).
+#[cfg(feature = "std")]
 pub(crate) struct Producer(Option<async_task::FallibleTask<Result<(), Error>, Header>>);
 
+#[cfg(feature = "std")]
 impl Drop for Producer {
     fn drop(&mut self) {
         if let Some(t) = self.0.take() {

@@ -236,29 +236,35 @@ impl<T> Mailbox<T> {
     /// the bound.
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
     pub(crate) fn poll_recv_batch(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<Option<T>> {
-        // A sender counts its message in `len` before queueing it, and the count drops only
-        // when the receiver consumes it: a zero means nothing is queued, and the queue's
-        // lock is not taken at all (an actor going idle pays no lock).
-        if self.len.load(Acquire) != 0 {
-            if let Some(m) = self.queue.take(out) {
-                return Poll::Ready(Some(m));
-            }
+        if let Some(m) = self.take_counted(out) {
+            return Poll::Ready(Some(m));
         }
         self.receiver.register(cx.waker());
         // Read `closed` before the last look: a send that succeeded did so before the close.
         // After `register`, a send that `register` did not see wakes us; one it did see
         // (its wake came first) has its count visible here.
         let closed = self.closed.load(Acquire);
-        if self.len.load(Acquire) != 0 {
-            if let Some(m) = self.queue.take(out) {
-                return Poll::Ready(Some(m));
-            }
+        if let Some(m) = self.take_counted(out) {
+            return Poll::Ready(Some(m));
         }
         if closed {
             return Poll::Ready(None);
         }
         *out = VecDeque::new();
         Poll::Pending
+    }
+
+    /// [`Queue::take`], skipped when no message is counted. A sender counts its message in
+    /// `len` before queueing it, and the count drops only when the receiver consumes it: a
+    /// zero means nothing is queued, and the queue's lock is not taken at all (an actor
+    /// going idle pays no lock).
+    #[inline]
+    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
+    fn take_counted(&self, out: &mut VecDeque<T>) -> Option<T> {
+        if self.len.load(Acquire) == 0 {
+            return None;
+        }
+        self.queue.take(out)
     }
 
     /// The receiver consumed one message taken by [`poll_recv_batch`](Self::poll_recv_batch).

@@ -26,6 +26,7 @@ use slab::Slab;
 
 use super::id::ObjectId;
 use super::store::Shard;
+#[cfg(feature = "std")]
 use crate::executor::task::Producer;
 use crate::sync::Lock;
 use crate::Error;
@@ -56,14 +57,13 @@ impl<T> Stored<T> {
 
     /// The value as an `Arc`, moving an inline value into one on first use.
     pub(crate) fn shared(&mut self) -> Result<Arc<T>, Error> {
-        if let Stored::Inline(_) = self {
-            let Stored::Inline(v) = core::mem::replace(self, Stored::Taken) else { unreachable!() };
-            *self = Stored::Shared(Arc::new(v));
-        }
-        match self {
-            Stored::Shared(v) => Ok(Arc::clone(v)),
-            _ => Err(Error::ObjectLost),
-        }
+        let shared = match core::mem::replace(self, Stored::Taken) {
+            Stored::Inline(v) => Arc::new(v),
+            Stored::Shared(v) => v,
+            Stored::Taken => return Err(Error::ObjectLost),
+        };
+        *self = Stored::Shared(Arc::clone(&shared));
+        Ok(shared)
     }
 
     /// Moves the value out (leaving `Taken`), or clones it if it is shared.
@@ -87,7 +87,8 @@ pub(crate) struct ObjectCell<T> {
     shard: Arc<Shard>,
     state: Lock<State<T>>,
     /// The task computing the object, if a runtime's task does: detached when the object
-    /// is freed (see [`Producer`]).
+    /// is freed (see [`Producer`]). Only std runtimes run remote tasks.
+    #[cfg(feature = "std")]
     producer: Lock<Option<Producer>>,
 }
 
@@ -163,10 +164,17 @@ impl Waiters {
 impl<T> ObjectCell<T> {
     /// A cell counted in `shard` (the caller has counted it), with no id yet.
     pub(crate) fn new(shard: Arc<Shard>, state: State<T>) -> Self {
-        ObjectCell { id: Lock::new(None), shard, state: Lock::new(state), producer: Lock::new(None) }
+        ObjectCell {
+            id: Lock::new(None),
+            shard,
+            state: Lock::new(state),
+            #[cfg(feature = "std")]
+            producer: Lock::new(None),
+        }
     }
 
     /// Keeps the handle of the task computing this object until the object is freed.
+    #[cfg(feature = "std")]
     pub(crate) fn set_producer(&self, producer: Producer) {
         let previous = self.producer.with(|p| p.replace(producer));
         drop(previous);
@@ -196,19 +204,20 @@ impl<T> ObjectCell<T> {
         self.state.with(|s| matches!(s, State::Ready(_)))
     }
 
-    /// If ready, what `read` makes of the outcome (it runs under the cell's lock: it may
-    /// clone the value, share it, or move it out); otherwise registers `waker` under `key`
-    /// (refreshing an earlier registration) and returns `None`. The check and the
-    /// registration are one critical section, so a completion can never slip between them
-    /// unnoticed.
+    /// If ready, what `read` makes of the stored value (it runs under the cell's lock: it
+    /// may clone the value, share it, or move it out), or a clone of the stored error;
+    /// otherwise registers `waker` under `key` (refreshing an earlier registration) and
+    /// returns `None`. The check and the registration are one critical section, so a
+    /// completion can never slip between them unnoticed.
     pub(crate) fn read_or_register<R>(
         &self,
         waker: &Waker,
         key: &mut Option<WaiterKey>,
-        read: impl FnOnce(&mut Outcome<T>) -> R,
-    ) -> Option<R> {
+        read: impl FnOnce(&mut Stored<T>) -> Result<R, Error>,
+    ) -> Option<Result<R, Error>> {
         let (outcome, replaced) = self.state.with(|s| match s {
-            State::Ready(outcome) => (Some(read(outcome)), None),
+            State::Ready(Ok(stored)) => (Some(read(stored)), None),
+            State::Ready(Err(e)) => (Some(Err(e.clone())), None),
             State::Pending(waiters) => (None, waiters.register(waker, key)),
         });
         drop(replaced);

@@ -10,7 +10,7 @@ use core::task::{Context, Poll};
 
 use serde::{Serialize, Serializer};
 
-use super::cell::{ObjectCell, Outcome, WaiterKey};
+use super::cell::{ObjectCell, Stored, WaiterKey};
 use super::ObjectId;
 use crate::executor::poll_proceed;
 use crate::Error;
@@ -146,7 +146,11 @@ impl<'a, T> Waiting<'a, T> {
         Waiting { cell, key: None }
     }
 
-    fn poll_outcome<R>(&mut self, cx: &mut Context<'_>, read: impl FnOnce(&mut Outcome<T>) -> R) -> Poll<R> {
+    fn poll_outcome<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        read: impl FnOnce(&mut Stored<T>) -> Result<R, Error>,
+    ) -> Poll<Result<R, Error>> {
         if poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
@@ -181,10 +185,7 @@ impl<T: Clone> Future for Get<'_, T> {
     type Output = Result<T, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.waiting.poll_outcome(cx, |outcome| match outcome {
-            Ok(stored) => stored.value().cloned(),
-            Err(e) => Err(e.clone()),
-        })
+        self.waiting.poll_outcome(cx, |stored| stored.value().cloned())
     }
 }
 
@@ -204,10 +205,7 @@ impl<T> Future for GetShared<'_, T> {
     type Output = Result<Arc<T>, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.waiting.poll_outcome(cx, |outcome| match outcome {
-            Ok(stored) => stored.shared(),
-            Err(e) => Err(e.clone()),
-        })
+        self.waiting.poll_outcome(cx, Stored::shared)
     }
 }
 

@@ -124,12 +124,9 @@ impl<T, U> Future for ResolveRef<T, U> {
             return Poll::Pending;
         }
         let extract = this.extract;
-        let read = |outcome: &mut Result<Stored<T>, Error>| match outcome {
-            // Under the object's lock: with no other ref (and no id, through which the
-            // registry could hand out a new one) nobody else can read the value.
-            Ok(stored) => extract(stored, object.is_last_unnamed_ref()),
-            Err(e) => Err(e.clone()),
-        };
+        // Under the object's lock: with no other ref (and no id, through which the registry
+        // could hand out a new one) nobody else can read the value.
+        let read = |stored: &mut Stored<T>| extract(stored, object.is_last_unnamed_ref());
         match object.cell().read_or_register(cx.waker(), &mut this.key, read) {
             None => Poll::Pending,
             Some(result) => {
