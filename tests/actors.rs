@@ -27,6 +27,16 @@ fn runtime() -> Runtime {
 }
 
 /// Awaits `future`, failing the test (instead of hanging) if it never finishes.
+/// Makes `a` busy inside `hold` and waits until it is: returns the call's ref and the
+/// promise that lets `hold` return (keep it: dropping it releases `hold` too).
+async fn busy_in_hold(rt: &Runtime, a: &TrackedHandle) -> Result<(ObjectRef<u32>, Promise<()>), Error> {
+    let (started, started_p) = rt.store().pending::<()>();
+    let (gate, open) = rt.store().pending::<()>();
+    let held = a.hold(started_p, gate).await?;
+    guard("the actor starts `hold`", started.get()).await?;
+    Ok((held, open))
+}
+
 async fn guard<F: Future>(what: &str, future: F) -> F::Output {
     match rustyray::time::timeout(GUARD, future).await {
         Ok(v) => v,
@@ -834,10 +844,7 @@ fn bounded_mailbox_backpressure() -> Result<(), Error> {
 
         let a = Tracked::options().mailbox_capacity(4).remote_with((Probe::default(),)).await?;
         assert_eq!(a.actor_ref().mailbox().capacity(), Some(4));
-        let (started, started_p) = rt.store().pending::<()>();
-        let (gate, open) = rt.store().pending::<()>();
-        let held = a.hold(started_p, gate.clone()).await?;
-        guard("the actor starts `hold`", started.get()).await?;
+        let (held, open) = busy_in_hold(&rt, &a).await?;
 
         // The actor is busy inside `hold`: exactly four more calls fit.
         let queued: Vec<ObjectRef<u32>> =
@@ -1069,10 +1076,7 @@ fn stop_finishes_queued_calls_and_refuses_later_ones() -> Result<(), Error> {
     rt.block_on(async {
         let probe = Probe::default();
         let a = Tracked::remote(probe.clone()).await?;
-        let (started, started_p) = rt.store().pending::<()>();
-        let (gate, open) = rt.store().pending::<()>();
-        let held = a.hold(started_p, gate.clone()).await?;
-        guard("the actor starts `hold`", started.get()).await?;
+        let (held, open) = busy_in_hold(&rt, &a).await?;
         let queued: Vec<_> = [a.incr().await?, a.incr().await?, a.incr().await?].into_iter().collect();
 
         a.stop();
@@ -1104,11 +1108,8 @@ fn kill_fails_queued_calls_and_abandons_the_call_in_progress() -> Result<(), Err
     rt.block_on(async {
         let probe = Probe::default();
         let a = Tracked::remote(probe.clone()).await?;
-        let (started, started_p) = rt.store().pending::<()>();
         // Never opened: `hold` would wait forever.
-        let (gate, never) = rt.store().pending::<()>();
-        let hung = a.hold(started_p, gate.clone()).await?;
-        guard("the actor starts `hold`", started.get()).await?;
+        let (hung, never) = busy_in_hold(&rt, &a).await?;
         let queued: Vec<_> = [a.incr().await?, a.add(2).await?].into_iter().collect();
 
         a.kill();
