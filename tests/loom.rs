@@ -251,7 +251,6 @@ fn injector_producers_consumer_close() {
         });
 
         let mut out = Vec::new();
-        out.extend(inj.pop());
         inj.pop_batch(2, &mut out);
         out.extend(inj.close());
         assert!(inj.is_empty());
@@ -261,7 +260,7 @@ fn injector_producers_consumer_close() {
 
         let refused1 = p1.join().unwrap();
         let refused2 = p2.join().unwrap();
-        assert!(refused2.is_empty() || refused2 == [2, 3], "a batch is refused whole: {refused2:?}");
+        assert!([&[][..], &[3], &[2, 3]].contains(&&refused2[..]), "only a tail of a batch is refused: {refused2:?}");
         assert_fifo_per_producer(&out);
         assert_ne!(refused1, [0], "0 refused but 1 accepted: close is permanent");
         let mut all = out;
@@ -300,7 +299,6 @@ fn injector_len_tracks_contents() {
         });
 
         let mut out = Vec::new();
-        out.extend(inj.pop());
         inj.pop_batch(2, &mut out);
         p1.join().unwrap();
         p2.join().unwrap();

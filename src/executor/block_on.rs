@@ -69,12 +69,17 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         // up to the same cap as on a worker; then it queues behind the injected work.
         if let Some(task) = core.take_lifo() {
             if lifo_polls == MAX_LIFO_POLLS {
+                if !shared.injector.is_empty() {
+                    shared.inject(task);
+                    lifo_polls = 0;
+                    continue;
+                }
+                // Nothing else is queued: handing the task to a worker would only move a
+                // chain (spawn after spawn, a message ping-pong) to another core.
                 lifo_polls = 0;
-                shared.inject(task);
-            } else {
-                lifo_polls += 1;
-                budget::scoped(|| task.run());
             }
+            lifo_polls += 1;
+            budget::scoped(|| task.run());
             continue;
         }
         // Injected work while every worker is busy (or blocked in a task): help with it.

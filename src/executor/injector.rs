@@ -1,6 +1,7 @@
 //! The global injector: the run queue every thread outside a worker pushes to, and where
-//! local queues overflow. A mutex-protected FIFO with an atomic length, so the common
-//! "is there anything?" question never takes the lock.
+//! local queues overflow. A lock-free unbounded FIFO (`concurrent-queue`): a thread
+//! spawning from outside the runtime and the workers draining it never meet on a lock,
+//! and the pusher and the poppers touch different cache lines (tail and head).
 //!
 //! ```text
 //!   open ──close()──▶ closed   (push hands the task back; shutdown drains the rest)
@@ -9,88 +10,69 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-use crate::sync::atomic::{AtomicUsize, Ordering::*};
-use crate::sync::{lock, Mutex};
-
-#[derive(Debug)]
-struct State<T> {
-    queue: VecDeque<T>,
-    closed: bool,
-}
+use concurrent_queue::{ConcurrentQueue, PushError};
 
 /// A closable multi-producer, multi-consumer FIFO.
 #[derive(Debug)]
 pub(crate) struct Injector<T> {
-    state: Mutex<State<T>>,
-    len: AtomicUsize,
+    queue: ConcurrentQueue<T>,
 }
 
 impl<T> Injector<T> {
     pub(crate) fn new() -> Self {
-        Injector { state: Mutex::new(State { queue: VecDeque::new(), closed: false }), len: AtomicUsize::new(0) }
+        Injector { queue: ConcurrentQueue::unbounded() }
     }
 
     /// Cheap emptiness check (no lock).
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.len.load(Acquire) == 0
+        self.queue.is_empty()
     }
 
     /// Number of queued tasks (a snapshot).
     pub(crate) fn len(&self) -> usize {
-        self.len.load(Acquire)
+        self.queue.len()
     }
 
     /// Pushes a task; gives it back when the injector is closed.
     pub(crate) fn push(&self, task: T) -> Result<(), T> {
-        let mut s = lock(&self.state);
-        if s.closed {
-            return Err(task);
-        }
-        s.queue.push_back(task);
-        self.len.store(s.queue.len(), Release);
-        Ok(())
+        self.queue.push(task).map_err(PushError::into_inner)
     }
 
-    /// Pushes a batch in order; gives it back when the injector is closed.
+    /// Pushes a batch in order; when the injector is closed part-way, gives back the tasks
+    /// not pushed (those pushed before are drained by `close`).
     pub(crate) fn push_batch(&self, batch: Vec<T>) -> Result<(), Vec<T>> {
-        let mut s = lock(&self.state);
-        if s.closed {
-            return Err(batch);
+        let mut tasks = batch.into_iter();
+        while let Some(task) = tasks.next() {
+            if let Err(refused) = self.queue.push(task) {
+                let mut rest = Vec::with_capacity(tasks.len() + 1);
+                rest.push(refused.into_inner());
+                rest.extend(tasks);
+                return Err(rest);
+            }
         }
-        s.queue.extend(batch);
-        self.len.store(s.queue.len(), Release);
         Ok(())
     }
 
     /// Pops the oldest task.
     pub(crate) fn pop(&self) -> Option<T> {
-        if self.is_empty() {
-            return None;
-        }
-        let mut s = lock(&self.state);
-        let t = s.queue.pop_front();
-        self.len.store(s.queue.len(), Release);
-        t
+        self.queue.pop().ok()
     }
 
-    /// Pops up to `max` tasks (oldest first) into `out`, under one lock acquisition.
+    /// Pops up to `max` tasks (oldest first) into `out`.
     pub(crate) fn pop_batch(&self, max: usize, out: &mut Vec<T>) {
-        if max == 0 || self.is_empty() {
-            return;
+        for _ in 0..max {
+            match self.queue.pop() {
+                Ok(t) => out.push(t),
+                Err(_) => break,
+            }
         }
-        let mut s = lock(&self.state);
-        let n = max.min(s.queue.len());
-        out.extend(s.queue.drain(..n));
-        self.len.store(s.queue.len(), Release);
     }
 
     /// Closes the injector and returns what was queued; later pushes are refused.
-    /// The caller drops the returned tasks outside the lock.
+    /// The caller drops the returned tasks outside any lock.
     pub(crate) fn close(&self) -> VecDeque<T> {
-        let mut s = lock(&self.state);
-        s.closed = true;
-        self.len.store(0, Release);
-        core::mem::take(&mut s.queue)
+        self.queue.close();
+        core::iter::from_fn(|| self.queue.pop().ok()).collect()
     }
 }
