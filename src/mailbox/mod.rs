@@ -34,7 +34,7 @@ pub use error::{SendError, TrySendError};
 use queue::Queue;
 
 use crate::executor::poll_proceed;
-use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
 
 /// The capacity policy of a mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,12 +48,19 @@ pub enum Capacity {
 /// A multi-producer, single-consumer FIFO mailbox. See the [module docs](self).
 pub struct Mailbox<T> {
     queue: Queue<T>,
-    /// Messages sent and not yet taken by the receiver (bounds `Bounded` mailboxes).
+    /// Bounded mailboxes only: messages sent and not yet consumed by the receiver (places
+    /// are reserved here before the push, so concurrent senders never overshoot). An
+    /// unbounded mailbox counts nothing here: its senders pay no read-modify-write for it.
     len: AtomicUsize,
     /// `usize::MAX` when unbounded.
     capacity: usize,
     closed: AtomicBool,
     receiver: AtomicWaker,
+    /// Set by the receiver just before it returns `Pending` for want of a message (after
+    /// registering its waker), cleared when it polls again. A sender wakes the receiver
+    /// only when it sees the flag: a busy receiver costs its senders no atomic
+    /// read-modify-write on the waker's line.
+    receiver_idle: AtomicBool,
     space: Event,
 }
 
@@ -117,6 +124,7 @@ impl<T> Mailbox<T> {
             capacity,
             closed: AtomicBool::new(false),
             receiver: AtomicWaker::new(),
+            receiver_idle: AtomicBool::new(false),
             space: Event::new(),
         }
     }
@@ -133,16 +141,16 @@ impl<T> Mailbox<T> {
                 self.len.fetch_sub(1, AcqRel);
                 return Err(TrySendError::Full(msg));
             }
-        } else {
-            self.len.fetch_add(1, Relaxed);
         }
         match self.queue.push(msg, &self.closed) {
             Ok(()) => {
-                self.receiver.wake();
+                self.wake_if_idle();
                 Ok(())
             }
             Err((msg, closed)) => {
-                self.len.fetch_sub(1, AcqRel);
+                if self.capacity != usize::MAX {
+                    self.len.fetch_sub(1, AcqRel);
+                }
                 Err(if closed { TrySendError::Closed(msg) } else { TrySendError::Full(msg) })
             }
         }
@@ -187,16 +195,43 @@ impl<T> Mailbox<T> {
         }
     }
 
+    /// Wakes the receiver if it went idle. Store-buffer pairing with [`Self::go_idle`]:
+    /// the sender writes the queue, fences, reads the flag; the receiver writes the flag,
+    /// fences, reads the queue. With both fences `SeqCst`, at least one of them sees the
+    /// other's write: the sender sees the receiver idle (and wakes it), or the receiver
+    /// sees the message (and takes it instead of sleeping).
+    #[inline]
+    fn wake_if_idle(&self) {
+        fence(SeqCst);
+        if self.receiver_idle.load(Relaxed) {
+            self.receiver.wake();
+        }
+    }
+
+    /// The receiver is about to sleep unless its last look finds a message: announces it
+    /// (after `register`), see [`Self::wake_if_idle`].
+    #[inline]
+    fn go_idle(&self) {
+        self.receiver_idle.store(true, Relaxed);
+        fence(SeqCst);
+    }
+
+    /// The receiver is polling: senders need not wake it.
+    #[inline]
+    fn busy(&self) {
+        if self.receiver_idle.load(Relaxed) {
+            self.receiver_idle.store(false, Relaxed);
+        }
+    }
+
     /// The receiver took `n` messages: free their places.
     #[inline]
     fn taken(&self, n: usize) {
-        if n == 0 {
+        if n == 0 || self.capacity == usize::MAX {
             return;
         }
         self.len.fetch_sub(n, AcqRel);
-        if self.capacity != usize::MAX {
-            self.space.notify_additional(n);
-        }
+        self.space.notify_additional(n);
     }
 
     /// Takes the next message if one is queued.
@@ -213,13 +248,16 @@ impl<T> Mailbox<T> {
         if poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
+        self.busy();
         if let Some(m) = self.try_recv() {
             return Poll::Ready(Some(m));
         }
         self.receiver.register(cx.waker());
+        self.go_idle();
         // Read `closed` before the last look: a send that succeeded did so before the close.
         let closed = self.closed.load(Acquire);
         if let Some(m) = self.try_recv() {
+            self.busy();
             return Poll::Ready(Some(m));
         }
         if closed {
@@ -236,15 +274,17 @@ impl<T> Mailbox<T> {
     /// the bound.
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
     pub(crate) fn poll_recv_batch(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<Option<T>> {
+        self.busy();
         if let Some(m) = self.take_counted(out) {
             return Poll::Ready(Some(m));
         }
         self.receiver.register(cx.waker());
+        // A send that does not see us idle has its count and message visible here.
+        self.go_idle();
         // Read `closed` before the last look: a send that succeeded did so before the close.
-        // After `register`, a send that `register` did not see wakes us; one it did see
-        // (its wake came first) has its count visible here.
         let closed = self.closed.load(Acquire);
         if let Some(m) = self.take_counted(out) {
+            self.busy();
             return Poll::Ready(Some(m));
         }
         if closed {
@@ -254,14 +294,15 @@ impl<T> Mailbox<T> {
         Poll::Pending
     }
 
-    /// [`Queue::take`], skipped when no message is counted. A sender counts its message in
-    /// `len` before queueing it, and the count drops only when the receiver consumes it: a
-    /// zero means nothing is queued, and the queue's lock is not taken at all (an actor
-    /// going idle pays no lock).
+    /// [`Queue::take`], skipped when nothing is queued: a growable queue's mirrored count
+    /// is zero, or (a fixed queue) no message is counted in `len`, where a sender counts
+    /// its message before queueing it and the count drops only when the receiver consumes
+    /// it. An actor going idle then pays no lock.
     #[inline]
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
     fn take_counted(&self, out: &mut VecDeque<T>) -> Option<T> {
-        if self.len.load(Acquire) == 0 {
+        let queued = self.queue.queued().unwrap_or_else(|| self.len.load(Acquire));
+        if queued == 0 {
             return None;
         }
         self.queue.take(out)
@@ -299,9 +340,13 @@ impl<T> Mailbox<T> {
         self.closed.load(Acquire)
     }
 
-    /// Number of messages sent and not yet consumed.
+    /// Number of messages waiting: queued, and for a bounded mailbox also those an actor
+    /// has taken into its current batch but not yet handled (they hold their places).
     pub fn len(&self) -> usize {
-        self.len.load(Acquire)
+        match self.capacity {
+            usize::MAX => self.queue.queued().unwrap_or(0),
+            _ => self.len.load(Acquire),
+        }
     }
 
     /// True if no message is waiting.

@@ -7,12 +7,13 @@
 //! idle mailbox owns no buffer at all (an actor costs a few words until it gets mail), a
 //! send is one uncontended lock (~20 ns), and the receiver takes *every* queued message
 //! with one lock ([`Queue::take`]), so a busy actor pays the lock once per batch, not per
-//! message.
+//! message. The number of queued messages is kept under the lock and mirrored, with a plain
+//! store (no read-modify-write), into an atomic the receiver reads without the lock.
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 
-use crate::sync::atomic::{AtomicBool, Ordering::*};
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use crate::sync::Lock;
 
 /// A fixed-capacity queue that allocates nothing per message, with the capacity in the
@@ -38,6 +39,26 @@ pub(crate) struct Slots<T> {
     rest: VecDeque<T>,
 }
 
+/// A [`Slots`] behind its lock, with its length mirrored outside it.
+pub(crate) struct Growable<T> {
+    slots: Lock<Slots<T>>,
+    /// The number of queued messages, stored (never read-modify-written) under the lock
+    /// after every change: exact whenever the lock is free.
+    queued: AtomicUsize,
+}
+
+impl<T> Growable<T> {
+    /// Runs `f` on the slots under the lock and mirrors their new length.
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut Slots<T>) -> R) -> R {
+        self.slots.with(|q| {
+            let out = f(q);
+            self.queued.store(q.len(), Release);
+            out
+        })
+    }
+}
+
 impl<T> Slots<T> {
     #[inline]
     fn push(&mut self, msg: T) {
@@ -54,19 +75,38 @@ impl<T> Slots<T> {
         self.first = self.rest.pop_front();
         Some(first)
     }
+
+    #[inline]
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
 }
 
 /// The storage of a mailbox.
 pub(crate) enum Queue<T> {
     /// A growable FIFO (bounded or not: the bound is enforced by the mailbox's count).
-    Growable(Lock<Slots<T>>),
+    Growable(Growable<T>),
     /// A const-generic ring buffer (no_std friendly).
     Fixed(Box<dyn FixedQueue<T>>),
 }
 
 impl<T> Queue<T> {
     pub(crate) fn growable() -> Self {
-        Queue::Growable(Lock::new(Slots { first: None, rest: VecDeque::new() }))
+        Queue::Growable(Growable {
+            slots: Lock::new(Slots { first: None, rest: VecDeque::new() }),
+            queued: AtomicUsize::new(0),
+        })
+    }
+
+    /// The number of queued messages, read without the lock (growable queues only). A
+    /// push stores the new count before its lock is released, so a zero read after a
+    /// `SeqCst` fence that follows a sender's own fence means nothing is queued.
+    #[inline]
+    pub(crate) fn queued(&self) -> Option<usize> {
+        match self {
+            Queue::Growable(q) => Some(q.queued.load(Acquire)),
+            Queue::Fixed(_) => None,
+        }
     }
 
     /// Pushes unless `closed` is set; for growable queues the flag is read under the same
