@@ -426,9 +426,9 @@ impl System for Tokio {
 
 // ---- hand-written async-executor actor --------------------------------------------------------
 
-/// The executor the `async_executor_actor` functions use (one at a time: each benchmark
-/// function starts its own driver threads and stops them when it is done).
-static EX: async_executor::Executor<'static> = async_executor::Executor::new();
+#[path = "support/async_executor_pool.rs"]
+mod async_executor_pool;
+use async_executor_pool::{AsyncExecutor, EX};
 
 mod ae_actor {
     use super::EX;
@@ -513,35 +513,12 @@ mod ae_actor {
     }
 }
 
-struct AsyncExecutor {
-    stop: async_channel::Sender<()>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-}
-
-impl AsyncExecutor {
-    fn block_on<F: std::future::Future>(&self, fut: F) -> F::Output {
-        futures_lite::future::block_on(EX.run(fut))
-    }
-}
-
 impl System for AsyncExecutor {
     type Ring = Vec<ae_actor::RingNode>;
     type Live = Vec<ae_actor::Counter>;
 
     fn new() -> Self {
-        let (stop, stopped) = async_channel::bounded::<()>(1);
-        let threads = (0..WORKERS)
-            .map(|i| {
-                let stopped = stopped.clone();
-                std::thread::Builder::new()
-                    .name(format!("async-executor-{i}"))
-                    .spawn(move || {
-                        let _ = futures_lite::future::block_on(EX.run(stopped.recv()));
-                    })
-                    .expect("async-executor thread")
-            })
-            .collect();
-        AsyncExecutor { stop, threads }
+        AsyncExecutor::start(WORKERS)
     }
 
     fn tell(&self) {
@@ -614,11 +591,8 @@ impl System for AsyncExecutor {
         })
     }
 
-    fn shutdown(mut self) {
-        self.stop.close();
-        for t in self.threads.drain(..) {
-            t.join().expect("async-executor thread panicked");
-        }
+    fn shutdown(self) {
+        drop(self); // stops and joins the threads
     }
 }
 

@@ -39,6 +39,10 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Bencher, Criterion, Throughput};
 
+#[path = "support/async_executor_pool.rs"]
+mod async_executor_pool;
+use async_executor_pool::{AsyncExecutor, EX};
+
 /// Worker threads of every runtime.
 const WORKERS: usize = 2;
 /// Tasks spawned per iteration by the `spawn_many_*` shapes.
@@ -138,45 +142,9 @@ impl Harness for Tokio {
     }
 }
 
-/// The executor the `async_executor` functions use (one at a time: each benchmark
-/// function starts its own driver threads and stops them when it is done).
-static EX: async_executor::Executor<'static> = async_executor::Executor::new();
-
-struct AsyncExecutor {
-    stop: async_channel::Sender<()>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-}
-
-impl AsyncExecutor {
-    fn new() -> Self {
-        let (stop, stopped) = async_channel::bounded::<()>(1);
-        let threads = (0..WORKERS)
-            .map(|i| {
-                let stopped = stopped.clone();
-                std::thread::Builder::new()
-                    .name(format!("async-executor-{i}"))
-                    .spawn(move || {
-                        let _ = futures_lite::future::block_on(EX.run(stopped.recv()));
-                    })
-                    .expect("async-executor thread")
-            })
-            .collect();
-        AsyncExecutor { stop, threads }
-    }
-}
-
-impl Drop for AsyncExecutor {
-    fn drop(&mut self) {
-        self.stop.close();
-        for t in self.threads.drain(..) {
-            t.join().expect("async-executor thread panicked");
-        }
-    }
-}
-
 impl Harness for AsyncExecutor {
     fn block_on<F: Future>(&self, fut: F) -> F::Output {
-        futures_lite::future::block_on(EX.run(fut))
+        AsyncExecutor::block_on(self, fut)
     }
 
     fn spawn_remote<F>(&self, fut: F) -> impl Future<Output = F::Output> + Send + 'static
@@ -357,7 +325,7 @@ fn group(c: &mut Criterion, name: &str, elements: usize, shape: Shape) {
         rt.rt.shutdown_timeout(std::time::Duration::from_secs(5));
     }
     {
-        let rt = AsyncExecutor::new();
+        let rt = AsyncExecutor::start(WORKERS);
         g.bench_function("async_executor", |b| shape.run(b, &rt));
         drop(rt);
     }

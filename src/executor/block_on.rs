@@ -66,17 +66,15 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
             }
         }
         // A task this thread woke (e.g. an actor it just sent a request to) runs right here,
-        // up to the same cap as on a worker; then it queues behind the injected work.
+        // under the same cap as on a worker: after it, the LIFO task queues behind injected
+        // work if there is any, else the chain keeps running here.
         if let Some(task) = core.take_lifo() {
             if lifo_polls == MAX_LIFO_POLLS {
-                if !shared.injector.is_empty() {
+                lifo_polls = 0;
+                if core.others_waiting() {
                     shared.inject(task);
-                    lifo_polls = 0;
                     continue;
                 }
-                // Nothing else is queued: handing the task to a worker would only move a
-                // chain (spawn after spawn, a message ping-pong) to another core.
-                lifo_polls = 0;
             }
             lifo_polls += 1;
             budget::scoped(|| task.run());

@@ -7,7 +7,6 @@
 //!   open ──close()──▶ closed   (push hands the task back; shutdown drains the rest)
 //! ```
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use concurrent_queue::{ConcurrentQueue, PushError};
@@ -61,18 +60,13 @@ impl<T> Injector<T> {
 
     /// Pops up to `max` tasks (oldest first) into `out`.
     pub(crate) fn pop_batch(&self, max: usize, out: &mut Vec<T>) {
-        for _ in 0..max {
-            match self.queue.pop() {
-                Ok(t) => out.push(t),
-                Err(_) => break,
-            }
-        }
+        out.extend(core::iter::from_fn(|| self.pop()).take(max));
     }
 
     /// Closes the injector and returns what was queued; later pushes are refused.
     /// The caller drops the returned tasks outside any lock.
-    pub(crate) fn close(&self) -> VecDeque<T> {
+    pub(crate) fn close(&self) -> Vec<T> {
         self.queue.close();
-        core::iter::from_fn(|| self.queue.pop().ok()).collect()
+        core::iter::from_fn(|| self.pop()).collect()
     }
 }

@@ -209,7 +209,7 @@ impl Shared {
 
     /// Stops the runtime: refuses new work, wakes every worker, and returns the tasks
     /// that were waiting in the injector (the caller drops them outside any lock).
-    pub(crate) fn begin_shutdown(&self) -> alloc::collections::VecDeque<Runnable> {
+    pub(crate) fn begin_shutdown(&self) -> Vec<Runnable> {
         self.shutdown.store(true, Release);
         let rest = self.injector.close();
         for r in self.remotes.iter() {
@@ -306,6 +306,12 @@ impl Core {
     #[inline]
     pub(crate) fn take_lifo(&self) -> Option<Runnable> {
         self.lifo.take()
+    }
+
+    /// True if a task other than the LIFO one waits in this thread's local queue (a driver
+    /// has none) or in the injector: the LIFO cap then hands the LIFO task over.
+    pub(crate) fn others_waiting(&self) -> bool {
+        self.local.borrow().as_ref().is_some_and(|q| !q.is_empty()) || !self.shared.injector.is_empty()
     }
 
     /// True if the LIFO slot or the local queue holds a task.

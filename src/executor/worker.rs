@@ -173,7 +173,7 @@ impl Worker {
                 break;
             }
             if lifo_polls == MAX_LIFO_POLLS {
-                if self.others_waiting() {
+                if self.core.others_waiting() {
                     self.core.push_back(next);
                     break;
                 }
@@ -185,11 +185,6 @@ impl Worker {
             lifo_polls += 1;
             budget::scoped(|| next.run());
         }
-    }
-
-    /// True if a task other than the LIFO one waits in this worker's queue or the injector.
-    fn others_waiting(&self) -> bool {
-        self.core.local.borrow().as_ref().is_some_and(|q| !q.is_empty()) || !self.shared.injector.is_empty()
     }
 
     fn park(&mut self) {
