@@ -22,8 +22,12 @@ mod idle;
 mod injector;
 #[path = "../src/raw/local_queue.rs"]
 mod local_queue;
+#[path = "../src/raw/once_waker.rs"]
+mod once_waker;
 #[path = "../src/executor/park.rs"]
 mod park;
+#[path = "../src/raw/spin_lock.rs"]
+mod spin_lock;
 #[path = "../src/sync.rs"]
 mod sync;
 
@@ -39,7 +43,9 @@ use std::sync::Arc;
 use idle::Idle;
 use injector::Injector;
 use local_queue::{Local, Steal, CAPACITY};
+use once_waker::OnceWaker;
 use park::Parker;
+use spin_lock::SpinLock;
 
 /// Runs `f` under loom with at most `preemptions` preemptions per execution, unless
 /// `LOOM_MAX_PREEMPTIONS` asks for another bound.
@@ -565,4 +571,78 @@ fn park_protocol_one_worker() {
 #[test]
 fn park_protocol_two_workers() {
     model(2, || park_protocol(2));
+}
+
+// ---- the set-once waker slot ---------------------------------------------------------------
+
+/// A waker that adds `by` to a counter per wake-up (the counter is `std`'s: not under test).
+struct Adder {
+    sum: Arc<std::sync::atomic::AtomicUsize>,
+    by: usize,
+}
+
+impl std::task::Wake for Adder {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.sum.fetch_add(self.by, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+fn adder(sum: &Arc<std::sync::atomic::AtomicUsize>, by: usize) -> std::task::Waker {
+    std::task::Waker::from(Arc::new(Adder { sum: sum.clone(), by }))
+}
+
+/// Two threads race to store their waker, a third wakes whatever it finds: exactly one
+/// store wins, a reader sees either nothing or the winner's complete waker (never a
+/// torn one: loom checks the slot's accesses), and a reader started after a won `set`
+/// always finds it.
+#[test]
+fn once_waker_racing_sets_and_a_reader() {
+    model(3, || {
+        let slot = Arc::new(OnceWaker::new());
+        let sum = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (mine, theirs) = (adder(&sum, 1), adder(&sum, 100));
+        let other = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.set(&theirs))
+        };
+        let won = slot.set(&mine);
+        let reader = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.get().map(|w| w.wake_by_ref()).is_some())
+        };
+        let other_won = other.join().unwrap();
+        let woke = reader.join().unwrap();
+        assert!(won ^ other_won, "exactly one set stores its waker");
+        if won {
+            assert!(woke, "a reader started after a won set finds the waker");
+        }
+        let winner = if won { 1 } else { 100 };
+        assert_eq!(sum.load(std::sync::atomic::Ordering::Relaxed), if woke { winner } else { 0 });
+        slot.get().expect("stored").wake_by_ref();
+        assert_eq!(sum.load(std::sync::atomic::Ordering::Relaxed), winner * (1 + usize::from(woke)));
+    });
+}
+
+// ---- the mailbox queue's spin lock ---------------------------------------------------------
+
+/// Two threads, each running a read-then-write critical section: loom's cell tracking
+/// fails the model if two sections ever overlap, and no increment is lost (the plain
+/// `Release` store that unlocks publishes the section to the next holder). Two threads:
+/// with a third spinning, loom cannot bound the spin loop's branches (its documented
+/// limit for spin locks).
+#[test]
+fn spin_lock_mutual_exclusion() {
+    model(3, || {
+        let lock = Arc::new(SpinLock::new(0usize));
+        let other = {
+            let lock = lock.clone();
+            thread::spawn(move || lock.with(|v| *v += 1))
+        };
+        lock.with(|v| *v += 1);
+        other.join().unwrap();
+        assert_eq!(lock.with(|v| *v), 2);
+    });
 }

@@ -48,6 +48,13 @@ fn died<A: Actor>(actor: &ActorRef<A>) -> Error {
     Error::ActorDied { reason: alloc::string::String::from(reason) }
 }
 
+/// The actor is gone: `msg` is rejected with the reason, which is returned too.
+fn gone<A: Actor>(actor: &ActorRef<A>, msg: A::Msg) -> Error {
+    let e = died(actor);
+    A::reject(msg, e.clone());
+    e
+}
+
 impl<'a, A, R, F> Call<'a, A, R, F>
 where
     A: Actor,
@@ -62,12 +69,14 @@ where
 
     /// Sends without a result slot, waiting for room if the mailbox is full.
     pub async fn tell(self) -> Result<(), Error> {
-        let msg = (self.make)(None);
-        self.actor.mailbox().send(msg).await.map_err(|SendError(msg)| {
-            let e = died(self.actor);
-            A::reject(msg, e.clone());
-            e
-        })
+        // Queue it right away when there is room (always, unbounded): the message is moved
+        // once into the mailbox, not first into a waiting send's slot.
+        let msg = match self.actor.mailbox().try_send((self.make)(None)) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(msg)) => msg,
+            Err(TrySendError::Closed(msg)) => return Err(gone(self.actor, msg)),
+        };
+        self.actor.mailbox().send(msg).await.map_err(|SendError(msg)| gone(self.actor, msg))
     }
 
     /// Sends without a result slot and without waiting.
@@ -125,10 +134,8 @@ impl<A: Actor, R> Future for CallFuture<'_, A, R> {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(())) => Poll::Ready(Ok(this.object.take().expect("CallFuture polled after completion"))),
             Poll::Ready(Err(SendError(msg))) => {
-                let e = died(this.actor);
-                A::reject(msg, e.clone());
                 this.object = None;
-                Poll::Ready(Err(e))
+                Poll::Ready(Err(gone(this.actor, msg)))
             }
         }
     }

@@ -31,10 +31,11 @@ use atomic_waker::AtomicWaker;
 use event_listener::{Event, EventListener};
 
 pub use error::{SendError, TrySendError};
-use queue::Queue;
+use queue::{Queue, BUSY, IDLE_ATOMIC, IDLE_ONCE, UNKNOWN};
 
 use crate::executor::poll_proceed;
-use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
+use crate::raw::once_waker::OnceWaker;
+use crate::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
 
 /// The capacity policy of a mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,12 +56,17 @@ pub struct Mailbox<T> {
     /// `usize::MAX` when unbounded.
     capacity: usize,
     closed: AtomicBool,
+    /// The receiver's waker, handed over per wake-up (any receiving task).
     receiver: AtomicWaker,
-    /// Set by the receiver just before it returns `Pending` for want of a message (after
-    /// registering its waker), cleared when it polls again. A sender wakes the receiver
-    /// only when it sees the flag: a busy receiver costs its senders no atomic
-    /// read-modify-write on the waker's line.
-    receiver_idle: AtomicBool,
+    /// An actor's own task waker, stored the first time it goes idle and woken by
+    /// reference from then on (its task always polls it with the same waker).
+    actor_waker: OnceWaker,
+    /// Fixed queues only (a growable queue keeps this state under its lock): set by the
+    /// receiver just before it returns `Pending` for want of a message (after
+    /// registering its waker; the value says which slot holds it), reset to `BUSY` when
+    /// it polls again. A sender wakes the receiver only when it sees it idle: a busy
+    /// receiver costs its senders no atomic read-modify-write on the waker's line.
+    receiver_idle: AtomicU8,
     space: Event,
 }
 
@@ -124,7 +130,8 @@ impl<T> Mailbox<T> {
             capacity,
             closed: AtomicBool::new(false),
             receiver: AtomicWaker::new(),
-            receiver_idle: AtomicBool::new(false),
+            actor_waker: OnceWaker::new(),
+            receiver_idle: AtomicU8::new(BUSY),
             space: Event::new(),
         }
     }
@@ -143,8 +150,8 @@ impl<T> Mailbox<T> {
             }
         }
         match self.queue.push(msg, &self.closed) {
-            Ok(()) => {
-                self.wake_if_idle();
+            Ok(how) => {
+                self.wake(how);
                 Ok(())
             }
             Err((msg, closed)) => {
@@ -195,32 +202,74 @@ impl<T> Mailbox<T> {
         }
     }
 
-    /// Wakes the receiver if it went idle. Store-buffer pairing with [`Self::go_idle`]:
+    /// After a push: wakes the receiver as the queue says (a growable queue reports the
+    /// idle state it saw under its lock; a fixed queue leaves it to the flag).
+    #[inline]
+    fn wake(&self, how: u8) {
+        match how {
+            BUSY => {}
+            IDLE_ONCE => self.wake_actor(),
+            IDLE_ATOMIC => self.receiver.wake(),
+            _ => self.wake_if_idle(),
+        }
+    }
+
+    /// Fixed queues: wakes the receiver if it went idle. Store-buffer pairing with [`Self::go_idle`]:
     /// the sender writes the queue, fences, reads the flag; the receiver writes the flag,
     /// fences, reads the queue. With both fences `SeqCst`, at least one of them sees the
     /// other's write: the sender sees the receiver idle (and wakes it), or the receiver
     /// sees the message (and takes it instead of sleeping).
+    /// (The flag is stored with `Release` and read with `Acquire`, so a sender that reads
+    /// `IDLE_ONCE` also sees the actor's waker stored.)
     #[inline]
     fn wake_if_idle(&self) {
+        debug_assert!(self.queue.queued().is_none(), "growable queues report idleness from push");
         fence(SeqCst);
-        if self.receiver_idle.load(Relaxed) {
-            self.receiver.wake();
+        match self.receiver_idle.load(Acquire) {
+            BUSY | UNKNOWN => {}
+            IDLE_ONCE => self.wake_actor(),
+            _ => self.receiver.wake(),
+        }
+    }
+
+    /// Wakes the actor's task by reference, if its waker is stored.
+    #[inline]
+    fn wake_actor(&self) {
+        if let Some(w) = self.actor_waker.get() {
+            w.wake_by_ref();
         }
     }
 
     /// The receiver is about to sleep unless its last look finds a message: announces it
-    /// (after `register`), see [`Self::wake_if_idle`].
+    /// (after registering its waker where `how` says), see [`Self::wake_if_idle`].
     #[inline]
-    fn go_idle(&self) {
-        self.receiver_idle.store(true, Relaxed);
+    fn go_idle(&self, how: u8) {
+        self.receiver_idle.store(how, Release);
         fence(SeqCst);
     }
 
     /// The receiver is polling: senders need not wake it.
     #[inline]
     fn busy(&self) {
-        if self.receiver_idle.load(Relaxed) {
-            self.receiver_idle.store(false, Relaxed);
+        if self.receiver_idle.load(Relaxed) != BUSY {
+            self.receiver_idle.store(BUSY, Relaxed);
+        }
+    }
+
+    /// An actor's receiver registers `waker`: in the once-slot if that holds (or can
+    /// take) this same task's waker — a comparison, no read-modify-write, after the
+    /// first time — else in the `AtomicWaker`. Returns where.
+    #[inline]
+    fn register_actor(&self, waker: &core::task::Waker) -> u8 {
+        let stored = match self.actor_waker.get() {
+            Some(w) => w.will_wake(waker),
+            None => self.actor_waker.set(waker),
+        };
+        if stored {
+            IDLE_ONCE
+        } else {
+            self.receiver.register(waker);
+            IDLE_ATOMIC
         }
     }
 
@@ -253,11 +302,18 @@ impl<T> Mailbox<T> {
             return Poll::Ready(Some(m));
         }
         self.receiver.register(cx.waker());
-        self.go_idle();
         // Read `closed` before the last look: a send that succeeded did so before the close.
         let closed = self.closed.load(Acquire);
-        if let Some(m) = self.try_recv() {
+        let found = match self.queue.pop_or_idle(IDLE_ATOMIC) {
+            Some(found) => found,
+            None => {
+                self.go_idle(IDLE_ATOMIC);
+                self.queue.pop()
+            }
+        };
+        if let Some(m) = found {
             self.busy();
+            self.taken(1);
             return Poll::Ready(Some(m));
         }
         if closed {
@@ -274,17 +330,29 @@ impl<T> Mailbox<T> {
     /// the bound.
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
     pub(crate) fn poll_recv_batch(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<Option<T>> {
-        self.busy();
-        if let Some(m) = self.take_counted(out) {
-            return Poll::Ready(Some(m));
-        }
-        self.receiver.register(cx.waker());
-        // A send that does not see us idle has its count and message visible here.
-        self.go_idle();
+        let how = self.register_actor(cx.waker());
         // Read `closed` before the last look: a send that succeeded did so before the close.
         let closed = self.closed.load(Acquire);
-        if let Some(m) = self.take_counted(out) {
-            self.busy();
+        let found = match self.queue.take_armed(out, how) {
+            // Growable: taken (or found empty) with the receiver recorded idle under the
+            // lock, so a later push wakes it.
+            Some(found) => found,
+            // Fixed: the flag-and-fences protocol.
+            None => {
+                self.busy();
+                if let Some(m) = self.take_counted(out) {
+                    return Poll::Ready(Some(m));
+                }
+                // A send that does not see us idle has its count and message visible here.
+                self.go_idle(how);
+                let m = self.take_counted(out);
+                if m.is_some() {
+                    self.busy();
+                }
+                m
+            }
+        };
+        if let Some(m) = found {
             return Poll::Ready(Some(m));
         }
         if closed {
@@ -331,6 +399,7 @@ impl<T> Mailbox<T> {
     pub fn close(&self) -> bool {
         let first = self.queue.close(&self.closed);
         self.receiver.wake();
+        self.wake_actor();
         self.space.notify(usize::MAX);
         first
     }

@@ -5,7 +5,7 @@
 //! message arriving at an empty mailbox takes the slot (no allocation: request/reply and
 //! rings, where a mailbox rarely holds two messages, allocate nothing per message), an
 //! idle mailbox owns no buffer at all (an actor costs a few words until it gets mail), a
-//! send is one uncontended lock (~20 ns), and the receiver takes *every* queued message
+//! send is one uncontended lock (one compare-and-swap, released by a plain store), and the receiver takes *every* queued message
 //! with one lock ([`Queue::take`]), so a busy actor pays the lock once per batch, not per
 //! message. The number of queued messages is kept under the lock and mirrored, with a plain
 //! store (no read-modify-write), into an atomic the receiver reads without the lock.
@@ -14,7 +14,14 @@ use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
-use crate::sync::Lock;
+
+/// The queue's lock: with `std`, a spin lock released by a plain store (one
+/// read-modify-write per send, see [`SpinLock`](crate::raw::spin_lock::SpinLock));
+/// without, the `critical-section` lock (safe against interrupt handlers).
+#[cfg(feature = "std")]
+type QueueLock<T> = crate::raw::spin_lock::SpinLock<T>;
+#[cfg(not(feature = "std"))]
+type QueueLock<T> = crate::sync::Lock<T>;
 
 /// A fixed-capacity queue that allocates nothing per message, with the capacity in the
 /// type (`heapless`' lock-free MPMC queue; `N` a power of two, 2 ..= 128).
@@ -37,14 +44,28 @@ impl<T: Send, const N: usize> FixedQueue<T> for heapless::mpmc::MpMcQueue<T, N> 
 pub(crate) struct Slots<T> {
     first: Option<T>,
     rest: VecDeque<T>,
+    /// The receiver's announced state ([`BUSY`], or idle and where its waker is): set by
+    /// the receiver when its last look under the lock finds nothing, taken back to
+    /// `BUSY` by the first push after it, whose sender then wakes the receiver.
+    idle: u8,
 }
+
+/// The receiver is running (or about to look again): a push need not wake it.
+pub(crate) const BUSY: u8 = 0;
+/// The receiver sleeps; its waker is the actor's once-stored waker.
+pub(crate) const IDLE_ONCE: u8 = 1;
+/// The receiver sleeps; its waker is in the `AtomicWaker`.
+pub(crate) const IDLE_ATOMIC: u8 = 2;
+/// Reported by a fixed queue's push: the receiver's state is in the mailbox's flag.
+pub(crate) const UNKNOWN: u8 = 3;
 
 /// A [`Slots`] behind its lock, with its length mirrored outside it.
 pub(crate) struct Growable<T> {
-    slots: Lock<Slots<T>>,
-    /// The number of queued messages, stored (never read-modify-written) under the lock
-    /// after every change: exact whenever the lock is free.
-    queued: AtomicUsize,
+    slots: QueueLock<Slots<T>>,
+    /// `queued << 2 | idle`: the number of queued messages and the receiver's idle state,
+    /// stored (never read-modify-written) under the lock after every change: exact
+    /// whenever the lock is free.
+    mirror: AtomicUsize,
 }
 
 impl<T> Growable<T> {
@@ -53,7 +74,7 @@ impl<T> Growable<T> {
     fn with<R>(&self, f: impl FnOnce(&mut Slots<T>) -> R) -> R {
         self.slots.with(|q| {
             let out = f(q);
-            self.queued.store(q.len(), Release);
+            self.mirror.store(q.len() << 2 | usize::from(q.idle), Release);
             out
         })
     }
@@ -76,6 +97,21 @@ impl<T> Slots<T> {
         Some(first)
     }
 
+    /// Pops the oldest message and moves the others to the back of `out`.
+    #[inline]
+    fn take(&mut self, out: &mut VecDeque<T>) -> Option<T> {
+        let first = self.first.take()?;
+        if !self.rest.is_empty() {
+            if out.is_empty() {
+                // Swap buffers: O(1), and both buffers keep their capacity.
+                core::mem::swap(&mut self.rest, out);
+            } else {
+                out.append(&mut self.rest);
+            }
+        }
+        Some(first)
+    }
+
     #[inline]
     fn len(&self) -> usize {
         usize::from(self.first.is_some()) + self.rest.len()
@@ -93,8 +129,8 @@ pub(crate) enum Queue<T> {
 impl<T> Queue<T> {
     pub(crate) fn growable() -> Self {
         Queue::Growable(Growable {
-            slots: Lock::new(Slots { first: None, rest: VecDeque::new() }),
-            queued: AtomicUsize::new(0),
+            slots: QueueLock::new(Slots { first: None, rest: VecDeque::new(), idle: BUSY }),
+            mirror: AtomicUsize::new(0),
         })
     }
 
@@ -104,24 +140,44 @@ impl<T> Queue<T> {
     #[inline]
     pub(crate) fn queued(&self) -> Option<usize> {
         match self {
-            Queue::Growable(q) => Some(q.queued.load(Acquire)),
+            Queue::Growable(q) => Some(q.mirror.load(Acquire) >> 2),
             Queue::Fixed(_) => None,
         }
     }
 
     /// Pushes unless `closed` is set; for growable queues the flag is read under the same
     /// lock that [`close`](Self::close) takes, so no message lands after the final drain.
+    ///
+    /// Returns what the sender must wake: a growable queue hands over the receiver's idle
+    /// state (resetting it to [`BUSY`], so of many senders only the first wakes it); a
+    /// fixed queue returns [`UNKNOWN`].
     #[inline]
-    pub(crate) fn push(&self, msg: T, closed: &AtomicBool) -> Result<(), (T, bool)> {
+    pub(crate) fn push(&self, msg: T, closed: &AtomicBool) -> Result<u8, (T, bool)> {
         match self {
             Queue::Growable(q) => q.with(|q| {
                 if closed.load(Relaxed) {
                     return Err((msg, true));
                 }
                 q.push(msg);
-                Ok(())
+                Ok(core::mem::replace(&mut q.idle, BUSY))
             }),
-            Queue::Fixed(q) => q.push(msg).map_err(|m| (m, false)),
+            Queue::Fixed(q) => q.push(msg).map(|()| UNKNOWN).map_err(|m| (m, false)),
+        }
+    }
+
+    /// A receiver's last look before it sleeps (the public `recv`). A growable queue,
+    /// under its lock, pops the oldest message or, when nothing is queued, records the
+    /// receiver idle as `how`: a push then can neither slip in unseen nor miss that it
+    /// must wake. `None` for a fixed queue (the mailbox keeps its idle flag with fences).
+    #[inline]
+    pub(crate) fn pop_or_idle(&self, how: u8) -> Option<Option<T>> {
+        match self {
+            Queue::Growable(q) => Some(q.with(|q| {
+                let found = q.pop();
+                q.idle = if found.is_some() { BUSY } else { how };
+                found
+            })),
+            Queue::Fixed(_) => None,
         }
     }
 
@@ -141,6 +197,33 @@ impl<T> Queue<T> {
         }
     }
 
+    /// An actor's receiver: returns the oldest message and moves every other queued one to
+    /// the back of `out`, like [`take`](Self::take), and — the queue being empty after
+    /// that — records the receiver idle as `how`, so the next push wakes it even if it is
+    /// still busy with this batch (an early wake-up costs one extra poll; a late one would
+    /// be lost). `Some(None)`: nothing queued, idle recorded; when the mirror already
+    /// shows exactly that, without the lock. `None` for a fixed queue.
+    ///
+    /// A push since the record either happened before this poll's wake-up (then its
+    /// mirror store is visible here and the lock is taken) or will wake the receiver again.
+    #[inline]
+    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
+    pub(crate) fn take_armed(&self, out: &mut VecDeque<T>, how: u8) -> Option<Option<T>> {
+        match self {
+            Queue::Growable(q) => {
+                if q.mirror.load(Acquire) == usize::from(how) {
+                    return Some(None);
+                }
+                Some(q.with(|q| {
+                    let found = q.take(out);
+                    q.idle = how;
+                    found
+                }))
+            }
+            Queue::Fixed(_) => None,
+        }
+    }
+
     /// Returns the oldest message and moves every other queued one to the back of `out`
     /// (one lock for the whole batch). A fixed queue, lock-free, hands out one message at
     /// a time (so it never fills `out`, which would allocate).
@@ -148,18 +231,7 @@ impl<T> Queue<T> {
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
     pub(crate) fn take(&self, out: &mut VecDeque<T>) -> Option<T> {
         match self {
-            Queue::Growable(q) => q.with(|q| {
-                let first = q.first.take()?;
-                if !q.rest.is_empty() {
-                    if out.is_empty() {
-                        // Swap buffers: O(1), and both buffers keep their capacity.
-                        core::mem::swap(&mut q.rest, out);
-                    } else {
-                        out.append(&mut q.rest);
-                    }
-                }
-                Some(first)
-            }),
+            Queue::Growable(q) => q.with(|q| q.take(out)),
             Queue::Fixed(q) => q.pop(),
         }
     }

@@ -9,8 +9,17 @@
 //!   the `next` field of each task header; it converts `Runnable`s to and from raw
 //!   pointers.
 //!
+//! * [`once_waker`]: a waker slot written once and then read by reference from any
+//!   thread; the slot is `MaybeUninit` until a state byte publishes it.
+//!
+//! * [`spin_lock`] (`std`): the lock of a growable mailbox queue, released with a plain
+//!   store; an `UnsafeCell` handed out by an atomic flag.
+//!
 //! The rest of the crate is safe code.
 
 pub(crate) mod intrusive_stack;
 #[cfg(feature = "std")]
 pub(crate) mod local_queue;
+pub(crate) mod once_waker;
+#[cfg(feature = "std")]
+pub(crate) mod spin_lock;

@@ -1,0 +1,88 @@
+//! [`SpinLock`]: the lock of a growable mailbox queue under `std`.
+//!
+//! A mailbox's critical sections are a few moves (push one message, or swap the queued
+//! batch out), so the lock is taken with one compare-and-swap and released with a plain
+//! `Release` store: a futex mutex also releases with an atomic swap, to learn whether a
+//! sleeper needs waking, which costs a second read-modify-write per send and per batch.
+//! A contended acquire spins briefly, then yields the thread (a holder that was preempted
+//! gets the core back), never sleeps in the kernel.
+//!
+//! Not used without `std`: there the queue uses the `critical-section` lock, which is
+//! also safe against interrupt handlers (a spin lock is not, on one core).
+//!
+//! ```text
+//!  with(f): CAS false → true (Acquire) ─▶ f(&mut T) ─▶ store false (Release)
+//!           contended: spin on loads, then yield, then CAS again
+//! ```
+
+use crate::sync::atomic::{AtomicBool, Ordering::*};
+use crate::sync::{spin_hint, UnsafeCell};
+
+/// A test-and-test-and-set lock around `T`. See the [module docs](self).
+pub(crate) struct SpinLock<T> {
+    locked: AtomicBool,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: the lock hands out `&mut T` to one thread at a time, so sharing the lock moves
+// `T` between threads (hence `T: Send`) but never shares it.
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+// SAFETY: owning the lock is owning the `T`.
+unsafe impl<T: Send> Send for SpinLock<T> {}
+
+impl<T> core::fmt::Debug for SpinLock<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SpinLock").field("locked", &self.locked.load(Relaxed)).finish_non_exhaustive()
+    }
+}
+
+/// Releases the lock when dropped, also while unwinding out of the critical section.
+struct Unlock<'a>(&'a AtomicBool);
+
+impl Drop for Unlock<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.0.store(false, Release);
+    }
+}
+
+impl<T> SpinLock<T> {
+    /// An unlocked lock around `value`.
+    pub(crate) fn new(value: T) -> Self {
+        SpinLock { locked: AtomicBool::new(false), value: UnsafeCell::new(value) }
+    }
+
+    /// Runs `f` with exclusive access. `f` must not block, await, or re-enter this lock.
+    #[inline]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        if self.locked.compare_exchange_weak(false, true, Acquire, Relaxed).is_err() {
+            self.acquire_contended();
+        }
+        let _unlock = Unlock(&self.locked);
+        // SAFETY: the lock is held (the CAS above or `acquire_contended` set `locked`
+        // with `Acquire`, and only the holder clears it), so no other `&mut T` exists
+        // until `_unlock` is dropped after `f` returns or unwinds.
+        self.value.with_mut(|p| f(unsafe { &mut *p }))
+    }
+
+    #[cold]
+    fn acquire_contended(&self) {
+        let mut spins = 0u32;
+        loop {
+            while self.locked.load(Relaxed) {
+                if spins < 64 {
+                    spins += 1;
+                    spin_hint();
+                } else {
+                    #[cfg(all(feature = "std", not(loom)))]
+                    std::thread::yield_now();
+                    #[cfg(not(all(feature = "std", not(loom))))]
+                    spin_hint();
+                }
+            }
+            if self.locked.compare_exchange_weak(false, true, Acquire, Relaxed).is_ok() {
+                return;
+            }
+        }
+    }
+}
