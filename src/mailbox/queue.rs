@@ -5,10 +5,15 @@
 //! message arriving at an empty mailbox takes the slot (no allocation: request/reply and
 //! rings, where a mailbox rarely holds two messages, allocate nothing per message), an
 //! idle mailbox owns no buffer at all (an actor costs a few words until it gets mail), a
-//! send is one uncontended lock (one compare-and-swap, released by a plain store), and the receiver takes *every* queued message
-//! with one lock ([`Queue::take`]), so a busy actor pays the lock once per batch, not per
-//! message. The number of queued messages is kept under the lock and mirrored, with a plain
-//! store (no read-modify-write), into an atomic the receiver reads without the lock.
+//! send is one uncontended lock (one compare-and-swap, released by a plain store), and the
+//! receiver takes *every* queued message with one lock ([`Queue::take_armed`]), so a busy
+//! actor pays the lock once per batch, not per message.
+//!
+//! The receiver's idle state lives under the same lock: the receiver records it when it
+//! takes (or finds nothing), a push reads and resets it, so the sender learns under the
+//! lock it already holds whether to wake the receiver — no fence, and one wake-up per
+//! idle period however many senders. The count and the idle state are mirrored, with a
+//! plain store (no read-modify-write), into an atomic the receiver reads without the lock.
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
