@@ -31,7 +31,7 @@ use atomic_waker::AtomicWaker;
 use event_listener::{Event, EventListener};
 
 pub use error::{SendError, TrySendError};
-use queue::{Queue, BUSY, IDLE_ATOMIC, IDLE_ONCE, UNKNOWN};
+use queue::{Queue, BUSY, IDLE_ATOMIC, IDLE_ONCE};
 
 use crate::executor::poll_proceed;
 use crate::raw::once_waker::OnceWaker;
@@ -226,9 +226,9 @@ impl<T> Mailbox<T> {
         debug_assert!(self.queue.queued().is_none(), "growable queues report idleness from push");
         fence(SeqCst);
         match self.receiver_idle.load(Acquire) {
-            BUSY | UNKNOWN => {}
             IDLE_ONCE => self.wake_actor(),
-            _ => self.receiver.wake(),
+            IDLE_ATOMIC => self.receiver.wake(),
+            _ => {}
         }
     }
 
@@ -340,12 +340,12 @@ impl<T> Mailbox<T> {
             // Fixed: the flag-and-fences protocol.
             None => {
                 self.busy();
-                if let Some(m) = self.take_counted(out) {
+                if let Some(m) = self.pop_counted() {
                     return Poll::Ready(Some(m));
                 }
                 // A send that does not see us idle has its count and message visible here.
                 self.go_idle(how);
-                let m = self.take_counted(out);
+                let m = self.pop_counted();
                 if m.is_some() {
                     self.busy();
                 }
@@ -362,18 +362,16 @@ impl<T> Mailbox<T> {
         Poll::Pending
     }
 
-    /// [`Queue::take`], skipped when nothing is queued: a growable queue's mirrored count
-    /// is zero, or (a fixed queue) no message is counted in `len`, where a sender counts
-    /// its message before queueing it and the count drops only when the receiver consumes
-    /// it. An actor going idle then pays no lock.
+    /// A fixed queue's next message, skipped when `len` counts none (a sender counts its
+    /// message before queueing it and the count drops only when the receiver consumes
+    /// it), so an actor going idle pays no pop attempt.
     #[inline]
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
-    fn take_counted(&self, out: &mut VecDeque<T>) -> Option<T> {
-        let queued = self.queue.queued().unwrap_or_else(|| self.len.load(Acquire));
-        if queued == 0 {
+    fn pop_counted(&self) -> Option<T> {
+        if self.len.load(Acquire) == 0 {
             return None;
         }
-        self.queue.take(out)
+        self.queue.pop()
     }
 
     /// The receiver consumed one message taken by [`poll_recv_batch`](Self::poll_recv_batch).

@@ -228,16 +228,4 @@ impl<T> Queue<T> {
             Queue::Fixed(_) => None,
         }
     }
-
-    /// Returns the oldest message and moves every other queued one to the back of `out`
-    /// (one lock for the whole batch). A fixed queue, lock-free, hands out one message at
-    /// a time (so it never fills `out`, which would allocate).
-    #[inline]
-    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
-    pub(crate) fn take(&self, out: &mut VecDeque<T>) -> Option<T> {
-        match self {
-            Queue::Growable(q) => q.with(|q| q.take(out)),
-            Queue::Fixed(q) => q.pop(),
-        }
-    }
 }
