@@ -13,7 +13,8 @@ pub struct ActorContext<A: Actor> {
     pub(crate) shared: Arc<ActorShared<A>>,
     /// With `max_task_retries`: the call in progress, kept (its arguments cloned, its reply
     /// slot moved here) so that, if its method panics, it can run again after the restart.
-    kept: Option<Lock<Option<Box<A::Msg>>>>,
+    /// Boxed once, and only for an actor that retries: the others pay 8 bytes for it.
+    kept: Option<Box<Lock<Option<A::Msg>>>>,
 }
 
 impl<A: Actor> core::fmt::Debug for ActorContext<A> {
@@ -28,7 +29,7 @@ impl<A: Actor> core::fmt::Debug for ActorContext<A> {
 impl<A: Actor> ActorContext<A> {
     /// The context of the actor `shared`; `keep_calls` when its calls may be retried.
     pub(crate) fn new(shared: Arc<ActorShared<A>>, keep_calls: bool) -> Self {
-        ActorContext { shared, kept: keep_calls.then(|| Lock::new(None)) }
+        ActorContext { shared, kept: keep_calls.then(|| Box::new(Lock::new(None))) }
     }
 
     /// True if the running call should be kept for a retry (`max_task_retries > 0`).
@@ -42,7 +43,7 @@ impl<A: Actor> ActorContext<A> {
     #[doc(hidden)]
     pub fn __keep(&self, msg: A::Msg) {
         if let Some(kept) = &self.kept {
-            let previous = kept.with(|k| k.replace(Box::new(msg)));
+            let previous = kept.with(|k| k.replace(msg));
             debug_assert!(previous.is_none(), "one call in progress at a time");
         }
     }
@@ -52,7 +53,7 @@ impl<A: Actor> ActorContext<A> {
     #[doc(hidden)]
     #[inline]
     pub fn __take_kept(&self) -> Option<A::Msg> {
-        self.kept.as_ref().and_then(|kept| kept.with(Option::take)).map(|b| *b)
+        self.kept.as_ref().and_then(|kept| kept.with(Option::take))
     }
 
     /// A counted handle to this actor. Storing it inside the actor keeps the actor alive

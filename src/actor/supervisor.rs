@@ -13,11 +13,13 @@
 //!          await point ─▶ on_stop ─▶ drop state ─▶ STOPPED
 //! ```
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::sync::Arc;
-use core::pin::pin;
-use core::task::Poll;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
 
 use super::context::ActorContext;
 use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState};
@@ -92,117 +94,168 @@ fn died(reason: &str) -> Error {
     Error::ActorDied { reason: String::from(reason) }
 }
 
-/// Handles one message: polls the handler (catching panics) and abandons it if the actor
-/// is killed meanwhile. One flat future, so an idle actor's task stays small.
-async fn handle_one<A: Actor>(actor: &mut A, msg: A::Msg, ctx: &ActorContext<A>) -> Outcome {
-    // Declared before `fut`, so it is dropped after it: promises the abandoned or
-    // panicked handler still owns resolve to this scope's error.
-    let mut scope = FailureScope::new();
-    let mut fut = pin!(actor.handle(msg, ctx));
-    let outcome = core::future::poll_fn(|cx| match poll_catch(fut.as_mut(), cx) {
-        Poll::Ready(Ok(())) => Poll::Ready(Outcome::Handled),
-        Poll::Ready(Err(e)) => Poll::Ready(Outcome::Failed(e)),
-        Poll::Pending => {
-            // Waiting inside the handler: let kill() wake us through the mailbox.
-            ctx.shared.mailbox.register_receiver(cx.waker());
-            if ctx.shared.killed.load(Acquire) {
-                Poll::Ready(Outcome::Failed(died("killed")))
-            } else {
-                Poll::Pending
-            }
-        }
-    })
-    .await;
-    if let Outcome::Failed(e) = &outcome {
-        scope.set(e.clone());
+pin_project_lite::pin_project! {
+    /// One message being handled: polls the handler (catching panics) and abandons it if
+    /// the actor is killed meanwhile. A struct rather than an `async fn`: an `async fn`
+    /// would hold the message twice (its argument and the handler future that moved it)
+    /// next to its locals, and the actor's task is sized for its largest await.
+    struct Handling<'a, A: Actor, F> {
+        #[pin]
+        handler: Option<F>,
+        ctx: &'a ActorContext<A>,
     }
-    outcome
 }
 
-/// The actor's task.
-async fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) {
-    let ctx = ActorContext::new(shared, policy.max_task_retries > 0);
-    let shared = &ctx.shared;
-    let mut restarts_left = policy.max_restarts;
-    let mut actor = build::<A>(args.clone(), &ctx).ok();
-    let mut death: &'static str = "its constructor panicked";
-    if actor.is_none() {
-        shared.killed.store(true, Release);
-        shared.mailbox.close();
-    }
-    // Messages taken from the mailbox in one batch (one lock per batch, not per message).
-    let mut batch = VecDeque::new();
-    // A call whose method panicked, to run again first (after the restart), with the
-    // number of times it has run so far.
-    let mut retry: Option<(A::Msg, u32)> = None;
-    loop {
-        let (msg, runs) = if let Some(again) = retry.take() {
-            again
-        } else {
-            let next = match batch.pop_front() {
-                Some(msg) => msg,
-                // The batch is used up: the next message, and the rest queued behind it.
-                // (An actor going idle frees the batch buffer: an idle actor owns none.)
-                None => match core::future::poll_fn(|cx| shared.mailbox.poll_recv_batch(cx, &mut batch)).await {
-                    Some(msg) => msg,
-                    None => break,
-                },
-            };
-            shared.mailbox.consumed();
-            (next, 0)
+impl<A: Actor, F: Future<Output = ()>> Future for Handling<'_, A, F> {
+    type Output = Outcome;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let mut this = self.project();
+        let Some(handler) = this.handler.as_mut().as_pin_mut() else {
+            panic!("Handling polled after completion");
         };
-        // Share the worker fairly: every 128 messages, yield (the cooperative budget).
-        core::future::poll_fn(crate::executor::poll_proceed).await;
-        let Some(state) = actor.as_mut() else {
-            A::reject(msg, died(death));
-            continue;
-        };
-        if shared.killed.load(Acquire) {
-            A::reject(msg, died("killed"));
-            continue;
-        }
-        match handle_one(state, msg, &ctx).await {
-            // A finished call took its kept copy back itself (see `ActorContext::__keep`).
-            Outcome::Handled => {}
-            Outcome::Failed(Error::ActorDied { .. }) => {
-                // Killed mid-call: the rest of the queue is rejected above.
-                death = "killed";
-                if let Some(kept) = ctx.__take_kept() {
-                    A::reject(kept, died(death));
+        let outcome = match poll_catch(handler, cx) {
+            Poll::Ready(Ok(())) => Outcome::Handled,
+            Poll::Ready(Err(e)) => Outcome::Failed(e),
+            Poll::Pending => {
+                // Waiting inside the handler: let kill() wake us through the mailbox.
+                this.ctx.shared.mailbox.register_receiver(cx.waker());
+                if !this.ctx.shared.killed.load(Acquire) {
+                    return Poll::Pending;
                 }
+                Outcome::Failed(died("killed"))
             }
-            Outcome::Failed(panic) => {
-                // The panicking call's own result holds TaskPanicked { message }, unless the
-                // call was kept for a retry: then it runs again or gets that error here.
-                drop(actor.take());
-                if restarts_left > 0 {
-                    restarts_left -= 1;
-                    actor = build::<A>(args.clone(), &ctx).ok();
-                    death = "its constructor panicked during a restart";
-                } else {
-                    death = "a method panicked and no restarts were left";
+        };
+        // Drop the handler now; if it failed, inside a scope naming the error, so promises
+        // the abandoned or panicked handler still owns resolve to it.
+        let mut scope = FailureScope::new();
+        if let Outcome::Failed(e) = &outcome {
+            scope.set(e.clone());
+        }
+        this.handler.set(None);
+        drop(scope);
+        Poll::Ready(outcome)
+    }
+}
+
+/// Why an actor no longer handles calls (the `reason` of the `ActorDied` they get).
+#[derive(Clone, Copy)]
+enum Death {
+    ConstructorPanicked,
+    RestartPanicked,
+    NoRestartsLeft,
+    Killed,
+}
+
+impl Death {
+    fn error(self) -> Error {
+        died(match self {
+            Death::ConstructorPanicked => "its constructor panicked",
+            Death::RestartPanicked => "its constructor panicked during a restart",
+            Death::NoRestartsLeft => "a method panicked and no restarts were left",
+            Death::Killed => "killed",
+        })
+    }
+}
+
+/// The actor's task. A plain function returning an `async move` block (not an
+/// `async fn`): the block uses what it captures in place, where an `async fn` would keep
+/// its arguments twice. Every byte here is held by every idle actor.
+fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> impl Future<Output = ()> + Send {
+    let ctx = ActorContext::new(shared, policy.max_task_retries > 0);
+    async move {
+        let mut restarts_left = policy.max_restarts;
+        let mut actor = build::<A>(args.clone(), &ctx).ok();
+        let mut death = Death::ConstructorPanicked;
+        if actor.is_none() {
+            ctx.shared.killed.store(true, Release);
+            ctx.shared.mailbox.close();
+        }
+        // Messages taken from the mailbox in one batch (one lock per batch, not per message).
+        let mut batch = VecDeque::new();
+        // A call whose method panicked, to run again first (after the restart), with the
+        // number of times it has run so far. Rare: boxed, so it costs idle actors 8 bytes.
+        let mut retry: Option<Box<(A::Msg, u32)>> = None;
+        loop {
+            // Share the worker fairly: every 128 messages, yield (the cooperative budget).
+            core::future::poll_fn(crate::executor::poll_proceed).await;
+            // One poll function for the next message, so nothing but the batch is held
+            // while the actor waits.
+            let (msg, runs) = match core::future::poll_fn(|cx| {
+                if let Some(again) = retry.take() {
+                    return Poll::Ready(Some(*again));
                 }
-                if actor.is_none() {
-                    shared.killed.store(true, Release);
-                    shared.mailbox.close();
+                let msg = match batch.pop_front() {
+                    Some(msg) => msg,
+                    // The batch is used up: the next message, and the rest queued behind
+                    // it. (An actor going idle frees the batch buffer: an idle actor owns
+                    // none.)
+                    None => match ctx.shared.mailbox.poll_recv_batch(cx, &mut batch) {
+                        Poll::Ready(Some(msg)) => msg,
+                        Poll::Ready(None) => return Poll::Ready(None),
+                        Poll::Pending => return Poll::Pending,
+                    },
+                };
+                ctx.shared.mailbox.consumed();
+                Poll::Ready(Some((msg, 0)))
+            })
+            .await
+            {
+                Some(next) => next,
+                None => break,
+            };
+            let Some(state) = actor.as_mut() else {
+                A::reject(msg, death.error());
+                continue;
+            };
+            if ctx.shared.killed.load(Acquire) {
+                A::reject(msg, Death::Killed.error());
+                continue;
+            }
+            match (Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx }).await {
+                // A finished call took its kept copy back itself (see `ActorContext::__keep`).
+                Outcome::Handled => {}
+                Outcome::Failed(Error::ActorDied { .. }) => {
+                    // Killed mid-call: the rest of the queue is rejected above.
+                    death = Death::Killed;
+                    if let Some(kept) = ctx.__take_kept() {
+                        A::reject(kept, death.error());
+                    }
                 }
-                if let Some(kept) = ctx.__take_kept() {
-                    if actor.is_some() && runs < policy.max_task_retries {
-                        retry = Some((kept, runs + 1));
+                Outcome::Failed(panic) => {
+                    // The panicking call's own result holds TaskPanicked { message }, unless
+                    // the call was kept for a retry: then it runs again or gets that error.
+                    drop(actor.take());
+                    if restarts_left > 0 {
+                        restarts_left -= 1;
+                        actor = build::<A>(args.clone(), &ctx).ok();
+                        death = Death::RestartPanicked;
                     } else {
-                        A::reject(kept, panic);
+                        death = Death::NoRestartsLeft;
+                    }
+                    if actor.is_none() {
+                        ctx.shared.killed.store(true, Release);
+                        ctx.shared.mailbox.close();
+                    }
+                    if let Some(kept) = ctx.__take_kept() {
+                        if actor.is_some() && runs < policy.max_task_retries {
+                            retry = Some(Box::new((kept, runs + 1)));
+                        } else {
+                            A::reject(kept, panic);
+                        }
                     }
                 }
             }
         }
-    }
-    if let Some(mut a) = actor.take() {
-        a.on_stop();
-        drop(a);
-    }
-    shared.set_state(ActorState::Stopped);
-    #[cfg(feature = "std")]
-    if let (Some(name), Some(rt)) = (&shared.name, shared.home.runtime()) {
-        rt.shared.actors.remove(name, shared.id);
+        if let Some(mut a) = actor.take() {
+            a.on_stop();
+            drop(a);
+        }
+        let shared = &ctx.shared;
+        shared.set_state(ActorState::Stopped);
+        #[cfg(feature = "std")]
+        if let (Some(name), Some(rt)) = (&shared.name, shared.home.runtime()) {
+            rt.shared.actors.remove(name, shared.id);
+        }
     }
 }

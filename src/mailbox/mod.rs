@@ -398,7 +398,11 @@ impl<T> Mailbox<T> {
         let first = self.queue.close(&self.closed);
         self.receiver.wake();
         self.wake_actor();
-        self.space.notify(usize::MAX);
+        // Only a bounded mailbox's senders ever wait for room. (`notify` allocates the
+        // event's list on first use: an unbounded mailbox would pay a heap block to close.)
+        if self.capacity != usize::MAX {
+            self.space.notify(usize::MAX);
+        }
         first
     }
 
