@@ -134,8 +134,8 @@ impl<A: Actor> ActorOptions<A> {
     /// Creates the actor on the current or default runtime with `args`.
     #[cfg(feature = "std")]
     pub async fn remote_with(self, args: A::Args) -> Result<ActorHandle<A>, Error> {
-        let rt = crate::runtime::current_or_default()?;
-        self.remote_on(&rt, args)
+        // Borrowed, not cloned: the handle's count is shared by every thread.
+        crate::runtime::global::with_current_or_default(|rt| self.remote_on(rt, args))?
     }
 }
 

@@ -8,7 +8,7 @@
 //! ```
 
 mod builder;
-mod global;
+pub(crate) mod global;
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -39,14 +39,30 @@ pub struct Runtime {
 }
 
 /// A cheap, clonable reference to a running runtime (what `*_on(&runtime, …)` APIs and
-/// the process-wide default hold).
+/// the process-wide default hold). One reference count: every actor and remote call
+/// holds or clones one, and the count's cache line is shared by every thread.
 #[derive(Debug, Clone)]
 pub struct Handle {
+    parts: Arc<Parts>,
+}
+
+/// What a [`Handle`] refers to (reached through `Deref`).
+#[derive(Debug)]
+#[doc(hidden)]
+pub struct Parts {
     pub(crate) shared: Arc<Shared>,
     /// The runtime's object store (what `rustyray::put` and remote results use).
     pub(crate) store: Arc<Store>,
     /// The runtime's CPUs, shared out to remote tasks by their `num_cpus`.
     pub(crate) cpus: Arc<CpuPool>,
+}
+
+impl core::ops::Deref for Handle {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.parts
+    }
 }
 
 impl Handle {
@@ -95,20 +111,17 @@ impl Runtime {
         let (shared, locals) = Shared::new(workers);
         let store = Arc::new(Store::new());
         let cpus = Arc::new(CpuPool::new(config.num_cpus.unwrap_or(workers as f64)));
-        let rt = Runtime {
-            handle: Handle { shared: shared.clone(), store: store.clone(), cpus: cpus.clone() },
-            threads: Mutex::new(Vec::with_capacity(workers)),
-        };
+        let handle = Handle { parts: Arc::new(Parts { shared: shared.clone(), store, cpus }) };
+        let rt = Runtime { handle: handle.clone(), threads: Mutex::new(Vec::with_capacity(workers)) };
         for (index, local) in locals.into_iter().enumerate() {
             let mut b = std::thread::Builder::new().name(alloc::format!("{}-{index}", config.thread_name));
             if let Some(size) = config.thread_stack_size {
                 b = b.stack_size(size);
             }
             let shared = shared.clone();
-            let store = store.clone();
-            let cpus = cpus.clone();
+            let handle = handle.clone();
             let worker = move || {
-                let _current = global::enter_handle(Handle { shared: shared.clone(), store, cpus });
+                let _current = global::enter_handle(handle);
                 executor::run_worker(shared, index, local)
             };
             match b.spawn(worker) {
