@@ -180,39 +180,50 @@ fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> 
             // Share the worker fairly: every 128 messages, yield (the cooperative budget).
             core::future::poll_fn(crate::executor::poll_proceed).await;
             // One poll function for the next message, so nothing but the batch is held
-            // while the actor waits.
-            let (msg, runs) = match core::future::poll_fn(|cx| {
-                if let Some(again) = retry.take() {
-                    return Poll::Ready(Some(*again));
-                }
-                let msg = match batch.pop_front() {
-                    Some(msg) => msg,
-                    // The batch is used up: the next message, and the rest queued behind
-                    // it. (An actor going idle frees the batch buffer: an idle actor owns
-                    // none.)
-                    None => match ctx.shared.mailbox.poll_recv_batch(cx, &mut batch) {
-                        Poll::Ready(Some(msg)) => msg,
-                        Poll::Ready(None) => return Poll::Ready(None),
-                        Poll::Pending => return Poll::Pending,
-                    },
+            // while the actor waits. The message is written into `next` in place (see
+            // `Mailbox::poll_recv_batch`).
+            let (handling, runs) = {
+                let mut next = None;
+                let runs = match core::future::poll_fn(|cx| {
+                    if let Some(again) = retry.take() {
+                        let (msg, runs) = *again;
+                        next = Some(msg);
+                        return Poll::Ready(Some(runs));
+                    }
+                    if !batch.is_empty() {
+                        next = batch.pop_front();
+                    } else {
+                        // The batch is used up: the next message, and the rest queued behind
+                        // it. (An actor going idle frees the batch buffer: an idle actor owns
+                        // none.)
+                        match ctx.shared.mailbox.poll_recv_batch(cx, &mut next, &mut batch) {
+                            Poll::Ready(true) => {}
+                            Poll::Ready(false) => return Poll::Ready(None),
+                            Poll::Pending => return Poll::Pending,
+                        }
+                    }
+                    ctx.shared.mailbox.consumed();
+                    Poll::Ready(Some(0))
+                })
+                .await
+                {
+                    Some(runs) => runs,
+                    None => break,
                 };
-                ctx.shared.mailbox.consumed();
-                Poll::Ready(Some((msg, 0)))
-            })
-            .await
-            {
-                Some(next) => next,
-                None => break,
+                // The block ends with the handler built from `next`: the task does not keep
+                // `next` beside a running handler (every actor would grow by a message).
+                let Some(msg) = next else { unreachable!("a message was delivered") };
+                let Some(state) = actor.as_mut() else {
+                    A::reject(msg, death.error());
+                    continue;
+                };
+                if ctx.shared.killed.load(Acquire) {
+                    A::reject(msg, Death::Killed.error());
+                    continue;
+                }
+                (Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx }, runs)
             };
-            let Some(state) = actor.as_mut() else {
-                A::reject(msg, death.error());
-                continue;
-            };
-            if ctx.shared.killed.load(Acquire) {
-                A::reject(msg, Death::Killed.error());
-                continue;
-            }
-            match (Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx }).await {
+            match handling.await {
                 // A finished call took its kept copy back itself (see `ActorContext::__keep`).
                 Outcome::Handled => {}
                 Outcome::Failed(Error::ActorDied { .. }) => {

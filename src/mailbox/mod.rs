@@ -322,41 +322,49 @@ impl<T> Mailbox<T> {
         Poll::Pending
     }
 
-    /// Polls for a batch: returns the oldest message and moves the other queued ones to
-    /// `out` (one lock for all of them; `out` is empty on entry). `Ready(None)` once closed
-    /// and drained. Before it returns `Pending` it frees `out`'s buffer: an idle receiver
-    /// owns no buffer. Places in a bounded mailbox are freed only when the receiver reports
-    /// each message consumed with [`consumed`](Self::consumed), so `out` counts against
-    /// the bound.
+    /// Polls for a batch: puts the oldest message in `slot` (empty on entry) and moves the
+    /// other queued ones to `out` (one lock for all of them; `out` is empty on entry), and
+    /// returns `Ready(true)`; `Ready(false)` once closed and drained. Before it returns
+    /// `Pending` it frees `out`'s buffer: an idle receiver owns no buffer. Places in a
+    /// bounded mailbox are freed only when the receiver reports each message consumed with
+    /// [`consumed`](Self::consumed), so `out` counts against the bound.
+    ///
+    /// The message is written straight into the caller's `slot` rather than returned:
+    /// each by-value return of an enum through another enum is one more copy, and such
+    /// copies show up as store-forwarding stalls on the actor's hot path.
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
-    pub(crate) fn poll_recv_batch(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<Option<T>> {
+    pub(crate) fn poll_recv_batch(
+        &self,
+        cx: &mut Context<'_>,
+        slot: &mut Option<T>,
+        out: &mut VecDeque<T>,
+    ) -> Poll<bool> {
         let how = self.register_actor(cx.waker());
         // Read `closed` before the last look: a send that succeeded did so before the close.
         let closed = self.closed.load(Acquire);
-        let found = match self.queue.take_armed(out, how) {
+        match self.queue.take_armed(slot, out, how) {
             // Growable: taken (or found empty) with the receiver recorded idle under the
             // lock, so a later push wakes it.
-            Some(found) => found,
+            Some(()) => {}
             // Fixed: the flag-and-fences protocol.
             None => {
                 self.busy();
-                if let Some(m) = self.pop_counted() {
-                    return Poll::Ready(Some(m));
+                *slot = self.pop_counted();
+                if slot.is_none() {
+                    // A send that does not see us idle has its count and message visible here.
+                    self.go_idle(how);
+                    *slot = self.pop_counted();
+                    if slot.is_some() {
+                        self.busy();
+                    }
                 }
-                // A send that does not see us idle has its count and message visible here.
-                self.go_idle(how);
-                let m = self.pop_counted();
-                if m.is_some() {
-                    self.busy();
-                }
-                m
             }
-        };
-        if let Some(m) = found {
-            return Poll::Ready(Some(m));
+        }
+        if slot.is_some() {
+            return Poll::Ready(true);
         }
         if closed {
-            return Poll::Ready(None);
+            return Poll::Ready(false);
         }
         *out = VecDeque::new();
         Poll::Pending

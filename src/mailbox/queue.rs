@@ -102,10 +102,13 @@ impl<T> Slots<T> {
         Some(first)
     }
 
-    /// Pops the oldest message and moves the others to the back of `out`.
+    /// Moves the oldest message into `slot` and the others to the back of `out`.
     #[inline]
-    fn take(&mut self, out: &mut VecDeque<T>) -> Option<T> {
-        let first = self.first.take()?;
+    fn take(&mut self, slot: &mut Option<T>, out: &mut VecDeque<T>) {
+        if self.first.is_none() {
+            return;
+        }
+        core::mem::swap(&mut self.first, slot);
         if !self.rest.is_empty() {
             if out.is_empty() {
                 // Swap buffers: O(1), and both buffers keep their capacity.
@@ -114,7 +117,6 @@ impl<T> Slots<T> {
                 out.append(&mut self.rest);
             }
         }
-        Some(first)
     }
 
     #[inline]
@@ -202,28 +204,27 @@ impl<T> Queue<T> {
         }
     }
 
-    /// An actor's receiver: returns the oldest message and moves every other queued one to
-    /// the back of `out`, like [`take`](Self::take), and — the queue being empty after
-    /// that — records the receiver idle as `how`, so the next push wakes it even if it is
-    /// still busy with this batch (an early wake-up costs one extra poll; a late one would
-    /// be lost). `Some(None)`: nothing queued, idle recorded; when the mirror already
-    /// shows exactly that, without the lock. `None` for a fixed queue.
+    /// An actor's receiver: moves the oldest message into `slot` (empty on entry) and every
+    /// other queued one to the back of `out`, and — the queue being empty after that —
+    /// records the receiver idle as `how`, so the next push wakes it even if it is still
+    /// busy with this batch (an early wake-up costs one extra poll; a late one would be
+    /// lost). `Some(())` with `slot` still empty: nothing queued, idle recorded; when the
+    /// mirror already shows exactly that, without the lock. `None` for a fixed queue.
     ///
     /// A push since the record either happened before this poll's wake-up (then its
     /// mirror store is visible here and the lock is taken) or will wake the receiver again.
     #[inline]
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
-    pub(crate) fn take_armed(&self, out: &mut VecDeque<T>, how: u8) -> Option<Option<T>> {
+    pub(crate) fn take_armed(&self, slot: &mut Option<T>, out: &mut VecDeque<T>, how: u8) -> Option<()> {
         match self {
             Queue::Growable(q) => {
-                if q.mirror.load(Acquire) == usize::from(how) {
-                    return Some(None);
+                if q.mirror.load(Acquire) != usize::from(how) {
+                    q.with(|q| {
+                        q.take(slot, out);
+                        q.idle = how;
+                    });
                 }
-                Some(q.with(|q| {
-                    let found = q.take(out);
-                    q.idle = how;
-                    found
-                }))
+                Some(())
             }
             Queue::Fixed(_) => None,
         }
