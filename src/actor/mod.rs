@@ -57,7 +57,7 @@ pub use traits::{Actor, ActorMethods};
 /// [`Error::NoRuntime`](crate::Error::NoRuntime) outside any runtime.
 #[cfg(feature = "std")]
 pub fn get_actor<A: Actor>(name: &str) -> Result<ActorHandle<A>, crate::Error> {
-    crate::runtime::current_or_default()?.shared.actors.get(name)
+    crate::runtime::global::with_current_or_default(|rt| rt.shared.actors.get(name))?
 }
 
 /// [`get_actor`] on an explicit runtime.

@@ -342,21 +342,17 @@ impl<T> Mailbox<T> {
         let how = self.register_actor(cx.waker());
         // Read `closed` before the last look: a send that succeeded did so before the close.
         let closed = self.closed.load(Acquire);
-        match self.queue.take_armed(slot, out, how) {
-            // Growable: taken (or found empty) with the receiver recorded idle under the
-            // lock, so a later push wakes it.
-            Some(()) => {}
-            // Fixed: the flag-and-fences protocol.
-            None => {
-                self.busy();
+        // Growable: taken (or found empty) with the receiver recorded idle under the lock,
+        // so a later push wakes it. Fixed: the flag-and-fences protocol.
+        if !self.queue.take_armed(slot, out, how) {
+            self.busy();
+            *slot = self.pop_counted();
+            if slot.is_none() {
+                // A send that does not see us idle has its count and message visible here.
+                self.go_idle(how);
                 *slot = self.pop_counted();
-                if slot.is_none() {
-                    // A send that does not see us idle has its count and message visible here.
-                    self.go_idle(how);
-                    *slot = self.pop_counted();
-                    if slot.is_some() {
-                        self.busy();
-                    }
+                if slot.is_some() {
+                    self.busy();
                 }
             }
         }

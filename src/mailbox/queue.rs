@@ -105,6 +105,7 @@ impl<T> Slots<T> {
     /// Moves the oldest message into `slot` and the others to the back of `out`.
     #[inline]
     fn take(&mut self, slot: &mut Option<T>, out: &mut VecDeque<T>) {
+        debug_assert!(slot.is_none(), "the receiver's slot is empty on entry");
         if self.first.is_none() {
             return;
         }
@@ -208,14 +209,15 @@ impl<T> Queue<T> {
     /// other queued one to the back of `out`, and — the queue being empty after that —
     /// records the receiver idle as `how`, so the next push wakes it even if it is still
     /// busy with this batch (an early wake-up costs one extra poll; a late one would be
-    /// lost). `Some(())` with `slot` still empty: nothing queued, idle recorded; when the
-    /// mirror already shows exactly that, without the lock. `None` for a fixed queue.
+    /// lost). `slot` still empty: nothing queued, idle recorded; when the mirror already
+    /// shows exactly that, without the lock. Returns `false` (and does nothing) for a
+    /// fixed queue.
     ///
     /// A push since the record either happened before this poll's wake-up (then its
     /// mirror store is visible here and the lock is taken) or will wake the receiver again.
     #[inline]
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
-    pub(crate) fn take_armed(&self, slot: &mut Option<T>, out: &mut VecDeque<T>, how: u8) -> Option<()> {
+    pub(crate) fn take_armed(&self, slot: &mut Option<T>, out: &mut VecDeque<T>, how: u8) -> bool {
         match self {
             Queue::Growable(q) => {
                 if q.mirror.load(Acquire) != usize::from(how) {
@@ -224,9 +226,9 @@ impl<T> Queue<T> {
                         q.idle = how;
                     });
                 }
-                Some(())
+                true
             }
-            Queue::Fixed(_) => None,
+            Queue::Fixed(_) => false,
         }
     }
 }
