@@ -77,11 +77,11 @@ struct Policy {
     max_task_retries: u32,
 }
 
-enum Outcome {
-    Handled,
-    /// The handler panicked (`TaskPanicked`) or the actor was killed (`ActorDied`).
-    Failed(Error),
-}
+/// How handling one message ended: `Err` if the handler panicked (`TaskPanicked`) or the
+/// actor was killed (`ActorDied`). The error is boxed (failures are rare) so the result is
+/// one register: returned through memory, a 32-byte enum was a store-forwarding stall on
+/// every message.
+type Outcome = Result<(), Box<Error>>;
 
 /// Builds the actor and runs `on_start` (both synchronous); a panic is reported as `Err`.
 fn build<A: Actor>(args: A::Args, ctx: &ActorContext<A>) -> Result<A, Error> {
@@ -115,22 +115,22 @@ impl<A: Actor, F: Future<Output = ()>> Future for Handling<'_, A, F> {
             panic!("Handling polled after completion");
         };
         let outcome = match poll_catch(handler, cx) {
-            Poll::Ready(Ok(())) => Outcome::Handled,
-            Poll::Ready(Err(e)) => Outcome::Failed(e),
+            Poll::Ready(Ok(())) => Ok(()),
+            Poll::Ready(Err(e)) => Err(Box::new(e)),
             Poll::Pending => {
                 // Waiting inside the handler: let kill() wake us through the mailbox.
                 this.ctx.shared.mailbox.register_receiver(cx.waker());
                 if !this.ctx.shared.killed.load(Acquire) {
                     return Poll::Pending;
                 }
-                Outcome::Failed(died("killed"))
+                Err(Box::new(died("killed")))
             }
         };
         // Drop the handler now; if it failed, inside a scope naming the error, so promises
         // the abandoned or panicked handler still owns resolve to it.
         let mut scope = FailureScope::new();
-        if let Outcome::Failed(e) = &outcome {
-            scope.set(e.clone());
+        if let Err(e) = &outcome {
+            scope.set(Error::clone(e));
         }
         this.handler.set(None);
         drop(scope);
@@ -225,15 +225,15 @@ fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> 
             };
             match handling.await {
                 // A finished call took its kept copy back itself (see `ActorContext::__keep`).
-                Outcome::Handled => {}
-                Outcome::Failed(Error::ActorDied { .. }) => {
+                Ok(()) => {}
+                Err(failure) if matches!(*failure, Error::ActorDied { .. }) => {
                     // Killed mid-call: the rest of the queue is rejected above.
                     death = Death::Killed;
                     if let Some(kept) = ctx.__take_kept() {
                         A::reject(kept, death.error());
                     }
                 }
-                Outcome::Failed(panic) => {
+                Err(panic) => {
                     // The panicking call's own result holds TaskPanicked { message }, unless
                     // the call was kept for a retry: then it runs again or gets that error.
                     drop(actor.take());
@@ -252,7 +252,7 @@ fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> 
                         if actor.is_some() && runs < policy.max_task_retries {
                             retry = Some(Box::new((kept, runs + 1)));
                         } else {
-                            A::reject(kept, panic);
+                            A::reject(kept, *panic);
                         }
                     }
                 }
