@@ -123,17 +123,18 @@ impl<A: Actor, F: Future<Output = ()>> Future for Handling<'_, A, F> {
                 if !this.ctx.shared.killed.load(Acquire) {
                     return Poll::Pending;
                 }
-                Err(Box::new(died("killed")))
+                Err(Box::new(Death::Killed.error()))
             }
         };
         // Drop the handler now; if it failed, inside a scope naming the error, so promises
         // the abandoned or panicked handler still owns resolve to it.
-        let mut scope = FailureScope::new();
         if let Err(e) = &outcome {
+            let mut scope = FailureScope::new();
             scope.set(Error::clone(e));
+            this.handler.set(None);
+        } else {
+            this.handler.set(None);
         }
-        this.handler.set(None);
-        drop(scope);
         Poll::Ready(outcome)
     }
 }
