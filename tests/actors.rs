@@ -26,7 +26,6 @@ fn runtime() -> Runtime {
     Runtime::builder().worker_threads(2).build().expect("a 2-worker runtime")
 }
 
-/// Awaits `future`, failing the test (instead of hanging) if it never finishes.
 /// Makes `a` busy inside `hold` and waits until it is: returns the call's ref and the
 /// promise that lets `hold` return (keep it: dropping it releases `hold` too).
 async fn busy_in_hold(rt: &Runtime, a: &TrackedHandle) -> Result<(ObjectRef<u32>, Promise<()>), Error> {
@@ -37,6 +36,7 @@ async fn busy_in_hold(rt: &Runtime, a: &TrackedHandle) -> Result<(ObjectRef<u32>
     Ok((held, open))
 }
 
+/// Awaits `future`, failing the test (instead of hanging) if it never finishes.
 async fn guard<F: Future>(what: &str, future: F) -> F::Output {
     match rustyray::time::timeout(GUARD, future).await {
         Ok(v) => v,

@@ -57,11 +57,11 @@ pub use traits::{Actor, ActorMethods};
 /// [`Error::NoRuntime`](crate::Error::NoRuntime) outside any runtime.
 #[cfg(feature = "std")]
 pub fn get_actor<A: Actor>(name: &str) -> Result<ActorHandle<A>, crate::Error> {
-    crate::runtime::global::with_current_or_default(|rt| rt.shared.actors.get(name))?
+    crate::runtime::with_current_or_default(|rt| rt.parts.shared.actors.get(name))?
 }
 
 /// [`get_actor`] on an explicit runtime.
 #[cfg(feature = "std")]
 pub fn get_actor_on<A: Actor>(runtime: &crate::runtime::Handle, name: &str) -> Result<ActorHandle<A>, crate::Error> {
-    runtime.shared.actors.get(name)
+    runtime.parts.shared.actors.get(name)
 }

@@ -135,7 +135,7 @@ impl<A: Actor> ActorOptions<A> {
     #[cfg(feature = "std")]
     pub async fn remote_with(self, args: A::Args) -> Result<ActorHandle<A>, Error> {
         // Borrowed, not cloned: the handle's count is shared by every thread.
-        crate::runtime::global::with_current_or_default(|rt| self.remote_on(rt, args))?
+        crate::runtime::with_current_or_default(|rt| self.remote_on(rt, args))?
     }
 }
 

@@ -38,7 +38,7 @@ impl Deref for StoreRef {
     fn deref(&self) -> &Store {
         match self {
             #[cfg(feature = "std")]
-            StoreRef::Runtime(h) => &h.store,
+            StoreRef::Runtime(h) => &h.parts.store,
             StoreRef::Shared(s) => s,
             StoreRef::Static(s) => s,
         }

@@ -61,7 +61,7 @@ pub(crate) fn start<A: Actor>(
             .home
             .runtime()
             .ok_or(Error::InvalidConfig { reason: "named actors need a std runtime (the registry is per runtime)" })?;
-        if let Some(existing) = rt.shared.actors.register(&shared, opts.get_if_exists)? {
+        if let Some(existing) = rt.parts.shared.actors.register(&shared, opts.get_if_exists)? {
             return Ok(existing);
         }
     }
@@ -267,7 +267,7 @@ fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> 
         shared.set_state(ActorState::Stopped);
         #[cfg(feature = "std")]
         if let (Some(name), Some(rt)) = (&shared.name, shared.home.runtime()) {
-            rt.shared.actors.remove(name, shared.id);
+            rt.parts.shared.actors.remove(name, shared.id);
         }
     }
 }

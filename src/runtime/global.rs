@@ -76,7 +76,7 @@ fn default_handle() -> Result<Handle, Error> {
 /// # Errors
 /// [`Error::NoRuntime`] with neither running.
 pub(crate) fn with_store<R>(f: impl FnOnce(&Store) -> R) -> Result<R, Error> {
-    with_current_or_default(|h| f(&h.store))
+    with_current_or_default(|h| f(&h.parts.store))
 }
 
 /// Stores `value` as a new object, ready at once, in the current runtime's store (when

@@ -8,7 +8,7 @@
 //! ```
 
 mod builder;
-pub(crate) mod global;
+mod global;
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -43,26 +43,17 @@ pub struct Runtime {
 /// holds or clones one, and the count's cache line is shared by every thread.
 #[derive(Debug, Clone)]
 pub struct Handle {
-    parts: Arc<Parts>,
+    pub(crate) parts: Arc<Parts>,
 }
 
-/// What a [`Handle`] refers to (reached through `Deref`).
+/// What a [`Handle`] refers to.
 #[derive(Debug)]
-#[doc(hidden)]
-pub struct Parts {
+pub(crate) struct Parts {
     pub(crate) shared: Arc<Shared>,
     /// The runtime's object store (what `rustyray::put` and remote results use).
     pub(crate) store: Arc<Store>,
     /// The runtime's CPUs, shared out to remote tasks by their `num_cpus`.
     pub(crate) cpus: Arc<CpuPool>,
-}
-
-impl core::ops::Deref for Handle {
-    type Target = Parts;
-
-    fn deref(&self) -> &Parts {
-        &self.parts
-    }
 }
 
 impl Handle {
@@ -72,23 +63,23 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future)
+        self.parts.shared.spawn(future)
     }
 
     /// Runs `future` on this thread; see [`Runtime::block_on`].
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _current = global::enter_handle(self.clone());
-        executor::block_on(&self.shared, future)
+        executor::block_on(&self.parts.shared, future)
     }
 
     /// The runtime's object store; see [`Runtime::store`].
     pub fn store(&self) -> &Store {
-        &self.store
+        &self.parts.store
     }
 
     /// True once the runtime has been shut down.
     pub fn is_shutdown(&self) -> bool {
-        self.shared.is_shutdown()
+        self.parts.shared.is_shutdown()
     }
 }
 
@@ -169,12 +160,12 @@ impl Runtime {
     /// # Ok::<(), rustyray::Error>(())
     /// ```
     pub fn store(&self) -> &Store {
-        &self.handle.store
+        &self.handle.parts.store
     }
 
     /// Number of worker threads.
     pub fn worker_threads(&self) -> usize {
-        self.handle.shared.num_workers()
+        self.handle.parts.shared.num_workers()
     }
 
     /// Stops the runtime and returns once every worker thread has stopped. Tasks still
@@ -187,8 +178,8 @@ impl Runtime {
 
     fn shutdown_inner(&self) {
         // Remote tasks waiting for CPUs give up; tasks dropped below store `RuntimeShutdown`.
-        self.handle.cpus.close();
-        let shared = &self.handle.shared;
+        self.handle.parts.cpus.close();
+        let shared = &self.handle.parts.shared;
         let queued = shared.begin_shutdown();
         // Dropping a task may run user code that wakes other tasks: never under a lock.
         // (Those wake-ups are refused by the closed injector and go to the graveyard.)

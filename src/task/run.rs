@@ -112,13 +112,13 @@ where
     if handle.is_shutdown() {
         return Err(Error::RuntimeShutdown);
     }
-    let pool = &handle.cpus;
+    let pool = &handle.parts.cpus;
     if units > pool.total() {
         return Err(Error::InvalidConfig {
             reason: "a task asks for more num_cpus than its runtime has (Builder::num_cpus, default: worker_threads); lower the task's num_cpus or raise the runtime's",
         });
     }
-    let (object, promise) = pending::<R>(&handle.store);
+    let (object, promise) = pending::<R>(&handle.parts.store);
     let done = Done::new(promise).on_pool(pool.clone());
     let grant = Grant::new(Some(pool.clone()), units);
     let task = handle.spawn(run(object.clone(), done, options, grant, resolve, make, is_err));
