@@ -8,7 +8,8 @@
 //! * the struct (if given) and the user's `impl` (methods unchanged, callable locally);
 //! * inside `const _: () = { … }`: the message enum `Msg` (one variant per method), the
 //!   typed method surface `Methods` (one method per actor method, returning a `Call`),
-//!   and `impl Actor`;
+//!   and `impl Actor` (`handle_now` runs the synchronous methods in place; `handle` is an
+//!   `async` block for the `async` ones, or a zero-sized ready future if there are none);
 //! * on the struct: `remote(args…)` (std), `remote_on(&spawner, args…)`, `options()`.
 
 /// Declares an actor without a proc-macro (works in `no_std` builds).
@@ -283,33 +284,31 @@ macro_rules! __rr_actor {
                 fn handle<'a>(&'a mut self, msg: Msg, ctx: &'a __rr::ActorContext<Self>)
                     -> impl ::core::future::Future<Output = ()> + ::core::marker::Send + 'a
                 {
-                    async move {
-                        match msg {
-                            $(
-                                Msg::$m { $($arg,)* mut __reply } => {
-                                    let __args = ($($arg,)*);
-                                    // max_task_retries: keep a copy (cloned arguments, the
-                                    // reply slot) to run again if the method panics.
-                                    if ctx.__keeps_calls() {
-                                        #[allow(unused_imports)]
-                                        use __rr::{CloneProbe as _, NoCloneProbe as _};
-                                        if let ::core::option::Option::Some(($($arg,)*)) = (&__rr::Probe(&__args)).__rr_try_clone() {
-                                            ctx.__keep(Msg::$m { $($arg,)* __reply: __reply.take() });
-                                        }
-                                    }
-                                    let ($($arg,)*) = __args;
-                                    let out = $crate::__rr_invoke!([$($asy)?] self.$m($($arg),*));
-                                    #[allow(unreachable_patterns)]
-                                    let __reply = match ctx.__take_kept() {
-                                        ::core::option::Option::Some(Msg::$m { __reply, .. }) => __reply,
-                                        _ => __reply,
-                                    };
-                                    if let ::core::option::Option::Some(reply) = __reply {
-                                        reply.fulfill(::core::result::Result::Ok(out));
-                                    }
-                                }
-                            )*
+                    // With no `async` method, nothing ever needs a future: the type is
+                    // zero-sized, so the actor's task keeps no room for one.
+                    $crate::__rr_if_async!([$([$($asy)?])*] {
+                        async move {
+                            match msg {
+                                $(
+                                    Msg::$m { $($arg,)* mut __reply } =>
+                                        $crate::__rr_call!(self ctx $m [$($asy)?] [$($arg)*] __reply),
+                                )*
+                            }
                         }
+                    } {
+                        let _handled_now = <Self as __rr::Actor>::handle_now(self, msg, ctx);
+                        ::core::future::ready(())
+                    })
+                }
+
+                #[allow(unused_variables, unused_mut, unreachable_code)]
+                fn handle_now(&mut self, msg: Msg, ctx: &__rr::ActorContext<Self>) -> ::core::option::Option<Msg> {
+                    match msg {
+                        $(
+                            Msg::$m { $($arg,)* mut __reply } => $crate::__rr_now!([$($asy)?]
+                                { $crate::__rr_call!(self ctx $m [] [$($arg)*] __reply) }
+                                Msg::$m { $($arg,)* __reply }),
+                        )*
                     }
                 }
 
@@ -363,6 +362,63 @@ macro_rules! __rr_actor {
                 }
             }
         };
+    };
+}
+
+/// Runs one call: keeps a copy for `max_task_retries`, invokes the method (awaiting it if
+/// it is `async`), and answers through the reply slot.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_call {
+    ($me:ident $ctx:ident $m:ident [$($asy:tt)?] [$($arg:ident)*] $reply:ident) => {{
+        let __args = ($($arg,)*);
+        // max_task_retries: keep a copy (cloned arguments, the reply slot) to run again if
+        // the method panics.
+        if $ctx.__keeps_calls() {
+            #[allow(unused_imports)]
+            use $crate::__private::actor::{CloneProbe as _, NoCloneProbe as _};
+            if let ::core::option::Option::Some(($($arg,)*)) = (&$crate::__private::actor::Probe(&__args)).__rr_try_clone() {
+                $ctx.__keep(Msg::$m { $($arg,)* __reply: $reply.take() });
+            }
+        }
+        let ($($arg,)*) = __args;
+        let out = $crate::__rr_invoke!([$($asy)?] $me.$m($($arg),*));
+        #[allow(unreachable_patterns)]
+        let $reply = match $ctx.__take_kept() {
+            ::core::option::Option::Some(Msg::$m { __reply, .. }) => __reply,
+            _ => $reply,
+        };
+        if let ::core::option::Option::Some(reply) = $reply {
+            reply.fulfill(::core::result::Result::Ok(out));
+        }
+    }};
+}
+
+/// In `handle_now`: runs a synchronous method's call (`None`), hands an `async` one back.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_now {
+    ([async] $run:block $msg:expr) => {
+        ::core::option::Option::Some($msg)
+    };
+    ([] $run:block $msg:expr) => {{
+        $run;
+        ::core::option::Option::None
+    }};
+}
+
+/// The first block if any method is `async`, else the second.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_if_async {
+    ([] $yes:block $no:block) => {
+        $no
+    };
+    ([[async] $($rest:tt)*] $yes:block $no:block) => {
+        $yes
+    };
+    ([[] $($rest:tt)*] $yes:block $no:block) => {
+        $crate::__rr_if_async!([$($rest)*] $yes $no)
     };
 }
 

@@ -12,6 +12,9 @@
 //!  killed: queued calls fail with ActorDied, the call in progress is dropped at its next
 //!          await point ─▶ on_stop ─▶ drop state ─▶ STOPPED
 //! ```
+//!
+//! "handle": a synchronous method runs in place, inside the poll that took its message
+//! ([`Actor::handle_now`]); only an `async` method's call becomes a future to await.
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -95,8 +98,9 @@ fn died(reason: &str) -> Error {
 }
 
 pin_project_lite::pin_project! {
-    /// One message being handled: polls the handler (catching panics) and abandons it if
-    /// the actor is killed meanwhile. A struct rather than an `async fn`: an `async fn`
+    /// One `async` method's call being handled: polls the handler (catching panics) and
+    /// abandons it if the actor is killed meanwhile. (Synchronous methods need none of
+    /// this: `Life::poll_next` runs them in place.) A struct rather than an `async fn`: an `async fn`
     /// would hold the message twice (its argument and the handler future that moved it)
     /// next to its locals, and the actor's task is sized for its largest await.
     struct Handling<'a, A: Actor, F> {
@@ -159,107 +163,145 @@ impl Death {
     }
 }
 
-/// The actor's task. A plain function returning an `async move` block (not an
-/// `async fn`): the block uses what it captures in place, where an `async fn` would keep
-/// its arguments twice. Every byte here is held by every idle actor.
-fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> impl Future<Output = ()> + Send {
-    let ctx = ActorContext::new(shared, policy.max_task_retries > 0);
-    async move {
-        let mut restarts_left = policy.max_restarts;
-        let mut actor = build::<A>(args.clone(), &ctx).ok();
-        let mut death = Death::ConstructorPanicked;
-        if actor.is_none() {
+/// What the actor's loop keeps between messages, reached through one reference (so the
+/// poll function taking the next message captures one pointer, not one per local).
+struct Life<A: Actor> {
+    /// The actor; `None` once it has died.
+    actor: Option<A>,
+    /// Constructor arguments, cloned for every (re)start.
+    args: A::Args,
+    policy: Policy,
+    restarts_left: u32,
+    /// Why calls are rejected once `actor` is `None`.
+    death: Death,
+    /// Messages taken from the mailbox in one batch (one lock per batch, not per message).
+    batch: VecDeque<A::Msg>,
+    /// A call whose method panicked, to run again first (after the restart), with the
+    /// number of times it has run so far. Rare: boxed, so it costs idle actors 8 bytes.
+    retry: Option<Box<(A::Msg, u32)>>,
+}
+
+impl<A: Actor> Life<A> {
+    /// Builds the actor (first start or restart); if that fails it is dead and its mailbox
+    /// closed.
+    fn build(&mut self, ctx: &ActorContext<A>) {
+        self.actor = build::<A>(self.args.clone(), ctx).ok();
+        if self.actor.is_none() {
             ctx.shared.killed.store(true, Release);
             ctx.shared.mailbox.close();
         }
-        // Messages taken from the mailbox in one batch (one lock per batch, not per message).
-        let mut batch = VecDeque::new();
-        // A call whose method panicked, to run again first (after the restart), with the
-        // number of times it has run so far. Rare: boxed, so it costs idle actors 8 bytes.
-        let mut retry: Option<Box<(A::Msg, u32)>> = None;
+    }
+
+    /// Handles messages until one needs awaiting (an `async` method's message is returned,
+    /// with the number of times it has run) or the mailbox is closed and drained (`None`).
+    /// Synchronous methods run right here, one after the other, without a future each.
+    fn poll_next(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>) -> Poll<Option<(A::Msg, u32)>> {
         loop {
             // Share the worker fairly: every 128 messages, yield (the cooperative budget).
-            core::future::poll_fn(crate::executor::poll_proceed).await;
-            // One poll function for the next message, so nothing but the batch is held
-            // while the actor waits. The message is written into `next` in place (see
-            // `Mailbox::poll_recv_batch`).
-            let (handling, runs) = {
-                let mut next = None;
-                let runs = match core::future::poll_fn(|cx| {
-                    if let Some(again) = retry.take() {
-                        let (msg, runs) = *again;
-                        next = Some(msg);
-                        return Poll::Ready(Some(runs));
-                    }
-                    if !batch.is_empty() {
-                        next = batch.pop_front();
+            if crate::executor::poll_proceed(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let (msg, runs) = match self.retry.take() {
+                Some(again) => *again,
+                None => {
+                    // The message is written into `next` in place (see
+                    // `Mailbox::poll_recv_batch`).
+                    let mut next = None;
+                    if !self.batch.is_empty() {
+                        next = self.batch.pop_front();
                     } else {
                         // The batch is used up: the next message, and the rest queued behind
                         // it. (An actor going idle frees the batch buffer: an idle actor owns
                         // none.)
-                        match ctx.shared.mailbox.poll_recv_batch(cx, &mut next, &mut batch) {
+                        match ctx.shared.mailbox.poll_recv_batch(cx, &mut next, &mut self.batch) {
                             Poll::Ready(true) => {}
                             Poll::Ready(false) => return Poll::Ready(None),
                             Poll::Pending => return Poll::Pending,
                         }
                     }
                     ctx.shared.mailbox.consumed();
-                    Poll::Ready(Some(0))
-                })
-                .await
-                {
-                    Some(runs) => runs,
-                    None => break,
-                };
-                // The block ends with the handler built from `next`: the task does not keep
-                // `next` beside a running handler (every actor would grow by a message).
-                let Some(msg) = next else { unreachable!("a message was delivered") };
-                let Some(state) = actor.as_mut() else {
-                    A::reject(msg, death.error());
-                    continue;
-                };
-                if ctx.shared.killed.load(Acquire) {
-                    A::reject(msg, Death::Killed.error());
-                    continue;
+                    let Some(msg) = next else { unreachable!("a message was delivered") };
+                    (msg, 0)
                 }
-                (Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx }, runs)
             };
-            match handling.await {
-                // A finished call took its kept copy back itself (see `ActorContext::__keep`).
-                Ok(()) => {}
-                Err(failure) if matches!(*failure, Error::ActorDied { .. }) => {
-                    // Killed mid-call: the rest of the queue is rejected above.
-                    death = Death::Killed;
-                    if let Some(kept) = ctx.__take_kept() {
-                        A::reject(kept, death.error());
-                    }
-                }
-                Err(panic) => {
-                    // The panicking call's own result holds TaskPanicked { message }, unless
-                    // the call was kept for a retry: then it runs again or gets that error.
-                    drop(actor.take());
-                    if restarts_left > 0 {
-                        restarts_left -= 1;
-                        actor = build::<A>(args.clone(), &ctx).ok();
-                        death = Death::RestartPanicked;
-                    } else {
-                        death = Death::NoRestartsLeft;
-                    }
-                    if actor.is_none() {
-                        ctx.shared.killed.store(true, Release);
-                        ctx.shared.mailbox.close();
-                    }
-                    if let Some(kept) = ctx.__take_kept() {
-                        if actor.is_some() && runs < policy.max_task_retries {
-                            retry = Some(Box::new((kept, runs + 1)));
-                        } else {
-                            A::reject(kept, *panic);
-                        }
-                    }
-                }
+            let Some(state) = self.actor.as_mut() else {
+                A::reject(msg, self.death.error());
+                continue;
+            };
+            if ctx.shared.killed.load(Acquire) {
+                A::reject(msg, Death::Killed.error());
+                continue;
+            }
+            match catch_sync(|| state.handle_now(msg, ctx)) {
+                Ok(None) => {}
+                Ok(Some(msg)) => return Poll::Ready(Some((msg, runs))),
+                // Whatever the call owned was dropped while unwinding: its caller's result
+                // holds TaskPanicked { message }.
+                Err(panic) => self.failed(panic, runs, ctx),
             }
         }
-        if let Some(mut a) = actor.take() {
+    }
+
+    /// A call ended in `failure`: the actor was killed mid-call, or its method panicked
+    /// (then: restart if restarts are left, else die; retry the call if it was kept and
+    /// has runs left, else fail it with the panic).
+    fn failed(&mut self, failure: Error, runs: u32, ctx: &ActorContext<A>) {
+        if matches!(failure, Error::ActorDied { .. }) {
+            // Killed mid-call: the rest of the queue is rejected as it is taken.
+            self.death = Death::Killed;
+            if let Some(kept) = ctx.__take_kept() {
+                A::reject(kept, self.death.error());
+            }
+            return;
+        }
+        drop(self.actor.take());
+        if self.restarts_left > 0 {
+            self.restarts_left -= 1;
+            self.build(ctx);
+            self.death = Death::RestartPanicked;
+        } else {
+            self.death = Death::NoRestartsLeft;
+            ctx.shared.killed.store(true, Release);
+            ctx.shared.mailbox.close();
+        }
+        if let Some(kept) = ctx.__take_kept() {
+            if self.actor.is_some() && runs < self.policy.max_task_retries {
+                self.retry = Some(Box::new((kept, runs + 1)));
+            } else {
+                A::reject(kept, failure);
+            }
+        }
+    }
+}
+
+/// The actor's task. A plain function returning an `async move` block (not an
+/// `async fn`): the block uses what it captures in place, where an `async fn` would keep
+/// its arguments twice. Every byte here is held by every idle actor.
+fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> impl Future<Output = ()> + Send {
+    let ctx = ActorContext::new(shared, policy.max_task_retries > 0);
+    let mut life = Life::<A> {
+        actor: None,
+        args,
+        policy,
+        restarts_left: policy.max_restarts,
+        death: Death::ConstructorPanicked,
+        batch: VecDeque::new(),
+        retry: None,
+    };
+    async move {
+        life.build(&ctx);
+        loop {
+            let Some((msg, runs)) = core::future::poll_fn(|cx| life.poll_next(cx, &ctx)).await else {
+                break;
+            };
+            // An `async` method: `poll_next` returns its message only while the actor lives.
+            let Some(state) = life.actor.as_mut() else { unreachable!("a live actor's message") };
+            // A finished call took its kept copy back itself (see `ActorContext::__keep`).
+            if let Err(failure) = (Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx }).await {
+                life.failed(*failure, runs, &ctx);
+            }
+        }
+        if let Some(mut a) = life.actor.take() {
             a.on_stop();
             drop(a);
         }

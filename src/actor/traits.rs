@@ -1,5 +1,5 @@
 //! The trait-based actor API. `declare_actor!` and `#[rustyray::actor_methods]` generate these
-//! impls; a user can also write them by hand (see the `hand_written` test).
+//! impls; a user can also write them by hand (see `tests/hand_written.rs`).
 
 use core::future::Future;
 
@@ -27,9 +27,20 @@ pub trait Actor: Sized + Send + 'static {
     /// Builds the actor from its arguments (runs again on every restart).
     fn create(args: Self::Args) -> Self;
 
-    /// Handles one message. The future may borrow the actor mutably; no other message is
-    /// handled until it completes.
+    /// Handles one message that [`handle_now`](Self::handle_now) handed back. The future
+    /// may borrow the actor mutably; no other message is handled until it completes.
     fn handle<'a>(&'a mut self, msg: Self::Msg, ctx: &'a ActorContext<Self>) -> impl Future<Output = ()> + Send + 'a;
+
+    /// Handles `msg` at once if its method is synchronous (returning `None`); hands an
+    /// `async` method's message back, to be run by [`handle`](Self::handle).
+    ///
+    /// The default hands every message back. Generated actors run their synchronous
+    /// methods here: no future is built for them, and an actor whose methods are all
+    /// synchronous has a zero-sized `handle` future, so its task holds no room for one.
+    fn handle_now(&mut self, msg: Self::Msg, ctx: &ActorContext<Self>) -> Option<Self::Msg> {
+        let _ = ctx;
+        Some(msg)
+    }
 
     /// Fails a message that will never be handled (the actor died or was killed): its
     /// caller's object resolves to `error`.

@@ -252,9 +252,11 @@ impl<T> ObjectCell<T> {
         drop(removed);
     }
 
-    /// Makes the object ready with `outcome` and wakes every waiter. O(number of waiters).
-    /// An object completes once; a second completion is ignored (and its value dropped).
-    pub(crate) fn complete(&self, outcome: Result<T, Error>) {
+    /// Makes the object ready with `outcome` and returns its waiters, for the caller to
+    /// wake once it has let go of whatever it holds (see [`Promise`](super::Promise)'s
+    /// completion). O(number of waiters). An object completes once; a second completion is
+    /// ignored (and its value dropped).
+    pub(crate) fn complete(&self, outcome: Result<T, Error>) -> Wakeup {
         let mut outcome = Some(outcome.map(Stored::Inline));
         let waiters = self.state.with(|s| match s {
             State::Pending(waiters) => {
@@ -269,7 +271,18 @@ impl<T> ObjectCell<T> {
         });
         // A refused outcome (and so the user's value) drops here, outside the lock.
         drop(outcome);
-        if let Some(waiters) = waiters {
+        Wakeup(waiters)
+    }
+}
+
+/// The waiters of an object just completed, to be woken by [`wake`](Wakeup::wake).
+#[must_use = "the waiters of a completed object must be woken"]
+pub(crate) struct Wakeup(Option<Waiters>);
+
+impl Wakeup {
+    /// Wakes every waiter once.
+    pub(crate) fn wake(self) {
+        if let Some(waiters) = self.0 {
             waiters.wake_all();
         }
     }

@@ -74,9 +74,12 @@ impl<T> Promise<T> {
     }
 
     fn complete(&mut self, result: Result<T, Error>) {
-        if let Some(cell) = self.cell.take().and_then(|weak| weak.upgrade()) {
-            cell.complete(result);
-        }
+        let Some(cell) = self.cell.take().and_then(|weak| weak.upgrade()) else { return };
+        let wakeup = cell.complete(result);
+        // Our strong ref goes before anyone is woken: a waiter that reads the value and
+        // drops the last ref finds the object already freed (not freed later, here).
+        drop(cell);
+        wakeup.wake();
     }
 }
 

@@ -34,5 +34,5 @@ use crate::Error;
 pub fn cancel<T>(object: &ObjectRef<T>) {
     // The task producing the object watches it (its waker is registered there while it
     // waits) and stops when it finds it completed. A ready object ignores the completion.
-    object.cell().complete(Err(Error::Cancelled));
+    object.cell().complete(Err(Error::Cancelled)).wake();
 }
