@@ -55,20 +55,14 @@ impl Actor for Total {
         Total { sum: start }
     }
 
-    fn handle<'a>(
-        &'a mut self,
-        msg: TotalMsg,
-        ctx: &'a ActorContext<Self>,
-    ) -> impl std::future::Future<Output = ()> + Send + 'a {
-        async move {
-            match msg {
-                TotalMsg::SlowGet { reply } => {
-                    rustyray::time::sleep(Duration::from_millis(5)).await;
-                    answer(reply, self.sum);
-                }
-                // Not reached through the runtime (`handle_now` runs it), but correct here too.
-                add @ TotalMsg::Add { .. } => assert!(self.handle_now(add, ctx).is_none()),
+    async fn handle(&mut self, msg: TotalMsg, ctx: &ActorContext<Self>) {
+        match msg {
+            TotalMsg::SlowGet { reply } => {
+                rustyray::time::sleep(Duration::from_millis(5)).await;
+                answer(reply, self.sum);
             }
+            // Not reached through the runtime (`handle_now` runs it), but correct here too.
+            add @ TotalMsg::Add { .. } => assert!(self.handle_now(add, ctx).is_none()),
         }
     }
 

@@ -15,7 +15,7 @@ use core::ops::Deref;
 
 use super::traits::{Actor, ActorMethods};
 use crate::mailbox::Mailbox;
-use crate::sync::atomic::{AtomicU8, AtomicUsize, Ordering::*};
+use crate::sync::atomic::{AtomicU32, AtomicU8, Ordering::*};
 
 /// Life cycle of an actor.
 ///
@@ -41,7 +41,9 @@ pub(crate) struct ActorShared<A: Actor> {
     pub(crate) state: AtomicU8,
     /// Set by `kill()` (or when restarts are exhausted): queued calls fail instead of running.
     pub(crate) killed: crate::sync::atomic::AtomicBool,
-    pub(crate) handles: AtomicUsize,
+    /// Counted handles. 32 bits (next to `state` and `killed`, in one word): a count
+    /// that large would take 16 GiB of handles; past half the range, counting panics.
+    pub(crate) handles: AtomicU32,
     pub(crate) name: Option<alloc::boxed::Box<str>>,
     pub(crate) id: u64,
     /// Where the actor runs and its call results are stored.
@@ -62,6 +64,12 @@ impl<A: Actor> ActorShared<A> {
     }
 }
 
+#[cold]
+#[inline(never)]
+fn too_many_handles() -> ! {
+    panic!("more than 2^31 handles to one actor (handles are being leaked)");
+}
+
 /// The untyped core of a handle: sends messages to one actor. Cloning counts as a handle.
 pub struct ActorRef<A: Actor> {
     pub(crate) shared: Arc<ActorShared<A>>,
@@ -70,7 +78,9 @@ pub struct ActorRef<A: Actor> {
 impl<A: Actor> ActorRef<A> {
     /// A counted reference (increments the handle count).
     pub(crate) fn counted(shared: Arc<ActorShared<A>>) -> Self {
-        shared.handles.fetch_add(1, Relaxed);
+        if shared.handles.fetch_add(1, Relaxed) > u32::MAX / 2 {
+            too_many_handles();
+        }
         ActorRef { shared }
     }
 

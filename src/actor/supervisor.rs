@@ -31,7 +31,7 @@ use super::traits::Actor;
 use super::Spawner;
 use crate::executor::task::{catch_sync, poll_catch, FailureScope};
 use crate::mailbox::{Capacity, Mailbox};
-use crate::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
+use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering::*};
 use crate::Error;
 
 // usize: 32-bit targets have no 64-bit atomics.
@@ -53,7 +53,7 @@ pub(crate) fn start<A: Actor>(
         },
         state: AtomicU8::new(ActorState::Running as u8),
         killed: AtomicBool::new(false),
-        handles: AtomicUsize::new(0),
+        handles: AtomicU32::new(0),
         name: opts.name.clone().map(String::into_boxed_str),
         id: NEXT_ID.fetch_add(1, Relaxed) as u64,
         home: spawner.store(),
@@ -170,8 +170,10 @@ struct Life<A: Actor> {
     actor: Option<A>,
     /// Constructor arguments, cloned for every (re)start.
     args: A::Args,
-    policy: Policy,
+    max_task_retries: u32,
     restarts_left: u32,
+    /// How many times the call in progress ran before (0 unless it is a retry).
+    runs: u32,
     /// Why calls are rejected once `actor` is `None`.
     death: Death,
     /// Messages taken from the mailbox in one batch (one lock per batch, not per message).
@@ -192,17 +194,21 @@ impl<A: Actor> Life<A> {
         }
     }
 
-    /// Handles messages until one needs awaiting (an `async` method's message is returned,
-    /// with the number of times it has run) or the mailbox is closed and drained (`None`).
+    /// Handles messages until one needs awaiting (an `async` method's message is returned)
+    /// or the mailbox is closed and drained (`None`).
     /// Synchronous methods run right here, one after the other, without a future each.
-    fn poll_next(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>) -> Poll<Option<(A::Msg, u32)>> {
+    fn poll_next(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>) -> Poll<Option<A::Msg>> {
         loop {
             // Share the worker fairly: every 128 messages, yield (the cooperative budget).
             if crate::executor::poll_proceed(cx).is_pending() {
                 return Poll::Pending;
             }
-            let (msg, runs) = match self.retry.take() {
-                Some(again) => *again,
+            let msg = match self.retry.take() {
+                Some(again) => {
+                    let (msg, runs) = *again;
+                    self.runs = runs;
+                    msg
+                }
                 None => {
                     // The message is written into `next` in place (see
                     // `Mailbox::poll_recv_batch`).
@@ -221,7 +227,8 @@ impl<A: Actor> Life<A> {
                     }
                     ctx.shared.mailbox.consumed();
                     let Some(msg) = next else { unreachable!("a message was delivered") };
-                    (msg, 0)
+                    self.runs = 0;
+                    msg
                 }
             };
             let Some(state) = self.actor.as_mut() else {
@@ -234,10 +241,10 @@ impl<A: Actor> Life<A> {
             }
             match catch_sync(|| state.handle_now(msg, ctx)) {
                 Ok(None) => {}
-                Ok(Some(msg)) => return Poll::Ready(Some((msg, runs))),
+                Ok(Some(msg)) => return Poll::Ready(Some(msg)),
                 // Whatever the call owned was dropped while unwinding: its caller's result
                 // holds TaskPanicked { message }.
-                Err(panic) => self.failed(panic, runs, ctx),
+                Err(panic) => self.failed(panic, ctx),
             }
         }
     }
@@ -245,7 +252,7 @@ impl<A: Actor> Life<A> {
     /// A call ended in `failure`: the actor was killed mid-call, or its method panicked
     /// (then: restart if restarts are left, else die; retry the call if it was kept and
     /// has runs left, else fail it with the panic).
-    fn failed(&mut self, failure: Error, runs: u32, ctx: &ActorContext<A>) {
+    fn failed(&mut self, failure: Error, ctx: &ActorContext<A>) {
         if matches!(failure, Error::ActorDied { .. }) {
             // Killed mid-call: the rest of the queue is rejected as it is taken.
             self.death = Death::Killed;
@@ -265,8 +272,8 @@ impl<A: Actor> Life<A> {
             ctx.shared.mailbox.close();
         }
         if let Some(kept) = ctx.__take_kept() {
-            if self.actor.is_some() && runs < self.policy.max_task_retries {
-                self.retry = Some(Box::new((kept, runs + 1)));
+            if self.actor.is_some() && self.runs < self.max_task_retries {
+                self.retry = Some(Box::new((kept, self.runs + 1)));
             } else {
                 A::reject(kept, failure);
             }
@@ -282,8 +289,9 @@ fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> 
     let mut life = Life::<A> {
         actor: None,
         args,
-        policy,
+        max_task_retries: policy.max_task_retries,
         restarts_left: policy.max_restarts,
+        runs: 0,
         death: Death::ConstructorPanicked,
         batch: VecDeque::new(),
         retry: None,
@@ -291,14 +299,14 @@ fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> 
     async move {
         life.build(&ctx);
         loop {
-            let Some((msg, runs)) = core::future::poll_fn(|cx| life.poll_next(cx, &ctx)).await else {
+            let Some(msg) = core::future::poll_fn(|cx| life.poll_next(cx, &ctx)).await else {
                 break;
             };
             // An `async` method: `poll_next` returns its message only while the actor lives.
             let Some(state) = life.actor.as_mut() else { unreachable!("a live actor's message") };
             // A finished call took its kept copy back itself (see `ActorContext::__keep`).
             if let Err(failure) = (Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx }).await {
-                life.failed(*failure, runs, &ctx);
+                life.failed(*failure, &ctx);
             }
         }
         if let Some(mut a) = life.actor.take() {
