@@ -83,6 +83,7 @@ pub mod __private {
     #[cfg(target_has_atomic = "ptr")]
     pub mod actor {
         pub use crate::actor::{Actor, ActorContext, ActorHandle, ActorMethods, ActorOptions, ActorRef, Call, Spawner};
+        pub use crate::executor::task::{run_async_method, run_method};
         pub use crate::object::Promise;
         pub use crate::task::{CloneProbe, NoCloneProbe, Probe};
     }

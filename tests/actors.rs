@@ -393,6 +393,13 @@ impl Tracked {
         panic!("intentional: boom at n = {}", self.n)
     }
 
+    /// Like `boom`, but `async`, and panicking after an await (a future polled more than once).
+    pub async fn boom_later(&mut self) -> u32 {
+        rustyray::executor::yield_now().await;
+        self.n += 1000;
+        panic!("intentional: boom_later at n = {}", self.n)
+    }
+
     /// Panics on its first `failures` runs (counted outside the actor, whose state a restart
     /// resets), then bumps the count; returns how many times it has run.
     pub fn flaky(&mut self, runs: Arc<AtomicUsize>, failures: usize) -> usize {
@@ -893,6 +900,44 @@ fn bounded_mailbox_backpressure() -> Result<(), Error> {
 }
 
 // ---- restarts -----------------------------------------------------------------------------
+
+/// The panic message of a `TaskPanicked` result.
+fn panic_message<T: Debug>(r: Result<T, Error>) -> String {
+    match r {
+        Err(Error::TaskPanicked { message }) => message,
+        other => panic!("expected Err(TaskPanicked), got {other:?}"),
+    }
+}
+
+#[test]
+fn sync_and_async_methods_that_panic_restart_the_actor_alike() -> Result<(), Error> {
+    quiet_intentional_panics();
+    let rt = runtime();
+    rt.block_on(async {
+        let probe = Probe::default();
+        let a = Tracked::options().max_restarts(2).remote_with((probe.clone(),)).await?;
+        assert_eq!(a.add(5).await?.get().await?, 5);
+
+        // A synchronous method (run in place, no future) panics.
+        let boom = a.boom().await?;
+        let next = a.incr().await?;
+        assert_eq!(panic_message(guard("boom", boom.get()).await), "intentional: boom at n = 1005");
+        assert_eq!(guard("the call after boom", next.get()).await?, 1, "state reset by the restart");
+
+        // An `async` method panics after an await (its future was polled twice).
+        assert_eq!(a.add(4).await?.get().await?, 5);
+        let boom = a.boom_later().await?;
+        let next = a.incr().await?;
+        assert_eq!(panic_message(guard("boom_later", boom.get()).await), "intentional: boom_later at n = 1005");
+        assert_eq!(guard("the call after boom_later", next.get()).await?, 1, "state reset by the restart");
+
+        assert_eq!(probe.built(), 3, "one restart per panic");
+        assert_eq!(probe.dropped(), 2, "each panicked state dropped once");
+        assert_eq!(probe.stopped(), 0, "on_stop does not run on a restart");
+        assert_eq!(a.state(), ActorState::Running);
+        Ok(())
+    })
+}
 
 #[test]
 fn restarts_rebuild_the_actor_then_it_dies() -> Result<(), Error> {

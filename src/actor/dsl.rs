@@ -382,7 +382,7 @@ macro_rules! __rr_call {
             }
         }
         let ($($arg,)*) = __args;
-        let out = $crate::__rr_invoke!([$($asy)?] $me.$m($($arg),*));
+        let out = $crate::__rr_invoke!([$($asy)?] $reply $me.$m($($arg),*));
         #[allow(unreachable_patterns)]
         let $reply = match $ctx.__take_kept() {
             ::core::option::Option::Some(Msg::$m { __reply, .. }) => __reply,
@@ -438,11 +438,13 @@ macro_rules! __rr_ret {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __rr_invoke {
-    ([async] $e:expr) => {
-        $e.await
+    // If the method panics its reply is answered with the panic's own message (whatever
+    // panic hook is installed), then the unwinding goes on to the supervisor.
+    ([async] $reply:ident $e:expr) => {
+        $crate::__private::actor::run_async_method(&mut $reply, $e).await
     };
-    ([] $e:expr) => {
-        $e
+    ([] $reply:ident $e:expr) => {
+        $crate::__private::actor::run_method(&mut $reply, || $e)
     };
 }
 
