@@ -71,6 +71,8 @@ where
     let units = options.cpu_units()?;
     #[cfg(not(feature = "std"))]
     options.check()?;
+    // Without `std`, `Target` has one variant: the match is then a plain destructuring.
+    #[cfg_attr(not(feature = "std"), allow(clippy::infallible_destructuring_match))]
     let spawner = match target {
         Target::On(spawner) => spawner,
         #[cfg(feature = "std")]
