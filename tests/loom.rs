@@ -22,6 +22,8 @@ mod idle;
 mod injector;
 #[path = "../src/raw/local_queue.rs"]
 mod local_queue;
+#[path = "../src/raw/once_box.rs"]
+mod once_box;
 #[path = "../src/raw/once_waker.rs"]
 mod once_waker;
 #[path = "../src/executor/park.rs"]
@@ -43,6 +45,7 @@ use std::sync::Arc;
 use idle::Idle;
 use injector::Injector;
 use local_queue::{Local, Steal, CAPACITY};
+use once_box::OnceBox;
 use once_waker::OnceWaker;
 use park::Parker;
 use spin_lock::SpinLock;
@@ -623,6 +626,58 @@ fn once_waker_racing_sets_and_a_reader() {
         assert_eq!(sum.load(std::sync::atomic::Ordering::Relaxed), if woke { winner } else { 0 });
         slot.get().expect("stored").wake_by_ref();
         assert_eq!(sum.load(std::sync::atomic::Ordering::Relaxed), winner * (1 + usize::from(woke)));
+    });
+}
+
+/// A value that counts its drops.
+struct Tally {
+    id: usize,
+    drops: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Two threads race to box their value, a third reads: both racers get the same value
+/// (the winner's), the reader sees nothing or that value, a loser's box (if it made one
+/// before seeing the winner's) is dropped at once and the winner's when the slot is —
+/// each exactly once.
+#[test]
+fn once_box_racing_inits_and_a_reader() {
+    use std::sync::atomic::Ordering::Relaxed;
+    model(3, || {
+        let made = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let make = |id: usize| {
+            let (made, drops) = (made.clone(), drops.clone());
+            move || {
+                made.fetch_add(1, Relaxed);
+                Tally { id, drops }
+            }
+        };
+        let slot = Arc::new(OnceBox::<Tally>::new());
+        let other = {
+            let (slot, make) = (slot.clone(), make(2));
+            thread::spawn(move || slot.get_or_init(make).id)
+        };
+        let reader = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.get().map(|t| t.id))
+        };
+        let mine = slot.get_or_init(make(1)).id;
+        let theirs = other.join().unwrap();
+        let seen = reader.join().unwrap();
+        assert_eq!(mine, theirs, "one value wins");
+        assert!(seen.is_none() || seen == Some(mine), "a reader sees nothing or the winner");
+        assert_eq!(slot.get().map(|t| t.id), Some(mine));
+        let made = made.load(Relaxed);
+        assert!((1..=2).contains(&made));
+        assert_eq!(drops.load(Relaxed), made - 1, "a losing box is dropped at once");
+        drop(Arc::try_unwrap(slot).ok().expect("last reference"));
+        assert_eq!(drops.load(Relaxed), made, "the winner's box drops with the slot");
     });
 }
 

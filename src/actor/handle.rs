@@ -44,7 +44,8 @@ pub(crate) struct ActorShared<A: Actor> {
     /// Counted handles. 32 bits (next to `state` and `killed`, in one word): a count
     /// that large would take 16 GiB of handles; past half the range, counting panics.
     pub(crate) handles: AtomicU32,
-    pub(crate) name: Option<alloc::boxed::Box<str>>,
+    /// Boxed once more so an unnamed actor pays one word for it.
+    pub(crate) name: Option<alloc::boxed::Box<alloc::boxed::Box<str>>>,
     pub(crate) id: u64,
     /// Where the actor runs and its call results are stored.
     pub(crate) home: super::spawner::StoreRef,
@@ -53,6 +54,10 @@ pub(crate) struct ActorShared<A: Actor> {
 impl<A: Actor> ActorShared<A> {
     pub(crate) fn set_state(&self, s: ActorState) {
         self.state.store(s as u8, Release);
+    }
+
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.name.as_deref().map(|name| &**name)
     }
 
     pub(crate) fn state(&self) -> ActorState {
@@ -96,7 +101,7 @@ impl<A: Actor> ActorRef<A> {
 
     /// The actor's name, if it has one.
     pub fn name(&self) -> Option<&str> {
-        self.shared.name.as_deref()
+        self.shared.name()
     }
 
     /// The actor's life-cycle state.
@@ -145,7 +150,7 @@ impl<A: Actor> fmt::Debug for ActorRef<A> {
         f.debug_struct("ActorRef")
             .field("actor", &core::any::type_name::<A>())
             .field("id", &self.shared.id)
-            .field("name", &self.shared.name)
+            .field("name", &self.shared.name())
             .field("state", &self.shared.state())
             .finish()
     }

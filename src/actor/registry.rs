@@ -67,7 +67,7 @@ impl Registry {
         shared: &Arc<ActorShared<A>>,
         get_if_exists: bool,
     ) -> Result<Option<ActorHandle<A>>, Error> {
-        let name = String::from(&**shared.name.as_ref().expect("only named actors are registered"));
+        let name = String::from(shared.name().expect("only named actors are registered"));
         self.entries.with(|entries| {
             // A stopped actor's stale entry is replaced, whatever its type. A running one
             // holds the name for every type; get-or-create hands it out only to its own type.

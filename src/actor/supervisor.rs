@@ -54,7 +54,7 @@ pub(crate) fn start<A: Actor>(
         state: AtomicU8::new(ActorState::Running as u8),
         killed: AtomicBool::new(false),
         handles: AtomicU32::new(0),
-        name: opts.name.clone().map(String::into_boxed_str),
+        name: opts.name.clone().map(|name| Box::new(name.into_boxed_str())),
         id: NEXT_ID.fetch_add(1, Relaxed) as u64,
         home: spawner.store(),
     });
@@ -316,7 +316,7 @@ fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> 
         let shared = &ctx.shared;
         shared.set_state(ActorState::Stopped);
         #[cfg(feature = "std")]
-        if let (Some(name), Some(rt)) = (&shared.name, shared.home.runtime()) {
+        if let (Some(name), Some(rt)) = (shared.name(), shared.home.runtime()) {
             rt.parts.shared.actors.remove(name, shared.id);
         }
     }

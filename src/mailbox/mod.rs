@@ -34,8 +34,12 @@ pub use error::{SendError, TrySendError};
 use queue::{Queue, BUSY, IDLE_ATOMIC, IDLE_ONCE};
 
 use crate::executor::poll_proceed;
+use crate::raw::once_box::OnceBox;
 use crate::raw::once_waker::OnceWaker;
 use crate::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
+
+/// `Mailbox::capacity` of an unbounded mailbox.
+const UNBOUNDED: u32 = u32::MAX;
 
 /// The capacity policy of a mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +47,7 @@ pub enum Capacity {
     /// No limit: `send` never waits (memory is the limit).
     Unbounded,
     /// At most this many queued messages; `send` waits for room, `try_send` returns `Full`.
+    /// (A bound above 2³² − 2 is lowered to it.)
     Bounded(usize),
 }
 
@@ -53,11 +58,13 @@ pub struct Mailbox<T> {
     /// are reserved here before the push, so concurrent senders never overshoot). An
     /// unbounded mailbox counts nothing here: its senders pay no read-modify-write for it.
     len: AtomicUsize,
-    /// `usize::MAX` when unbounded.
-    capacity: usize,
+    /// [`UNBOUNDED`] when unbounded. 32 bits: it shares a word with the flags below.
+    capacity: u32,
     closed: AtomicBool,
-    /// The receiver's waker, handed over per wake-up (any receiving task).
-    receiver: AtomicWaker,
+    /// The receiver's waker, handed over per wake-up: for a receiving task whose waker is
+    /// not the one in `actor_waker` (the public `recv`). Boxed on first use: an actor's
+    /// mailbox never needs it.
+    receiver: OnceBox<AtomicWaker>,
     /// An actor's own task waker, stored the first time it goes idle and woken by
     /// reference from then on (its task always polls it with the same waker).
     actor_waker: OnceWaker,
@@ -87,10 +94,10 @@ impl<T: Send> Mailbox<T> {
     /// If `Capacity::Bounded(0)` (a mailbox must hold at least one message).
     pub fn new(capacity: Capacity) -> Self {
         let capacity = match capacity {
-            Capacity::Unbounded => usize::MAX,
+            Capacity::Unbounded => UNBOUNDED,
             Capacity::Bounded(n) => {
                 assert!(n > 0, "a bounded mailbox needs a capacity of at least 1");
-                n
+                u32::try_from(n).unwrap_or(UNBOUNDED).min(UNBOUNDED - 1)
             }
         };
         Self::with_queue(Queue::growable(), capacity)
@@ -118,18 +125,19 @@ impl<T: Send + 'static> Mailbox<T> {
     /// assert_eq!(mb.try_recv(), Some(0));
     /// ```
     pub fn fixed<const N: usize>() -> Self {
-        Self::with_queue(Queue::Fixed(Box::new(heapless::mpmc::MpMcQueue::<T, N>::new())), N)
+        // `N` ≤ 128 (heapless checks it), so it fits.
+        Self::with_queue(Queue::Fixed(Box::new(heapless::mpmc::MpMcQueue::<T, N>::new())), N as u32)
     }
 }
 
 impl<T> Mailbox<T> {
-    fn with_queue(queue: Queue<T>, capacity: usize) -> Self {
+    fn with_queue(queue: Queue<T>, capacity: u32) -> Self {
         Mailbox {
             queue,
             len: AtomicUsize::new(0),
             capacity,
             closed: AtomicBool::new(false),
-            receiver: AtomicWaker::new(),
+            receiver: OnceBox::new(),
             actor_waker: OnceWaker::new(),
             receiver_idle: AtomicU8::new(BUSY),
             space: Event::new(),
@@ -142,9 +150,9 @@ impl<T> Mailbox<T> {
         if self.closed.load(Acquire) {
             return Err(TrySendError::Closed(msg));
         }
-        if self.capacity != usize::MAX {
+        if self.capacity != UNBOUNDED {
             // Reserve a place first, so concurrent senders never overshoot the bound.
-            if self.len.fetch_add(1, AcqRel) >= self.capacity {
+            if self.len.fetch_add(1, AcqRel) >= self.capacity as usize {
                 self.len.fetch_sub(1, AcqRel);
                 return Err(TrySendError::Full(msg));
             }
@@ -155,7 +163,7 @@ impl<T> Mailbox<T> {
                 Ok(())
             }
             Err((msg, closed)) => {
-                if self.capacity != usize::MAX {
+                if self.capacity != UNBOUNDED {
                     self.len.fetch_sub(1, AcqRel);
                 }
                 Err(if closed { TrySendError::Closed(msg) } else { TrySendError::Full(msg) })
@@ -209,7 +217,7 @@ impl<T> Mailbox<T> {
         match how {
             BUSY => {}
             IDLE_ONCE => self.wake_actor(),
-            IDLE_ATOMIC => self.receiver.wake(),
+            IDLE_ATOMIC => self.wake_receiver(),
             _ => self.wake_if_idle(),
         }
     }
@@ -227,12 +235,20 @@ impl<T> Mailbox<T> {
         fence(SeqCst);
         match self.receiver_idle.load(Acquire) {
             IDLE_ONCE => self.wake_actor(),
-            IDLE_ATOMIC => self.receiver.wake(),
+            IDLE_ATOMIC => self.wake_receiver(),
             _ => {}
         }
     }
 
     /// Wakes the actor's task by reference, if its waker is stored.
+    /// Wakes the task registered in the general slot, if any.
+    #[inline]
+    fn wake_receiver(&self) {
+        if let Some(receiver) = self.receiver.get() {
+            receiver.wake();
+        }
+    }
+
     #[inline]
     fn wake_actor(&self) {
         if let Some(w) = self.actor_waker.get() {
@@ -268,7 +284,7 @@ impl<T> Mailbox<T> {
         if stored {
             IDLE_ONCE
         } else {
-            self.receiver.register(waker);
+            self.receiver.get_or_init(AtomicWaker::new).register(waker);
             IDLE_ATOMIC
         }
     }
@@ -276,7 +292,7 @@ impl<T> Mailbox<T> {
     /// The receiver took `n` messages: free their places.
     #[inline]
     fn taken(&self, n: usize) {
-        if n == 0 || self.capacity == usize::MAX {
+        if n == 0 || self.capacity == UNBOUNDED {
             return;
         }
         self.len.fetch_sub(n, AcqRel);
@@ -301,7 +317,7 @@ impl<T> Mailbox<T> {
         if let Some(m) = self.try_recv() {
             return Poll::Ready(Some(m));
         }
-        self.receiver.register(cx.waker());
+        self.receiver.get_or_init(AtomicWaker::new).register(cx.waker());
         // Read `closed` before the last look: a send that succeeded did so before the close.
         let closed = self.closed.load(Acquire);
         let found = match self.queue.pop_or_idle(IDLE_ATOMIC) {
@@ -385,10 +401,11 @@ impl<T> Mailbox<T> {
         self.taken(1);
     }
 
-    /// Registers `waker` as the receiver's, so `close` (and sends) wake it.
+    /// Registers `waker` as the receiver's, so `close` (and sends) wake it: an actor's
+    /// task, waiting inside a method, finds its waker already in the once-slot.
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
     pub(crate) fn register_receiver(&self, waker: &core::task::Waker) {
-        self.receiver.register(waker);
+        let _where = self.register_actor(waker);
     }
 
     /// Receives the next message; `None` once the mailbox is closed and drained.
@@ -400,11 +417,11 @@ impl<T> Mailbox<T> {
     /// true if this call closed it.
     pub fn close(&self) -> bool {
         let first = self.queue.close(&self.closed);
-        self.receiver.wake();
+        self.wake_receiver();
         self.wake_actor();
         // Only a bounded mailbox's senders ever wait for room. (`notify` allocates the
         // event's list on first use: an unbounded mailbox would pay a heap block to close.)
-        if self.capacity != usize::MAX {
+        if self.capacity != UNBOUNDED {
             self.space.notify(usize::MAX);
         }
         first
@@ -419,7 +436,7 @@ impl<T> Mailbox<T> {
     /// has taken into its current batch but not yet handled (they hold their places).
     pub fn len(&self) -> usize {
         match self.capacity {
-            usize::MAX => self.queue.queued().unwrap_or(0),
+            UNBOUNDED => self.queue.queued().unwrap_or(0),
             _ => self.len.load(Acquire),
         }
     }
@@ -431,6 +448,6 @@ impl<T> Mailbox<T> {
 
     /// The capacity (`None` when unbounded).
     pub fn capacity(&self) -> Option<usize> {
-        (self.capacity != usize::MAX).then_some(self.capacity)
+        (self.capacity != UNBOUNDED).then_some(self.capacity as usize)
     }
 }

@@ -9,6 +9,9 @@
 //!   the `next` field of each task header; it converts `Runnable`s to and from raw
 //!   pointers.
 //!
+//! * [`once_box`]: a value boxed on first use and then shared through one atomic pointer
+//!   (turned back into a reference after the publishing CAS).
+//!
 //! * [`once_waker`]: a waker slot written once and then read by reference from any
 //!   thread; the slot is `MaybeUninit` until a state byte publishes it.
 //!
@@ -20,6 +23,7 @@
 pub(crate) mod intrusive_stack;
 #[cfg(feature = "std")]
 pub(crate) mod local_queue;
+pub(crate) mod once_box;
 pub(crate) mod once_waker;
 #[cfg(feature = "std")]
 pub(crate) mod spin_lock;
