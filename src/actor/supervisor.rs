@@ -86,23 +86,13 @@ struct Policy {
 /// every message.
 type Outcome = Result<(), Box<Error>>;
 
-/// Builds the actor and runs `on_start` (both synchronous); a panic is reported as `Err`.
-fn build<A: Actor>(args: A::Args, ctx: &ActorContext<A>) -> Result<A, Error> {
-    let mut actor = catch_sync(|| A::create(args))?;
-    catch_sync(|| actor.on_start(ctx))?;
-    Ok(actor)
-}
-
-fn died(reason: &str) -> Error {
-    Error::ActorDied { reason: String::from(reason) }
-}
-
 pin_project_lite::pin_project! {
     /// One `async` method's call being handled: polls the handler (catching panics) and
     /// abandons it if the actor is killed meanwhile. (Synchronous methods need none of
-    /// this: `Life::poll_next` runs them in place.) A struct rather than an `async fn`: an `async fn`
-    /// would hold the message twice (its argument and the handler future that moved it)
-    /// next to its locals, and the actor's task is sized for its largest await.
+    /// this: `Life::poll_next` runs them in place.) A struct rather than an `async fn`:
+    /// an `async fn` would hold the message twice (its argument and the handler future
+    /// that moved it) next to its locals, and the actor's task is sized for its largest
+    /// await.
     struct Handling<'a, A: Actor, F> {
         #[pin]
         handler: Option<F>,
@@ -154,12 +144,13 @@ enum Death {
 
 impl Death {
     fn error(self) -> Error {
-        died(match self {
+        let reason = match self {
             Death::ConstructorPanicked => "its constructor panicked",
             Death::RestartPanicked => "its constructor panicked during a restart",
             Death::NoRestartsLeft => "a method panicked and no restarts were left",
             Death::Killed => "killed",
-        })
+        };
+        Error::ActorDied { reason: String::from(reason) }
     }
 }
 
@@ -184,14 +175,22 @@ struct Life<A: Actor> {
 }
 
 impl<A: Actor> Life<A> {
-    /// Builds the actor (first start or restart); if that fails it is dead and its mailbox
-    /// closed.
+    /// Builds the actor and runs `on_start` (first start or restart; both synchronous). If
+    /// either panics the actor is dead.
     fn build(&mut self, ctx: &ActorContext<A>) {
-        self.actor = build::<A>(self.args.clone(), ctx).ok();
+        let args = self.args.clone();
+        self.actor = catch_sync(|| A::create(args))
+            .and_then(|mut actor| catch_sync(|| actor.on_start(ctx)).map(|()| actor))
+            .ok();
         if self.actor.is_none() {
-            ctx.shared.killed.store(true, Release);
-            ctx.shared.mailbox.close();
+            Self::die(ctx);
         }
+    }
+
+    /// The actor will not handle another call: queued and later ones are rejected.
+    fn die(ctx: &ActorContext<A>) {
+        ctx.shared.killed.store(true, Release);
+        ctx.shared.mailbox.close();
     }
 
     /// Handles messages until one needs awaiting (an `async` method's message is returned)
@@ -268,8 +267,7 @@ impl<A: Actor> Life<A> {
             self.death = Death::RestartPanicked;
         } else {
             self.death = Death::NoRestartsLeft;
-            ctx.shared.killed.store(true, Release);
-            ctx.shared.mailbox.close();
+            Self::die(ctx);
         }
         if let Some(kept) = ctx.__take_kept() {
             if self.actor.is_some() && self.runs < self.max_task_retries {

@@ -150,7 +150,7 @@ impl<T> Mailbox<T> {
         if self.closed.load(Acquire) {
             return Err(TrySendError::Closed(msg));
         }
-        if self.capacity != UNBOUNDED {
+        if self.is_bounded() {
             // Reserve a place first, so concurrent senders never overshoot the bound.
             if self.len.fetch_add(1, AcqRel) >= self.capacity as usize {
                 self.len.fetch_sub(1, AcqRel);
@@ -163,7 +163,7 @@ impl<T> Mailbox<T> {
                 Ok(())
             }
             Err((msg, closed)) => {
-                if self.capacity != UNBOUNDED {
+                if self.is_bounded() {
                     self.len.fetch_sub(1, AcqRel);
                 }
                 Err(if closed { TrySendError::Closed(msg) } else { TrySendError::Full(msg) })
@@ -240,7 +240,6 @@ impl<T> Mailbox<T> {
         }
     }
 
-    /// Wakes the actor's task by reference, if its waker is stored.
     /// Wakes the task registered in the general slot, if any.
     #[inline]
     fn wake_receiver(&self) {
@@ -249,6 +248,7 @@ impl<T> Mailbox<T> {
         }
     }
 
+    /// Wakes the actor's task by reference, if its waker is stored.
     #[inline]
     fn wake_actor(&self) {
         if let Some(w) = self.actor_waker.get() {
@@ -292,7 +292,7 @@ impl<T> Mailbox<T> {
     /// The receiver took `n` messages: free their places.
     #[inline]
     fn taken(&self, n: usize) {
-        if n == 0 || self.capacity == UNBOUNDED {
+        if n == 0 || !self.is_bounded() {
             return;
         }
         self.len.fetch_sub(n, AcqRel);
@@ -421,7 +421,7 @@ impl<T> Mailbox<T> {
         self.wake_actor();
         // Only a bounded mailbox's senders ever wait for room. (`notify` allocates the
         // event's list on first use: an unbounded mailbox would pay a heap block to close.)
-        if self.capacity != UNBOUNDED {
+        if self.is_bounded() {
             self.space.notify(usize::MAX);
         }
         first
@@ -435,9 +435,10 @@ impl<T> Mailbox<T> {
     /// Number of messages waiting: queued, and for a bounded mailbox also those an actor
     /// has taken into its current batch but not yet handled (they hold their places).
     pub fn len(&self) -> usize {
-        match self.capacity {
-            UNBOUNDED => self.queue.queued().unwrap_or(0),
-            _ => self.len.load(Acquire),
+        if self.is_bounded() {
+            self.len.load(Acquire)
+        } else {
+            self.queue.queued().unwrap_or(0)
         }
     }
 
@@ -448,6 +449,13 @@ impl<T> Mailbox<T> {
 
     /// The capacity (`None` when unbounded).
     pub fn capacity(&self) -> Option<usize> {
-        (self.capacity != UNBOUNDED).then_some(self.capacity as usize)
+        self.is_bounded().then_some(self.capacity as usize)
+    }
+
+    /// True unless the mailbox is unbounded (only bounded ones count `len` and notify
+    /// `space`).
+    #[inline]
+    fn is_bounded(&self) -> bool {
+        self.capacity != UNBOUNDED
     }
 }
