@@ -1296,6 +1296,47 @@ fn named_actors() -> Result<(), Error> {
     })
 }
 
+/// A name already taken (refused, or found by get-or-create) never starts the second actor:
+/// its constructor does not run, and nothing of it is dropped but its arguments.
+#[test]
+fn a_taken_name_starts_no_second_actor() -> Result<(), Error> {
+    let rt = runtime();
+    rt.block_on(async {
+        let first = Probe::default();
+        let t = Tracked::options().name("t").remote_with((first.clone(),)).await?;
+        assert_eq!(t.incr().await?.get().await?, 1);
+        let second = Probe::default();
+        match Tracked::options().name("t").remote_with((second.clone(),)).await {
+            Err(Error::NameTaken { name }) => assert_eq!(name, "t"),
+            other => panic!("expected NameTaken, got {other:?}"),
+        }
+        let again = Tracked::options().name("t").get_if_exists(true).remote_with((second.clone(),)).await?;
+        assert_eq!(again.actor_ref().id(), t.actor_ref().id());
+        assert_eq!(again.incr().await?.get().await?, 2);
+        // The refused actors' cells were queued like any other; let any run they got end.
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(second.ctor_calls.load(SeqCst), 0, "no constructor ran for a taken name");
+        assert_eq!((second.started(), second.dropped()), (0, 0));
+        assert_eq!((first.built(), first.started()), (1, 1));
+        Ok(())
+    })
+}
+
+/// After shutdown no actor starts (`RuntimeShutdown`), and one that was running is
+/// stopped: its loop was dropped, so its handles see `Stopped` and weak handles no longer
+/// upgrade.
+#[test]
+fn actors_and_runtime_shutdown() {
+    let rt = runtime();
+    let handle = rt.handle().clone();
+    let before = Counter::options().remote_on(&handle, ()).expect("started before the shutdown");
+    let weak = before.downgrade();
+    rt.shutdown();
+    assert!(matches!(Counter::options().remote_on(&handle, ()), Err(Error::RuntimeShutdown)));
+    assert_eq!(before.state(), ActorState::Stopped);
+    assert!(weak.upgrade().is_none());
+}
+
 #[test]
 fn a_taken_name_is_taken_for_every_type() -> Result<(), Error> {
     let rt = runtime();

@@ -16,6 +16,8 @@
 
 extern crate alloc;
 
+#[path = "../src/raw/cell.rs"]
+mod cell;
 #[path = "../src/executor/idle.rs"]
 mod idle;
 #[path = "../src/executor/injector.rs"]
@@ -42,6 +44,7 @@ use loom::thread;
 // there panics again and aborts the whole test binary instead of failing one test.
 use std::sync::Arc;
 
+use cell::{CellJob, CellRef};
 use idle::Idle;
 use injector::Injector;
 use local_queue::{Local, Steal, CAPACITY};
@@ -699,5 +702,131 @@ fn spin_lock_mutual_exclusion() {
         lock.with(|v| *v += 1);
         other.join().unwrap();
         assert_eq!(lock.with(|v| *v), 2);
+    });
+}
+
+// ---- an actor's cell: reference counts, scheduling state, its own waker -------------------
+
+/// The future of a model cell: registers its waker, then finishes once `flag` is set.
+/// Holds a reference to its own cell, as an actor's loop does.
+struct WaitFlag {
+    _me: CellRef<Tally>,
+    flag: Arc<AtomicBool>,
+    slot: Arc<loom::sync::Mutex<Option<std::task::Waker>>>,
+    polls: Arc<std::sync::atomic::AtomicUsize>,
+    drops: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl core::future::Future for WaitFlag {
+    type Output = ();
+    fn poll(self: core::pin::Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<()> {
+        self.polls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        *self.slot.lock().unwrap() = Some(cx.waker().clone());
+        if self.flag.load(Acquire) {
+            core::task::Poll::Ready(())
+        } else {
+            core::task::Poll::Pending
+        }
+    }
+}
+
+impl Drop for WaitFlag {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A model cell: its prefix counts drops in `prefix_drops`, its future (a [`WaitFlag`]) in
+/// `future_drops`; its jobs go to the returned queue.
+#[allow(clippy::type_complexity)]
+fn model_cell(
+    prefix_drops: &Arc<std::sync::atomic::AtomicUsize>,
+    future_drops: &Arc<std::sync::atomic::AtomicUsize>,
+) -> (
+    CellRef<Tally>,
+    CellJob,
+    Arc<loom::sync::Mutex<Vec<CellJob>>>,
+    Arc<AtomicBool>,
+    Arc<loom::sync::Mutex<Option<std::task::Waker>>>,
+) {
+    let queue = Arc::new(loom::sync::Mutex::new(Vec::new()));
+    let flag = Arc::new(AtomicBool::new(false));
+    let slot = Arc::new(loom::sync::Mutex::new(None));
+    let sink = queue.clone();
+    let (f, s, drops) = (flag.clone(), slot.clone(), future_drops.clone());
+    let (cell, job) = CellRef::spawn(
+        Tally { id: 0, drops: prefix_drops.clone() },
+        move |me| WaitFlag { _me: me, flag: f, slot: s, polls: Arc::default(), drops },
+        move |job: CellJob, _woken_while_running: bool| sink.lock().unwrap().push(job),
+    );
+    (cell, job, queue, flag, slot)
+}
+
+/// Runs every queued job (a job may queue its cell again).
+fn drain(queue: &loom::sync::Mutex<Vec<CellJob>>) {
+    loop {
+        let next = queue.lock().unwrap().pop();
+        match next {
+            Some(job) => {
+                job.run();
+            }
+            None => break,
+        }
+    }
+}
+
+/// A cell's first run races a waker (setting the flag, then waking whatever waker the
+/// future registered) and a handle being dropped: the wake-up is never lost (after both
+/// threads are done, the queued jobs finish the future), the future is dropped exactly
+/// once, and the block (its prefix) exactly once, when the last reference goes.
+#[test]
+fn cell_run_races_a_wake_and_a_handle_drop() {
+    use std::sync::atomic::Ordering::Relaxed;
+    model(3, || {
+        let (prefix_drops, future_drops) = (Arc::default(), Arc::default());
+        let (cell, job, queue, flag, slot) = model_cell(&prefix_drops, &future_drops);
+        let waker = {
+            let (flag, slot) = (flag.clone(), slot.clone());
+            thread::spawn(move || {
+                flag.store(true, Release);
+                let registered = slot.lock().unwrap().take();
+                if let Some(w) = registered {
+                    w.wake();
+                }
+            })
+        };
+        let handle = {
+            let other = cell.clone();
+            thread::spawn(move || drop(other))
+        };
+        job.run();
+        waker.join().unwrap();
+        handle.join().unwrap();
+        drain(&queue);
+        assert_eq!(future_drops.load(Relaxed), 1, "the future finished and was dropped once");
+        drop(slot.lock().unwrap().take());
+        assert_eq!(prefix_drops.load(Relaxed), 0, "a handle still holds the block");
+        drop(cell);
+        assert_eq!(prefix_drops.load(Relaxed), 1, "the last reference frees the block once");
+    });
+}
+
+/// A queued job is dropped unrun (runtime shutdown) while another thread wakes the cell:
+/// the future is dropped exactly once, without a poll; the wake-up (before or after)
+/// queues nothing; the block is freed once, by the last reference.
+#[test]
+fn cell_job_dropped_unrun_races_a_wake() {
+    use std::sync::atomic::Ordering::Relaxed;
+    model(3, || {
+        let (prefix_drops, future_drops) = (Arc::default(), Arc::default());
+        let (cell, job, queue, _flag, _slot) = model_cell(&prefix_drops, &future_drops);
+        let waker = cell.waker();
+        let other = thread::spawn(move || waker.wake());
+        drop(job);
+        other.join().unwrap();
+        assert_eq!(future_drops.load(Relaxed), 1, "dropping the job drops the future once");
+        assert!(queue.lock().unwrap().is_empty(), "a cancelled cell is never queued again");
+        drop(cell);
+        assert_eq!(prefix_drops.load(Relaxed), 1, "the block is freed once");
     });
 }

@@ -1,16 +1,16 @@
 //! [`ActorContext`]: what an actor knows about itself while it runs.
 
 use alloc::boxed::Box;
-use alloc::sync::Arc;
 
-use super::handle::{ActorHandle, ActorRef, ActorShared, WeakActorHandle};
+use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState, WeakActorHandle};
 use super::traits::Actor;
+use crate::raw::cell::CellRef;
 use crate::sync::Lock;
 
 /// Handed to [`Actor::handle`] and [`Actor::on_start`]: the actor's own identity, a way
 /// to get its own handle, and (std) to call itself later or on an interval.
 pub struct ActorContext<A: Actor> {
-    pub(crate) shared: Arc<ActorShared<A>>,
+    pub(crate) shared: CellRef<ActorShared<A>>,
     /// With `max_task_retries`: the call in progress, kept (its arguments cloned, its reply
     /// slot moved here) so that, if its method panics, it can run again after the restart.
     /// Boxed once, and only for an actor that retries: the others pay 8 bytes for it.
@@ -26,9 +26,26 @@ impl<A: Actor> core::fmt::Debug for ActorContext<A> {
     }
 }
 
+/// The actor's loop has ended, or was dropped unfinished (its runtime shut down): nothing
+/// will take calls any more, whatever handles remain.
+impl<A: Actor> Drop for ActorContext<A> {
+    fn drop(&mut self) {
+        let shared = &self.shared;
+        if shared.state() == ActorState::Stopped {
+            return;
+        }
+        shared.mailbox.close();
+        shared.set_state(ActorState::Stopped);
+        #[cfg(feature = "std")]
+        if let (Some(name), Some(rt)) = (shared.name(), shared.home.runtime()) {
+            rt.parts.shared.actors.remove(name, shared.id);
+        }
+    }
+}
+
 impl<A: Actor> ActorContext<A> {
     /// The context of the actor `shared`; `keep_calls` when its calls may be retried.
-    pub(crate) fn new(shared: Arc<ActorShared<A>>, keep_calls: bool) -> Self {
+    pub(crate) fn new(shared: CellRef<ActorShared<A>>, keep_calls: bool) -> Self {
         ActorContext { shared, kept: keep_calls.then(|| Box::new(Lock::new(None))) }
     }
 

@@ -2,19 +2,19 @@
 //! typed handle users hold), and [`WeakActorHandle`].
 //!
 //! ```text
-//!   ActorHandle<A> ──Deref──▶ A::Methods ──▶ ActorRef<A> ──Arc──▶ ActorShared<A>
-//!                                                           (mailbox, state, handle count)
+//!   ActorHandle<A> ──Deref──▶ A::Methods ──▶ ActorRef<A> ──CellRef──▶ ActorShared<A>
+//!                                          (one block: mailbox, state, handle count, the actor's loop)
 //! ```
 //!
 //! An actor that has no name stops (draining its mailbox) when the last *counted* handle
 //! is dropped; the actor's own task and weak handles do not count.
 
-use alloc::sync::{Arc, Weak};
 use core::fmt;
 use core::ops::Deref;
 
 use super::traits::{Actor, ActorMethods};
 use crate::mailbox::Mailbox;
+use crate::raw::cell::CellRef;
 use crate::sync::atomic::{AtomicU32, AtomicU8, Ordering::*};
 
 /// Life cycle of an actor.
@@ -77,12 +77,12 @@ fn too_many_handles() -> ! {
 
 /// The untyped core of a handle: sends messages to one actor. Cloning counts as a handle.
 pub struct ActorRef<A: Actor> {
-    pub(crate) shared: Arc<ActorShared<A>>,
+    pub(crate) shared: CellRef<ActorShared<A>>,
 }
 
 impl<A: Actor> ActorRef<A> {
     /// A counted reference (increments the handle count).
-    pub(crate) fn counted(shared: Arc<ActorShared<A>>) -> Self {
+    pub(crate) fn counted(shared: CellRef<ActorShared<A>>) -> Self {
         if shared.handles.fetch_add(1, Relaxed) > u32::MAX / 2 {
             too_many_handles();
         }
@@ -192,7 +192,7 @@ impl<A: Actor> ActorHandle<A> {
 
     /// A handle that does not keep the actor running.
     pub fn downgrade(&self) -> WeakActorHandle<A> {
-        WeakActorHandle { shared: Arc::downgrade(&self.actor_ref().shared) }
+        WeakActorHandle { shared: self.actor_ref().shared.clone() }
     }
 }
 
@@ -216,22 +216,23 @@ impl<A: Actor> fmt::Debug for ActorHandle<A> {
 }
 
 /// A handle that does not keep its actor running; [`upgrade`](Self::upgrade) it to call.
+/// (It keeps the actor's shared block allocated — a few hundred bytes, not the actor's
+/// state, which is dropped when the actor stops.)
 pub struct WeakActorHandle<A: Actor> {
-    shared: Weak<ActorShared<A>>,
+    shared: CellRef<ActorShared<A>>,
 }
 
 impl<A: Actor> WeakActorHandle<A> {
-    pub(crate) fn new(shared: &Arc<ActorShared<A>>) -> Self {
-        WeakActorHandle { shared: Arc::downgrade(shared) }
+    pub(crate) fn new(shared: &CellRef<ActorShared<A>>) -> Self {
+        WeakActorHandle { shared: shared.clone() }
     }
 
     /// A counted handle, if the actor is still running.
     pub fn upgrade(&self) -> Option<ActorHandle<A>> {
-        let shared = self.shared.upgrade()?;
-        if shared.state() != ActorState::Running {
+        if self.shared.state() != ActorState::Running {
             return None;
         }
-        Some(ActorHandle::from_ref(ActorRef::counted(shared)))
+        Some(ActorHandle::from_ref(ActorRef::counted(self.shared.clone())))
     }
 }
 

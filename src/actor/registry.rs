@@ -3,19 +3,19 @@
 
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
-use alloc::sync::Arc;
 use core::any::{Any, TypeId};
 use std::collections::HashMap;
 
 use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState};
 use super::traits::Actor;
+use crate::raw::cell::CellRef;
 use crate::sync::Lock;
 use crate::Error;
 
 struct Entry {
     type_id: TypeId,
     id: u64,
-    /// An `Arc<ActorShared<A>>` for the recorded `A` (not a counted handle: a named actor
+    /// A `CellRef<ActorShared<A>>` for the recorded `A` (not a counted handle: a named actor
     /// runs until stopped, whatever its handles do).
     actor: Box<dyn Named>,
 }
@@ -26,7 +26,7 @@ trait Named: Send + Sync {
     fn as_any(&self) -> &dyn Any;
 }
 
-impl<A: Actor> Named for Arc<ActorShared<A>> {
+impl<A: Actor> Named for CellRef<ActorShared<A>> {
     fn is_stopped(&self) -> bool {
         self.state() == ActorState::Stopped
     }
@@ -47,14 +47,14 @@ impl core::fmt::Debug for Registry {
     }
 }
 
-fn typed<A: Actor>(entry: &Entry) -> Result<Arc<ActorShared<A>>, Error> {
+fn typed<A: Actor>(entry: &Entry) -> Result<CellRef<ActorShared<A>>, Error> {
     if entry.type_id != TypeId::of::<A>() {
         return Err(Error::TypeMismatch { expected: core::any::type_name::<A>() });
     }
     entry
         .actor
         .as_any()
-        .downcast_ref::<Arc<ActorShared<A>>>()
+        .downcast_ref::<CellRef<ActorShared<A>>>()
         .cloned()
         .ok_or(Error::TypeMismatch { expected: core::any::type_name::<A>() })
 }
@@ -64,7 +64,7 @@ impl Registry {
     /// of that name instead (as `Ok(Some(existing))`).
     pub(crate) fn register<A: Actor>(
         &self,
-        shared: &Arc<ActorShared<A>>,
+        shared: &CellRef<ActorShared<A>>,
         get_if_exists: bool,
     ) -> Result<Option<ActorHandle<A>>, Error> {
         let name = String::from(shared.name().expect("only named actors are registered"));

@@ -19,7 +19,6 @@
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
-use alloc::sync::Arc;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -31,6 +30,7 @@ use super::traits::Actor;
 use super::Spawner;
 use crate::executor::task::{catch_sync, poll_catch, FailureScope};
 use crate::mailbox::{Capacity, Mailbox};
+use crate::raw::cell::CellRef;
 use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering::*};
 use crate::Error;
 
@@ -38,6 +38,9 @@ use crate::Error;
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 
 /// Creates the actor's shared state, registers its name, and spawns its loop.
+///
+/// On a std runtime the shared state and the loop are one cell the scheduler runs
+/// itself; on another executor the loop is a task of its own holding a plain cell.
 pub(crate) fn start<A: Actor>(
     spawner: &impl Spawner,
     args: A::Args,
@@ -46,7 +49,7 @@ pub(crate) fn start<A: Actor>(
     if opts.capacity == Capacity::Bounded(0) {
         return Err(Error::InvalidConfig { reason: "mailbox_capacity must be at least 1" });
     }
-    let shared = Arc::new(ActorShared {
+    let shared = ActorShared {
         mailbox: match opts.fixed {
             Some(make) => make(),
             None => Mailbox::new(opts.capacity),
@@ -57,21 +60,57 @@ pub(crate) fn start<A: Actor>(
         name: opts.name.clone().map(|name| Box::new(name.into_boxed_str())),
         id: NEXT_ID.fetch_add(1, Relaxed) as u64,
         home: spawner.store(),
-    });
+    };
     #[cfg(feature = "std")]
-    if shared.name.is_some() {
-        let rt = shared
-            .home
-            .runtime()
-            .ok_or(Error::InvalidConfig { reason: "named actors need a std runtime (the registry is per runtime)" })?;
-        if let Some(existing) = rt.parts.shared.actors.register(&shared, opts.get_if_exists)? {
-            return Ok(existing);
-        }
+    if shared.name.is_some() && shared.home.runtime().is_none() {
+        return Err(Error::InvalidConfig { reason: "named actors need a std runtime (the registry is per runtime)" });
     }
-    let handle = ActorHandle::from_ref(ActorRef::counted(shared.clone()));
     let policy = Policy { max_restarts: opts.max_restarts, max_task_retries: opts.max_task_retries };
-    spawner.spawn_detached(run::<A>(shared, args, policy));
-    Ok(handle)
+    // A named actor is registered before its loop can first run; if the name is taken
+    // (or get-or-create finds it), the loop is built not to start (no constructor runs).
+    #[cfg_attr(not(feature = "std"), allow(unused_mut))]
+    let mut registered: Result<Option<ActorHandle<A>>, Error> = Ok(None);
+    let mut made = false;
+    let make = |cell: CellRef<ActorShared<A>>| {
+        made = true;
+        #[cfg(feature = "std")]
+        if let (Some(_), Some(rt)) = (cell.name(), cell.home.runtime()) {
+            registered = rt.parts.shared.actors.register(&cell, opts.get_if_exists);
+        }
+        let go = matches!(registered, Ok(None));
+        run::<A>(cell, args, policy, go)
+    };
+    #[cfg(feature = "std")]
+    let cell = match spawner.runtime_handle() {
+        Some(rt) => rt.parts.shared.spawn_cell(shared, |cell| {
+            // The loop's waker, uncounted, where the mailbox wakes it from.
+            cell.lend_waker(|s| s.mailbox.actor_waker_slot());
+            make(cell)
+        }),
+        None => spawn_plain(spawner, shared, make),
+    };
+    #[cfg(not(feature = "std"))]
+    let cell = spawn_plain(spawner, shared, make);
+    if !made {
+        // The runtime has shut down: there is no loop to run.
+        return Err(Error::RuntimeShutdown);
+    }
+    if let Some(existing) = registered? {
+        return Ok(existing);
+    }
+    Ok(ActorHandle::from_ref(ActorRef::counted(cell)))
+}
+
+/// An actor on another executor: its loop is a task of that executor, holding a plain
+/// cell with the shared state.
+fn spawn_plain<A: Actor, F: Future<Output = ()> + Send + 'static>(
+    spawner: &impl Spawner,
+    shared: ActorShared<A>,
+    make: impl FnOnce(CellRef<ActorShared<A>>) -> F,
+) -> CellRef<ActorShared<A>> {
+    let cell = CellRef::plain(shared);
+    spawner.spawn_detached(make(cell.clone()));
+    cell
 }
 
 #[derive(Clone, Copy)]
@@ -282,7 +321,13 @@ impl<A: Actor> Life<A> {
 /// The actor's task. A plain function returning an `async move` block (not an
 /// `async fn`): the block uses what it captures in place, where an `async fn` would keep
 /// its arguments twice. Every byte here is held by every idle actor.
-fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> impl Future<Output = ()> + Send {
+/// With `go` false the loop ends at once (its actor's name was taken).
+fn run<A: Actor>(
+    shared: CellRef<ActorShared<A>>,
+    args: A::Args,
+    policy: Policy,
+    go: bool,
+) -> impl Future<Output = ()> + Send {
     let ctx = ActorContext::new(shared, policy.max_task_retries > 0);
     let mut life = Life::<A> {
         actor: None,
@@ -295,6 +340,9 @@ fn run<A: Actor>(shared: Arc<ActorShared<A>>, args: A::Args, policy: Policy) -> 
         retry: None,
     };
     async move {
+        if !go {
+            return;
+        }
         life.build(&ctx);
         loop {
             let Some(msg) = core::future::poll_fn(|cx| life.poll_next(cx, &ctx)).await else {

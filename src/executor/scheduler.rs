@@ -28,20 +28,22 @@ use super::injector::Injector;
 use super::owned::{OwnedTasks, Tracked};
 use super::park::Parker;
 use super::task::{self, JoinHandle, Runnable};
+use crate::raw::cell::CellRef;
+use crate::raw::job::Job;
 use crate::raw::local_queue::{self, Local, Steal};
 use crate::sync::atomic::{fence, AtomicBool, Ordering::*};
 
 /// What other threads may touch of a worker: its stealer end and its parker.
 #[derive(Debug)]
 pub(crate) struct Remote {
-    pub(crate) steal: Steal<Runnable>,
+    pub(crate) steal: Steal<Job>,
     pub(crate) parker: Parker,
 }
 
 /// State shared by all threads of one runtime.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub(crate) injector: Injector<Runnable>,
+    pub(crate) injector: Injector<Job>,
     pub(crate) remotes: Box<[Remote]>,
     pub(crate) idle: Idle,
     shutdown: AtomicBool,
@@ -50,7 +52,7 @@ pub(crate) struct Shared {
     /// The live tasks (so shutdown reaches waiting ones).
     pub(crate) owned: OwnedTasks,
     /// Tasks refused after shutdown began, dropped by shutdown outside every lock.
-    pub(crate) graveyard: crate::sync::Lock<Vec<Runnable>>,
+    pub(crate) graveyard: crate::sync::Lock<Vec<Job>>,
     /// `block_on` threads asleep (woken by `inject` when every worker is busy).
     pub(crate) drivers: crate::sync::Lock<Vec<StdArc<super::block_on::DriverSignal>>>,
     /// Named actors of this runtime.
@@ -60,7 +62,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// Creates the shared state and the local queues, one per worker.
-    pub(crate) fn new(num_workers: usize) -> (StdArc<Shared>, Vec<Local<Runnable>>) {
+    pub(crate) fn new(num_workers: usize) -> (StdArc<Shared>, Vec<Local<Job>>) {
         let mut locals = Vec::with_capacity(num_workers);
         let mut remotes = Vec::with_capacity(num_workers);
         for _ in 0..num_workers {
@@ -105,14 +107,16 @@ impl Shared {
             let tracked = Tracked::new(future.take().expect("spawned once"), self.clone(), key);
             let (runnable, handle) = task::spawn(
                 tracked,
-                async_task::WithInfo(move |r: Runnable, info: async_task::ScheduleInfo| shared.schedule(r, info)),
+                async_task::WithInfo(move |r: Runnable, info: async_task::ScheduleInfo| {
+                    shared.schedule(Job::from(r), info.woken_while_running)
+                }),
             );
             let waker = runnable.waker();
             ((runnable, handle), waker)
         });
         match spawned {
             Some((runnable, handle)) => {
-                self.schedule_new(runnable);
+                self.schedule_new(Job::from(runnable));
                 handle
             }
             None => {
@@ -122,10 +126,42 @@ impl Shared {
         }
     }
 
+    /// Spawns an actor's cell: its prefix and the future `make` builds from a reference
+    /// to it (built before the cell is first queued, so `make` may also set the cell up).
+    /// After shutdown nothing is spawned: the prefix comes back in a plain cell.
+    pub(crate) fn spawn_cell<P, F>(self: &StdArc<Self>, prefix: P, make: impl FnOnce(CellRef<P>) -> F) -> CellRef<P>
+    where
+        P: Send + Sync + 'static,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let mut parts = Some((prefix, make));
+        let spawned = self.owned.register(|key| {
+            let (prefix, make) = parts.take().expect("spawned once");
+            let (shared, tracker) = (self.clone(), self.clone());
+            let (cell, job) = CellRef::spawn(
+                prefix,
+                move |cell| Tracked::new(make(cell), tracker, key),
+                move |job, woken_while_running| shared.schedule(Job::from(job), woken_while_running),
+            );
+            let waker = cell.waker();
+            ((cell, job), waker)
+        });
+        match spawned {
+            Some((cell, job)) => {
+                self.schedule_new(Job::from(job));
+                cell
+            }
+            None => {
+                let (prefix, _) = parts.take().expect("not spawned");
+                CellRef::plain(prefix)
+            }
+        }
+    }
+
     /// Schedules a newly spawned task: back of the current worker's queue; on a `block_on`
     /// thread its free LIFO slot (the driver runs it as soon as its future waits, so
     /// spawn-then-await needs no thread hand-off), else the injector.
-    fn schedule_new(self: &StdArc<Self>, runnable: Runnable) {
+    fn schedule_new(self: &StdArc<Self>, runnable: Job) {
         let rest = context::with_current(|core| match core {
             Some(core) if core.belongs_to(self) => {
                 if core.kind == CoreKind::Driver {
@@ -143,10 +179,10 @@ impl Shared {
     }
 
     /// The schedule function of every task of this runtime.
-    fn schedule(self: &StdArc<Self>, runnable: Runnable, info: async_task::ScheduleInfo) {
+    fn schedule(self: &StdArc<Self>, runnable: Job, woken_while_running: bool) {
         let rest = context::with_current(|core| match core {
             Some(core) if core.belongs_to(self) => {
-                if info.woken_while_running {
+                if woken_while_running {
                     core.push_back(runnable);
                 } else {
                     core.push_lifo(runnable);
@@ -162,7 +198,7 @@ impl Shared {
 
     /// Pushes to the injector and wakes a worker; after shutdown the task is dropped
     /// (which drops its future once and resolves its handle to `RuntimeShutdown`).
-    pub(crate) fn inject(&self, runnable: Runnable) {
+    pub(crate) fn inject(&self, runnable: Job) {
         match self.injector.push(runnable) {
             Ok(()) => {
                 // Pairs with the fence in `Worker::park`: either we see the last searcher
@@ -198,7 +234,7 @@ impl Shared {
     }
 
     /// Takes the graveyard's tasks (the caller drops them outside the lock).
-    pub(crate) fn take_graveyard(&self) -> Vec<Runnable> {
+    pub(crate) fn take_graveyard(&self) -> Vec<Job> {
         self.graveyard.with(core::mem::take)
     }
 
@@ -209,7 +245,7 @@ impl Shared {
 
     /// Stops the runtime: refuses new work, wakes every worker, and returns the tasks
     /// that were waiting in the injector (the caller drops them outside any lock).
-    pub(crate) fn begin_shutdown(&self) -> Vec<Runnable> {
+    pub(crate) fn begin_shutdown(&self) -> Vec<Job> {
         self.shutdown.store(true, Release);
         let rest = self.injector.close();
         for r in self.remotes.iter() {
@@ -233,9 +269,9 @@ pub(crate) struct Core {
     pub(crate) shared: StdArc<Shared>,
     pub(crate) kind: CoreKind,
     /// The task to run next on this thread (woken by the task that ran last).
-    pub(crate) lifo: Cell<Option<Runnable>>,
+    pub(crate) lifo: Cell<Option<Job>>,
     /// The worker's local run queue (`None` for a driver thread).
-    pub(crate) local: RefCell<Option<Local<Runnable>>>,
+    pub(crate) local: RefCell<Option<Local<Job>>>,
 }
 
 impl core::fmt::Debug for Core {
@@ -245,7 +281,7 @@ impl core::fmt::Debug for Core {
 }
 
 impl Core {
-    pub(crate) fn worker(shared: StdArc<Shared>, index: usize, local: Local<Runnable>) -> Self {
+    pub(crate) fn worker(shared: StdArc<Shared>, index: usize, local: Local<Job>) -> Self {
         Core { shared, kind: CoreKind::Worker(index), lifo: Cell::new(None), local: RefCell::new(Some(local)) }
     }
 
@@ -260,7 +296,7 @@ impl Core {
 
     /// Puts `runnable` in the LIFO slot; a displaced task goes to the back of the queue.
     #[inline]
-    pub(crate) fn push_lifo(&self, runnable: Runnable) {
+    pub(crate) fn push_lifo(&self, runnable: Job) {
         if let Some(prev) = self.lifo.replace(Some(runnable)) {
             self.push_back(prev);
         }
@@ -268,7 +304,7 @@ impl Core {
 
     /// Puts `runnable` in the LIFO slot if it is empty; gives it back otherwise.
     #[inline]
-    fn put_lifo_if_free(&self, runnable: Runnable) -> Option<Runnable> {
+    fn put_lifo_if_free(&self, runnable: Job) -> Option<Job> {
         match self.lifo.take() {
             None => {
                 self.lifo.set(Some(runnable));
@@ -282,7 +318,7 @@ impl Core {
     }
 
     /// Queues `runnable` behind this thread's other work and lets idle workers know.
-    pub(crate) fn push_back(&self, runnable: Runnable) {
+    pub(crate) fn push_back(&self, runnable: Job) {
         let mut local = self.local.borrow_mut();
         match local.as_mut() {
             Some(q) => {
@@ -304,7 +340,7 @@ impl Core {
 
     /// Takes the LIFO task, if any.
     #[inline]
-    pub(crate) fn take_lifo(&self) -> Option<Runnable> {
+    pub(crate) fn take_lifo(&self) -> Option<Job> {
         self.lifo.take()
     }
 

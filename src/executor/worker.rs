@@ -24,7 +24,7 @@ use alloc::vec::Vec;
 use super::budget;
 use super::context;
 use super::scheduler::{Core, Shared};
-use super::task::Runnable;
+use crate::raw::job::Job;
 use crate::raw::local_queue::{self, Local};
 
 /// Every this many ticks a worker looks at the injector before its own queue, so tasks
@@ -44,11 +44,11 @@ struct Worker {
     tick: u32,
     is_searching: bool,
     rng: u32,
-    batch: Vec<Runnable>,
+    batch: Vec<Job>,
 }
 
 /// Runs worker `index` until the runtime shuts down, then drops what it still holds.
-pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Runnable>) {
+pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Job>) {
     let core = Rc::new(Core::worker(shared.clone(), index, local));
     let guard = context::enter(core.clone());
     let mut worker = Worker {
@@ -87,11 +87,11 @@ impl Worker {
         }
     }
 
-    fn pop_local(&self) -> Option<Runnable> {
+    fn pop_local(&self) -> Option<Job> {
         self.core.local.borrow_mut().as_mut().and_then(Local::pop)
     }
 
-    fn next_task(&mut self) -> Option<Runnable> {
+    fn next_task(&mut self) -> Option<Job> {
         if self.tick % GLOBAL_QUEUE_INTERVAL == 0 {
             if let Some(t) = self.shared.injector.pop() {
                 return Some(t);
@@ -104,7 +104,7 @@ impl Worker {
     }
 
     /// Moves a fair share of the injector into the local queue and returns one task.
-    fn take_from_injector(&mut self) -> Option<Runnable> {
+    fn take_from_injector(&mut self) -> Option<Job> {
         let injector = &self.shared.injector;
         if injector.is_empty() {
             return None;
@@ -120,7 +120,7 @@ impl Worker {
         first
     }
 
-    fn search(&mut self) -> Option<Runnable> {
+    fn search(&mut self) -> Option<Job> {
         if !self.is_searching {
             if !self.shared.idle.transition_to_searching() {
                 return None;
@@ -157,7 +157,7 @@ impl Worker {
         None
     }
 
-    fn run_task(&mut self, task: Runnable) {
+    fn run_task(&mut self, task: Job) {
         if self.is_searching {
             self.is_searching = false;
             if self.shared.idle.transition_from_searching() {

@@ -289,6 +289,12 @@ impl<T> Mailbox<T> {
         }
     }
 
+    /// The actor's waker slot, for its cell to lend its own waker to (std runtimes).
+    #[cfg(feature = "std")]
+    pub(crate) fn actor_waker_slot(&self) -> &OnceWaker {
+        &self.actor_waker
+    }
+
     /// The receiver took `n` messages: free their places.
     #[inline]
     fn taken(&self, n: usize) {

@@ -5,6 +5,13 @@
 //!   the head/tail indices; that bookkeeping cannot be expressed in safe Rust without a
 //!   lock per slot.
 //!
+//! * [`cell`]: an actor's one heap block — shared state, future and scheduling state —
+//!   reached through type-erased pointers (a hand-rolled `Arc` plus task cell, with
+//!   its own waker vtable).
+//!
+//! * [`job`] (`std`): a run-queue item, an `async-task` runnable or a cell, in one tagged
+//!   pointer.
+//!
 //! * [`intrusive_stack`]: the run queue of the single-threaded executor, linked through
 //!   the `next` field of each task header; it converts `Runnable`s to and from raw
 //!   pointers.
@@ -20,7 +27,11 @@
 //!
 //! The rest of the crate is safe code.
 
+#[cfg(target_has_atomic = "ptr")]
+pub(crate) mod cell;
 pub(crate) mod intrusive_stack;
+#[cfg(feature = "std")]
+pub(crate) mod job;
 #[cfg(feature = "std")]
 pub(crate) mod local_queue;
 pub(crate) mod once_box;

@@ -12,6 +12,8 @@
 //! ```text
 //!  EMPTY ──set (CAS, one winner)──▶ SETTING ──write waker, store Release──▶ READY
 //!  get: load Acquire == READY ⇒ &Waker (never written again until drop)
+//!  EMPTY ──set_lent──▶ SETTING ──▶ LENT: as READY, but the slot never drops the waker
+//!        (a cell's own uncounted waker, see `cell::CellRef::lend_waker`)
 //! ```
 
 use core::mem::MaybeUninit;
@@ -23,6 +25,9 @@ use crate::sync::UnsafeCell;
 const EMPTY: u8 = 0;
 const SETTING: u8 = 1;
 const READY: u8 = 2;
+/// Holds a lent waker: readable like READY, never dropped by the slot.
+#[cfg_attr(not(feature = "std"), allow(dead_code))] // lent only by std cells
+const LENT: u8 = 3;
 
 /// A set-once waker slot. See the [module docs](self).
 pub(crate) struct OnceWaker {
@@ -53,10 +58,10 @@ impl OnceWaker {
     /// The stored waker, once one is stored.
     #[inline]
     pub(crate) fn get(&self) -> Option<&Waker> {
-        if self.state.load(Acquire) != READY {
+        if self.state.load(Acquire) < READY {
             return None;
         }
-        // SAFETY: READY was published (Release) after the only write of the slot, and the
+        // SAFETY: READY (or LENT) was published (Release) after the only write of the slot, and the
         // slot is not written again until `drop`, which needs `&mut self`.
         Some(self.slot.with(|p| unsafe { (*p).assume_init_ref() }))
     }
@@ -71,6 +76,26 @@ impl OnceWaker {
         // looks at the slot before READY.
         self.slot.with_mut(|p| unsafe { (*p).write(waker.clone()) });
         self.state.store(READY, Release);
+        true
+    }
+}
+
+#[cfg(feature = "std")]
+impl OnceWaker {
+    /// Stores `waker` (not a clone) if the slot is empty, to be woken by reference but
+    /// never dropped: for a waker whose reference is not counted. Returns false if another
+    /// waker was stored first.
+    ///
+    /// # Safety
+    /// Whatever `waker` wakes stays alive for as long as this slot does.
+    pub(crate) unsafe fn set_lent(&self, waker: core::mem::ManuallyDrop<Waker>) -> bool {
+        if self.state.compare_exchange(EMPTY, SETTING, Acquire, Relaxed).is_err() {
+            return false;
+        }
+        // SAFETY: winning EMPTY → SETTING makes this the slot's only writer, and no reader
+        // looks at the slot before LENT.
+        self.slot.with_mut(|p| unsafe { (*p).write(core::mem::ManuallyDrop::into_inner(waker)) });
+        self.state.store(LENT, Release);
         true
     }
 }
