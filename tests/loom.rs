@@ -26,8 +26,6 @@ mod injector;
 mod local_queue;
 #[path = "../src/raw/once_box.rs"]
 mod once_box;
-#[path = "../src/raw/once_waker.rs"]
-mod once_waker;
 #[path = "../src/executor/park.rs"]
 mod park;
 #[path = "../src/raw/spin_lock.rs"]
@@ -49,7 +47,6 @@ use idle::Idle;
 use injector::Injector;
 use local_queue::{Local, Steal, CAPACITY};
 use once_box::OnceBox;
-use once_waker::OnceWaker;
 use park::Parker;
 use spin_lock::SpinLock;
 
@@ -579,58 +576,7 @@ fn park_protocol_two_workers() {
     model(2, || park_protocol(2));
 }
 
-// ---- the set-once waker slot ---------------------------------------------------------------
-
-/// A waker that adds `by` to a counter per wake-up (the counter is `std`'s: not under test).
-struct Adder {
-    sum: Arc<std::sync::atomic::AtomicUsize>,
-    by: usize,
-}
-
-impl std::task::Wake for Adder {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.sum.fetch_add(self.by, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-fn adder(sum: &Arc<std::sync::atomic::AtomicUsize>, by: usize) -> std::task::Waker {
-    std::task::Waker::from(Arc::new(Adder { sum: sum.clone(), by }))
-}
-
-/// Two threads race to store their waker, a third wakes whatever it finds: exactly one
-/// store wins, a reader sees either nothing or the winner's complete waker (never a
-/// torn one: loom checks the slot's accesses), and a reader started after a won `set`
-/// always finds it.
-#[test]
-fn once_waker_racing_sets_and_a_reader() {
-    model(3, || {
-        let slot = Arc::new(OnceWaker::new());
-        let sum = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let (mine, theirs) = (adder(&sum, 1), adder(&sum, 100));
-        let other = {
-            let slot = slot.clone();
-            thread::spawn(move || slot.set(&theirs))
-        };
-        let won = slot.set(&mine);
-        let reader = {
-            let slot = slot.clone();
-            thread::spawn(move || slot.get().map(|w| w.wake_by_ref()).is_some())
-        };
-        let other_won = other.join().unwrap();
-        let woke = reader.join().unwrap();
-        assert!(won ^ other_won, "exactly one set stores its waker");
-        if won {
-            assert!(woke, "a reader started after a won set finds the waker");
-        }
-        let winner = if won { 1 } else { 100 };
-        assert_eq!(sum.load(std::sync::atomic::Ordering::Relaxed), if woke { winner } else { 0 });
-        slot.get().expect("stored").wake_by_ref();
-        assert_eq!(sum.load(std::sync::atomic::Ordering::Relaxed), winner * (1 + usize::from(woke)));
-    });
-}
+// ---- the boxed-once slot ------------------------------------------------------------------
 
 /// A value that counts its drops.
 struct Tally {

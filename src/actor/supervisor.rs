@@ -17,7 +17,6 @@
 //! ([`Actor::handle_now`]); only an `async` method's call becomes a future to await.
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
 use alloc::string::String;
 use core::future::Future;
 use core::pin::Pin;
@@ -29,7 +28,7 @@ use super::options::ActorOptions;
 use super::traits::Actor;
 use super::Spawner;
 use crate::executor::task::{catch_sync, poll_catch, FailureScope};
-use crate::mailbox::{Capacity, Mailbox};
+use crate::mailbox::{Capacity, Mailbox, Spill};
 use crate::raw::cell::CellRef;
 use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering::*};
 use crate::Error;
@@ -207,7 +206,7 @@ struct Life<A: Actor> {
     /// Why calls are rejected once `actor` is `None`.
     death: Death,
     /// Messages taken from the mailbox in one batch (one lock per batch, not per message).
-    batch: VecDeque<A::Msg>,
+    batch: Spill<A::Msg>,
     /// A call whose method panicked, to run again first (after the restart), with the
     /// number of times it has run so far. Rare: boxed, so it costs idle actors 8 bytes.
     retry: Option<Box<(A::Msg, u32)>>,
@@ -336,7 +335,7 @@ fn run<A: Actor>(
         restarts_left: policy.max_restarts,
         runs: 0,
         death: Death::ConstructorPanicked,
-        batch: VecDeque::new(),
+        batch: Spill::new(),
         retry: None,
     };
     async move {

@@ -22,7 +22,6 @@ mod error;
 mod queue;
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
 use core::future::{poll_fn, Future};
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -31,11 +30,12 @@ use atomic_waker::AtomicWaker;
 use event_listener::{Event, EventListener};
 
 pub use error::{SendError, TrySendError};
-use queue::{Queue, BUSY, IDLE_ATOMIC, IDLE_ONCE};
+pub(crate) use queue::Spill;
+use queue::{Queue, BUSY, IDLE_ATOMIC, IDLE_LENT};
 
 use crate::executor::poll_proceed;
+use crate::raw::cell::LentWaker;
 use crate::raw::once_box::OnceBox;
-use crate::raw::once_waker::OnceWaker;
 use crate::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
 
 /// `Mailbox::capacity` of an unbounded mailbox.
@@ -65,9 +65,10 @@ pub struct Mailbox<T> {
     /// not the one in `actor_waker` (the public `recv`). Boxed on first use: an actor's
     /// mailbox never needs it.
     receiver: OnceBox<AtomicWaker>,
-    /// An actor's own task waker, stored the first time it goes idle and woken by
-    /// reference from then on (its task always polls it with the same waker).
-    actor_waker: OnceWaker,
+    /// An actor's own waker on a std runtime: its cell's, lent when the cell is made
+    /// (one pointer, not counted), woken by reference. (An actor run by another executor
+    /// registers in `receiver`.)
+    actor_waker: LentWaker,
     /// Fixed queues only (a growable queue keeps this state under its lock): set by the
     /// receiver just before it returns `Pending` for want of a message (after
     /// registering its waker; the value says which slot holds it), reset to `BUSY` when
@@ -138,7 +139,7 @@ impl<T> Mailbox<T> {
             capacity,
             closed: AtomicBool::new(false),
             receiver: OnceBox::new(),
-            actor_waker: OnceWaker::new(),
+            actor_waker: LentWaker::new(),
             receiver_idle: AtomicU8::new(BUSY),
             space: Event::new(),
         }
@@ -216,7 +217,7 @@ impl<T> Mailbox<T> {
     fn wake(&self, how: u8) {
         match how {
             BUSY => {}
-            IDLE_ONCE => self.wake_actor(),
+            IDLE_LENT => self.wake_actor(),
             IDLE_ATOMIC => self.wake_receiver(),
             _ => self.wake_if_idle(),
         }
@@ -228,13 +229,13 @@ impl<T> Mailbox<T> {
     /// other's write: the sender sees the receiver idle (and wakes it), or the receiver
     /// sees the message (and takes it instead of sleeping).
     /// (The flag is stored with `Release` and read with `Acquire`, so a sender that reads
-    /// `IDLE_ONCE` also sees the actor's waker stored.)
+    /// `IDLE_LENT` also sees the lent waker.)
     #[inline]
     fn wake_if_idle(&self) {
         debug_assert!(self.queue.queued().is_none(), "growable queues report idleness from push");
         fence(SeqCst);
         match self.receiver_idle.load(Acquire) {
-            IDLE_ONCE => self.wake_actor(),
+            IDLE_LENT => self.wake_actor(),
             IDLE_ATOMIC => self.wake_receiver(),
             _ => {}
         }
@@ -248,12 +249,10 @@ impl<T> Mailbox<T> {
         }
     }
 
-    /// Wakes the actor's task by reference, if its waker is stored.
+    /// Wakes the actor's cell by reference, if one lent its waker.
     #[inline]
     fn wake_actor(&self) {
-        if let Some(w) = self.actor_waker.get() {
-            w.wake_by_ref();
-        }
+        self.actor_waker.wake();
     }
 
     /// The receiver is about to sleep unless its last look finds a message: announces it
@@ -272,17 +271,12 @@ impl<T> Mailbox<T> {
         }
     }
 
-    /// An actor's receiver registers `waker`: in the once-slot if that holds (or can
-    /// take) this same task's waker — a comparison, no read-modify-write, after the
-    /// first time — else in the `AtomicWaker`. Returns where.
+    /// An actor's receiver registers `waker`: nothing to store if it is the lent cell
+    /// waker (a comparison), else in the `AtomicWaker`. Returns where.
     #[inline]
     fn register_actor(&self, waker: &core::task::Waker) -> u8 {
-        let stored = match self.actor_waker.get() {
-            Some(w) => w.will_wake(waker),
-            None => self.actor_waker.set(waker),
-        };
-        if stored {
-            IDLE_ONCE
+        if self.actor_waker.is(waker) {
+            IDLE_LENT
         } else {
             self.receiver.get_or_init(AtomicWaker::new).register(waker);
             IDLE_ATOMIC
@@ -291,7 +285,7 @@ impl<T> Mailbox<T> {
 
     /// The actor's waker slot, for its cell to lend its own waker to (std runtimes).
     #[cfg(feature = "std")]
-    pub(crate) fn actor_waker_slot(&self) -> &OnceWaker {
+    pub(crate) fn actor_waker_slot(&self) -> &LentWaker {
         &self.actor_waker
     }
 
@@ -355,12 +349,7 @@ impl<T> Mailbox<T> {
     /// each by-value return of an enum through another enum is one more copy, and such
     /// copies show up as store-forwarding stalls on the actor's hot path.
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
-    pub(crate) fn poll_recv_batch(
-        &self,
-        cx: &mut Context<'_>,
-        slot: &mut Option<T>,
-        out: &mut VecDeque<T>,
-    ) -> Poll<bool> {
+    pub(crate) fn poll_recv_batch(&self, cx: &mut Context<'_>, slot: &mut Option<T>, out: &mut Spill<T>) -> Poll<bool> {
         let how = self.register_actor(cx.waker());
         // Read `closed` before the last look: a send that succeeded did so before the close.
         let closed = self.closed.load(Acquire);
@@ -384,7 +373,7 @@ impl<T> Mailbox<T> {
         if closed {
             return Poll::Ready(false);
         }
-        *out = VecDeque::new();
+        *out = Spill::new();
         Poll::Pending
     }
 
@@ -407,8 +396,9 @@ impl<T> Mailbox<T> {
         self.taken(1);
     }
 
-    /// Registers `waker` as the receiver's, so `close` (and sends) wake it: an actor's
-    /// task, waiting inside a method, finds its waker already in the once-slot.
+    /// Registers `waker` as the receiver's, so `close` (and sends) wake it: an actor
+    /// waiting inside a method (on a std runtime its waker is the lent one: nothing to
+    /// store).
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
     pub(crate) fn register_receiver(&self, waker: &core::task::Waker) {
         let _where = self.register_actor(waker);

@@ -44,11 +44,57 @@ impl<T: Send, const N: usize> FixedQueue<T> for heapless::mpmc::MpMcQueue<T, N> 
     }
 }
 
+/// Messages queued behind others: a `VecDeque` boxed on first use, so a mailbox or an
+/// actor's batch that never holds two messages pays one word for it (not a `VecDeque`'s
+/// four). Two of them trade contents by swapping their boxes.
+#[allow(clippy::box_collection)] // on purpose: one word while unused, see above
+pub(crate) struct Spill<T>(Option<Box<VecDeque<T>>>);
+
+impl<T> Spill<T> {
+    /// Empty, with no buffer.
+    pub(crate) const fn new() -> Self {
+        Spill(None)
+    }
+
+    #[inline]
+    pub(crate) fn push_back(&mut self, msg: T) {
+        self.0.get_or_insert_with(Box::default).push_back(msg);
+    }
+
+    #[inline]
+    pub(crate) fn pop_front(&mut self) -> Option<T> {
+        self.0.as_mut()?.pop_front()
+    }
+
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|q| q.is_empty())
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |q| q.len())
+    }
+
+    /// Moves every message to the back of `out`: O(1) (a swap of boxes, both keeping
+    /// their buffers) when `out` is empty.
+    #[inline]
+    fn move_to(&mut self, out: &mut Spill<T>) {
+        if self.is_empty() {
+            return;
+        }
+        match out.0.as_mut() {
+            Some(o) if !o.is_empty() => o.append(self.0.as_mut().expect("not empty")),
+            _ => core::mem::swap(self, out),
+        }
+    }
+}
+
 /// A growable FIFO: the oldest message inline, the others behind it.
 /// Invariant: `rest` is empty whenever `first` is `None`.
 pub(crate) struct Slots<T> {
     first: Option<T>,
-    rest: VecDeque<T>,
+    rest: Spill<T>,
     /// The receiver's announced state ([`BUSY`], or idle and where its waker is): set by
     /// the receiver when its last look under the lock finds nothing, taken back to
     /// `BUSY` by the first push after it, whose sender then wakes the receiver.
@@ -57,8 +103,8 @@ pub(crate) struct Slots<T> {
 
 /// The receiver is running (or about to look again): a push need not wake it.
 pub(crate) const BUSY: u8 = 0;
-/// The receiver sleeps; its waker is the actor's once-stored waker.
-pub(crate) const IDLE_ONCE: u8 = 1;
+/// The receiver sleeps; its waker is the cell waker lent to the mailbox.
+pub(crate) const IDLE_LENT: u8 = 1;
 /// The receiver sleeps; its waker is in the `AtomicWaker`.
 pub(crate) const IDLE_ATOMIC: u8 = 2;
 /// Reported by a fixed queue's push: the receiver's state is in the mailbox's flag.
@@ -104,20 +150,13 @@ impl<T> Slots<T> {
 
     /// Moves the oldest message into `slot` and the others to the back of `out`.
     #[inline]
-    fn take(&mut self, slot: &mut Option<T>, out: &mut VecDeque<T>) {
+    fn take(&mut self, slot: &mut Option<T>, out: &mut Spill<T>) {
         debug_assert!(slot.is_none(), "the receiver's slot is empty on entry");
         if self.first.is_none() {
             return;
         }
         core::mem::swap(&mut self.first, slot);
-        if !self.rest.is_empty() {
-            if out.is_empty() {
-                // Swap buffers: O(1), and both buffers keep their capacity.
-                core::mem::swap(&mut self.rest, out);
-            } else {
-                out.append(&mut self.rest);
-            }
-        }
+        self.rest.move_to(out);
     }
 
     #[inline]
@@ -137,7 +176,7 @@ pub(crate) enum Queue<T> {
 impl<T> Queue<T> {
     pub(crate) fn growable() -> Self {
         Queue::Growable(Growable {
-            slots: QueueLock::new(Slots { first: None, rest: VecDeque::new(), idle: BUSY }),
+            slots: QueueLock::new(Slots { first: None, rest: Spill::new(), idle: BUSY }),
             mirror: AtomicUsize::new(0),
         })
     }
@@ -217,7 +256,7 @@ impl<T> Queue<T> {
     /// mirror store is visible here and the lock is taken) or will wake the receiver again.
     #[inline]
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
-    pub(crate) fn take_armed(&self, slot: &mut Option<T>, out: &mut VecDeque<T>, how: u8) -> bool {
+    pub(crate) fn take_armed(&self, slot: &mut Option<T>, out: &mut Spill<T>, how: u8) -> bool {
         match self {
             Queue::Growable(q) => {
                 if q.mirror.load(Acquire) != usize::from(how) {

@@ -25,8 +25,9 @@
 //! reference-counted prefix.
 
 // Without `std` only plain cells exist (there is no scheduler): the scheduling half of
-// this module is compiled out, and some imports and states with it.
-#![cfg_attr(not(feature = "std"), allow(unused_imports, dead_code))]
+// this module is compiled out, and some imports and states with it. Without atomic
+// read-modify-write (no actors) only the mailbox's empty `LentWaker` is used.
+#![cfg_attr(any(not(feature = "std"), not(target_has_atomic = "ptr")), allow(unused_imports, dead_code))]
 
 use alloc::boxed::Box;
 use core::future::Future;
@@ -37,8 +38,7 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, RawWaker, RawWakerVTable, Waker};
 
-use super::once_waker::OnceWaker;
-use crate::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::*};
 use crate::sync::UnsafeCell;
 
 /// In a run queue (or about to be: a `CellJob` exists).
@@ -459,29 +459,68 @@ impl<P: Send + Sync + 'static> CellRef<P> {
     }
 
     #[cfg(feature = "std")]
-    /// Stores this cell's waker, uncounted, in a `slot` that lives inside the prefix
-    /// (so the waker cannot outlive the block, and keeping it does not keep the block
-    /// alive: a counted one there would be a cycle). Returns false if the slot was set.
+    /// Lends this cell's waker, uncounted, to `slot`, which must lie inside the prefix
+    /// (so it never outlives the block, and does not keep it alive: a counted waker there
+    /// would be a cycle). Call it before the cell is shared (in `spawn`'s `make`).
     ///
     /// # Panics
     /// If `slot` does not lie inside the prefix.
-    pub(crate) fn lend_waker(&self, slot: impl FnOnce(&P) -> &OnceWaker) -> bool {
+    #[cfg(feature = "std")]
+    pub(crate) fn lend_waker(&self, slot: impl FnOnce(&P) -> &LentWaker) {
         let prefix: &P = self;
         let slot = slot(prefix);
         let start = prefix as *const P as usize;
-        let at = slot as *const OnceWaker as usize;
+        let at = slot as *const LentWaker as usize;
         assert!(
-            at >= start && at + core::mem::size_of::<OnceWaker>() <= start + core::mem::size_of::<P>(),
-            "the lent waker's slot lies inside the cell"
+            at >= start && at + core::mem::size_of::<LentWaker>() <= start + core::mem::size_of::<P>(),
+            "a lent waker's slot lies inside its cell"
         );
-        // SAFETY: an uncounted waker of this block, stored where it is dropped (or not)
-        // together with the block: the slot never outlives the block, and `set_lent`
-        // never drops it.
-        unsafe {
-            slot.set_lent(ManuallyDrop::new(Waker::from_raw(RawWaker::new(
-                self.ptr.as_ptr() as *const (),
-                &WAKER_VTABLE,
-            ))))
+        slot.cell.store(self.ptr.as_ptr(), Release);
+    }
+}
+
+/// A cell's own waker, lent to a slot inside the cell (its actor's mailbox): one pointer,
+/// not counted. Woken by reference by whoever holds a reference to the cell (a sender,
+/// through its handle), and recognised by comparison when the cell's future registers.
+pub(crate) struct LentWaker {
+    cell: AtomicPtr<Header>,
+}
+
+impl core::fmt::Debug for LentWaker {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LentWaker").field("lent", &!self.cell.load(Relaxed).is_null()).finish()
+    }
+}
+
+impl LentWaker {
+    /// Nothing lent (yet).
+    pub(crate) fn new() -> Self {
+        LentWaker { cell: AtomicPtr::new(core::ptr::null_mut()) }
+    }
+
+    /// True if `waker` is the lent cell's waker.
+    #[inline]
+    pub(crate) fn is(&self, waker: &Waker) -> bool {
+        #[cfg(feature = "std")]
+        {
+            let cell = self.cell.load(Acquire);
+            !cell.is_null() && waker.data() == cell as *const () && core::ptr::eq(waker.vtable(), &WAKER_VTABLE)
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            let _ = waker;
+            false
+        }
+    }
+
+    /// Wakes the lent cell, if any.
+    #[inline]
+    pub(crate) fn wake(&self) {
+        #[cfg(feature = "std")]
+        if let Some(cell) = NonNull::new(self.cell.load(Acquire)) {
+            // SAFETY: a lent slot lies inside its cell (checked by `lend_waker`), so the
+            // cell is alive while the slot can be reached.
+            unsafe { (header(cell).vtable.wake_by_ref)(cell) }
         }
     }
 }

@@ -19,15 +19,11 @@
 //! * [`once_box`]: a value boxed on first use and then shared through one atomic pointer
 //!   (turned back into a reference after the publishing CAS).
 //!
-//! * [`once_waker`]: a waker slot written once and then read by reference from any
-//!   thread; the slot is `MaybeUninit` until a state byte publishes it.
-//!
 //! * [`spin_lock`] (`std`): the lock of a growable mailbox queue, released with a plain
 //!   store; an `UnsafeCell` handed out by an atomic flag.
 //!
 //! The rest of the crate is safe code.
 
-#[cfg(target_has_atomic = "ptr")]
 pub(crate) mod cell;
 pub(crate) mod intrusive_stack;
 #[cfg(feature = "std")]
@@ -35,6 +31,5 @@ pub(crate) mod job;
 #[cfg(feature = "std")]
 pub(crate) mod local_queue;
 pub(crate) mod once_box;
-pub(crate) mod once_waker;
 #[cfg(feature = "std")]
 pub(crate) mod spin_lock;
