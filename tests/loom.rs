@@ -703,7 +703,7 @@ fn model_cell(
     let (cell, job) = CellRef::spawn(
         Tally { id: 0, drops: prefix_drops.clone() },
         move |me| WaitFlag { _me: me, flag: f, slot: s, polls: Arc::default(), drops },
-        move |job: CellJob, _woken_while_running: bool| sink.lock().unwrap().push(job),
+        move |_: &Tally, job: CellJob, _woken_while_running: bool| sink.lock().unwrap().push(job),
     );
     (cell, job, queue, flag, slot)
 }

@@ -15,6 +15,10 @@ pub struct ActorContext<A: Actor> {
     /// slot moved here) so that, if its method panics, it can run again after the restart.
     /// Boxed once, and only for an actor that retries: the others pay 8 bytes for it.
     kept: Option<Box<Lock<Option<A::Msg>>>>,
+    /// Where the actor's cell is registered in its runtime (unregistered when this
+    /// context, i.e. the actor's loop, is dropped).
+    #[cfg(feature = "std")]
+    key: crate::executor::owned::TaskKey,
 }
 
 impl<A: Actor> core::fmt::Debug for ActorContext<A> {
@@ -31,14 +35,17 @@ impl<A: Actor> core::fmt::Debug for ActorContext<A> {
 impl<A: Actor> Drop for ActorContext<A> {
     fn drop(&mut self) {
         let shared = &self.shared;
-        if shared.state() == ActorState::Stopped {
-            return;
+        if shared.state() != ActorState::Stopped {
+            shared.mailbox.close();
+            shared.set_state(ActorState::Stopped);
+            #[cfg(feature = "std")]
+            if let (Some(name), Some(rt)) = (shared.name(), shared.home.runtime()) {
+                rt.parts.shared.actors.remove(name, shared.id);
+            }
         }
-        shared.mailbox.close();
-        shared.set_state(ActorState::Stopped);
         #[cfg(feature = "std")]
-        if let (Some(name), Some(rt)) = (shared.name(), shared.home.runtime()) {
-            rt.parts.shared.actors.remove(name, shared.id);
+        if let Some(rt) = shared.home.runtime() {
+            rt.parts.shared.owned.remove(self.key);
         }
     }
 }
@@ -46,7 +53,19 @@ impl<A: Actor> Drop for ActorContext<A> {
 impl<A: Actor> ActorContext<A> {
     /// The context of the actor `shared`; `keep_calls` when its calls may be retried.
     pub(crate) fn new(shared: CellRef<ActorShared<A>>, keep_calls: bool) -> Self {
-        ActorContext { shared, kept: keep_calls.then(|| Box::new(Lock::new(None))) }
+        ActorContext {
+            shared,
+            kept: keep_calls.then(|| Box::new(Lock::new(None))),
+            #[cfg(feature = "std")]
+            key: crate::executor::owned::TaskKey::NONE,
+        }
+    }
+
+    /// This context with the registry key of the actor's cell.
+    #[cfg(feature = "std")]
+    pub(crate) fn registered(mut self, key: crate::executor::owned::TaskKey) -> Self {
+        self.key = key;
+        self
     }
 
     /// True if the running call should be kept for a retry (`max_task_retries > 0`).

@@ -60,6 +60,15 @@ impl<A: Actor> ActorShared<A> {
         self.name.as_deref().map(|name| &**name)
     }
 
+    /// The schedule function of the actor's cell: its runtime's.
+    #[cfg(feature = "std")]
+    pub(crate) fn schedule(&self, job: crate::raw::cell::CellJob, woken_while_running: bool) {
+        match self.home.runtime() {
+            Some(rt) => rt.parts.shared.schedule(crate::raw::job::Job::from(job), woken_while_running),
+            None => unreachable!("only an actor on a runtime is a scheduled cell"),
+        }
+    }
+
     pub(crate) fn state(&self) -> ActorState {
         match self.state.load(Acquire) {
             0 => ActorState::Running,

@@ -70,22 +70,33 @@ pub(crate) fn start<A: Actor>(
     #[cfg_attr(not(feature = "std"), allow(unused_mut))]
     let mut registered: Result<Option<ActorHandle<A>>, Error> = Ok(None);
     let mut made = false;
-    let make = |cell: CellRef<ActorShared<A>>| {
+    let make = |cell: CellRef<ActorShared<A>>, key: Registered| {
         made = true;
         #[cfg(feature = "std")]
         if let (Some(_), Some(rt)) = (cell.name(), cell.home.runtime()) {
             registered = rt.parts.shared.actors.register(&cell, opts.get_if_exists);
         }
         let go = matches!(registered, Ok(None));
-        run::<A>(cell, args, policy, go)
+        run::<A>(cell, key, args, policy, go)
     };
     #[cfg(feature = "std")]
     let cell = match spawner.runtime_handle() {
-        Some(rt) => rt.parts.shared.spawn_cell(shared, |cell| {
-            // The loop's waker, uncounted, where the mailbox wakes it from.
-            cell.lend_waker(|s| s.mailbox.actor_waker_slot());
-            make(cell)
-        }),
+        Some(rt) => {
+            let spawned = rt.parts.shared.spawn_cell(
+                shared,
+                |cell, key| {
+                    // The loop's waker, uncounted, where the mailbox wakes it from.
+                    cell.lend_waker(|s| s.mailbox.actor_waker_slot());
+                    make(cell, key)
+                },
+                ActorShared::<A>::schedule,
+            );
+            match spawned {
+                Ok(cell) => cell,
+                // Shut down: nothing runs (`made` stays false).
+                Err(shared) => CellRef::plain(shared),
+            }
+        }
         None => spawn_plain(spawner, shared, make),
     };
     #[cfg(not(feature = "std"))]
@@ -105,11 +116,23 @@ pub(crate) fn start<A: Actor>(
 fn spawn_plain<A: Actor, F: Future<Output = ()> + Send + 'static>(
     spawner: &impl Spawner,
     shared: ActorShared<A>,
-    make: impl FnOnce(CellRef<ActorShared<A>>) -> F,
+    make: impl FnOnce(CellRef<ActorShared<A>>, Registered) -> F,
 ) -> CellRef<ActorShared<A>> {
     let cell = CellRef::plain(shared);
-    spawner.spawn_detached(make(cell.clone()));
+    spawner.spawn_detached(make(cell.clone(), Registered::NONE));
     cell
+}
+
+/// The actor's key in its runtime's task registry (a cell's loop unregisters itself when
+/// it is dropped, see `ActorContext`); none without `std`.
+#[cfg(feature = "std")]
+type Registered = crate::executor::owned::TaskKey;
+#[cfg(not(feature = "std"))]
+#[derive(Clone, Copy)]
+struct Registered;
+#[cfg(not(feature = "std"))]
+impl Registered {
+    const NONE: Registered = Registered;
 }
 
 #[derive(Clone, Copy)]
@@ -323,11 +346,16 @@ impl<A: Actor> Life<A> {
 /// With `go` false the loop ends at once (its actor's name was taken).
 fn run<A: Actor>(
     shared: CellRef<ActorShared<A>>,
+    key: Registered,
     args: A::Args,
     policy: Policy,
     go: bool,
 ) -> impl Future<Output = ()> + Send {
     let ctx = ActorContext::new(shared, policy.max_task_retries > 0);
+    #[cfg(feature = "std")]
+    let ctx = ctx.registered(key);
+    #[cfg(not(feature = "std"))]
+    let Registered = key;
     let mut life = Life::<A> {
         actor: None,
         args,

@@ -24,7 +24,7 @@ mod idle;
 #[cfg(feature = "std")]
 mod injector;
 #[cfg(feature = "std")]
-mod owned;
+pub(crate) mod owned;
 #[cfg(feature = "std")]
 mod park;
 #[cfg(feature = "std")]

@@ -47,6 +47,12 @@ pub(crate) struct TaskKey {
     index: u32,
 }
 
+impl TaskKey {
+    /// Registered nowhere (an actor run by another executor).
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) const NONE: TaskKey = TaskKey { shard: u32::MAX, index: 0 };
+}
+
 /// The shard for this thread's next registration: each thread walks the shards in turn,
 /// from its own starting point (`n` is a power of two).
 fn next_shard(n: usize) -> usize {
@@ -88,8 +94,11 @@ impl OwnedTasks {
         })
     }
 
-    /// Unregisters a task that completed or was dropped.
+    /// Unregisters a task that completed or was dropped (nothing for [`TaskKey::NONE`]).
     pub(crate) fn remove(&self, key: TaskKey) {
+        if key.shard == TaskKey::NONE.shard {
+            return;
+        }
         let waker = self.shards[key.shard as usize].with(|s| s.tasks.try_remove(key.index as usize));
         drop(waker); // outside the lock
     }

@@ -25,10 +25,10 @@ use core::future::Future;
 use super::context;
 use super::idle::Idle;
 use super::injector::Injector;
-use super::owned::{OwnedTasks, Tracked};
+use super::owned::{OwnedTasks, TaskKey, Tracked};
 use super::park::Parker;
 use super::task::{self, JoinHandle, Runnable};
-use crate::raw::cell::CellRef;
+use crate::raw::cell::{CellJob, CellRef};
 use crate::raw::job::Job;
 use crate::raw::local_queue::{self, Local, Steal};
 use crate::sync::atomic::{fence, AtomicBool, Ordering::*};
@@ -127,34 +127,35 @@ impl Shared {
     }
 
     /// Spawns an actor's cell: its prefix and the future `make` builds from a reference
-    /// to it (built before the cell is first queued, so `make` may also set the cell up).
-    /// After shutdown nothing is spawned: the prefix comes back in a plain cell.
-    pub(crate) fn spawn_cell<P, F>(self: &StdArc<Self>, prefix: P, make: impl FnOnce(CellRef<P>) -> F) -> CellRef<P>
+    /// to it and its registry key (built before the cell is first queued, so `make` may
+    /// also set the cell up). The future must unregister the key when it is dropped (the
+    /// prefix holds the runtime; a `Tracked` wrapper would hold it once more), and
+    /// `schedule` must hand jobs to [`Self::schedule`]. After shutdown nothing is spawned:
+    /// `None`.
+    pub(crate) fn spawn_cell<P, F, S>(
+        self: &StdArc<Self>,
+        prefix: P,
+        make: impl FnOnce(CellRef<P>, TaskKey) -> F,
+        schedule: S,
+    ) -> Result<CellRef<P>, P>
     where
         P: Send + Sync + 'static,
         F: Future<Output = ()> + Send + 'static,
+        S: Fn(&P, CellJob, bool) + Send + Sync + 'static,
     {
-        let mut parts = Some((prefix, make));
+        let mut parts = Some((prefix, make, schedule));
         let spawned = self.owned.register(|key| {
-            let (prefix, make) = parts.take().expect("spawned once");
-            let (shared, tracker) = (self.clone(), self.clone());
-            let (cell, job) = CellRef::spawn(
-                prefix,
-                move |cell| Tracked::new(make(cell), tracker, key),
-                move |job, woken_while_running| shared.schedule(Job::from(job), woken_while_running),
-            );
+            let (prefix, make, schedule) = parts.take().expect("spawned once");
+            let (cell, job) = CellRef::spawn(prefix, move |cell| make(cell, key), schedule);
             let waker = cell.waker();
             ((cell, job), waker)
         });
         match spawned {
             Some((cell, job)) => {
                 self.schedule_new(Job::from(job));
-                cell
+                Ok(cell)
             }
-            None => {
-                let (prefix, _) = parts.take().expect("not spawned");
-                CellRef::plain(prefix)
-            }
+            None => Err(parts.take().expect("not spawned").0),
         }
     }
 
@@ -178,8 +179,8 @@ impl Shared {
         }
     }
 
-    /// The schedule function of every task of this runtime.
-    fn schedule(self: &StdArc<Self>, runnable: Job, woken_while_running: bool) {
+    /// The schedule function of every task and cell of this runtime.
+    pub(crate) fn schedule(self: &StdArc<Self>, runnable: Job, woken_while_running: bool) {
         let rest = context::with_current(|core| match core {
             Some(core) if core.belongs_to(self) => {
                 if woken_while_running {

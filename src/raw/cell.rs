@@ -165,15 +165,16 @@ unsafe fn drop_waker(ptr: *const ()) {
     unsafe { release(NonNull::new_unchecked(ptr as *mut Header)) }
 }
 
-/// How a cell's job is queued: `(job, woken_while_running)`.
-pub(crate) trait Schedule: Fn(CellJob, bool) + Send + Sync + 'static {}
-impl<S: Fn(CellJob, bool) + Send + Sync + 'static> Schedule for S {}
+/// How a cell's job is queued: `(prefix, job, woken_while_running)` (the prefix knows
+/// where its cell runs, so the function itself is usually zero-sized).
+pub(crate) trait Schedule<P>: Fn(&P, CellJob, bool) + Send + Sync + 'static {}
+impl<P, S: Fn(&P, CellJob, bool) + Send + Sync + 'static> Schedule<P> for S {}
 
 impl<P, F, S> Block<P, F, S>
 where
     P: Send + Sync + 'static,
     F: Future<Output = ()> + Send + 'static,
-    S: Schedule,
+    S: Schedule<P>,
 {
     const VTABLE: VTable = VTable {
         #[cfg(feature = "std")]
@@ -267,7 +268,7 @@ where
                 // Woken while running: queue the job again, keeping its reference.
                 match state.compare_exchange_weak(s, s & !RUNNING, AcqRel, Acquire) {
                     Ok(_) => {
-                        (this.schedule)(CellJob { ptr }, true);
+                        (this.schedule)(&this.head.prefix, CellJob { ptr }, true);
                         return true;
                     }
                     Err(actual) => s = actual,
@@ -330,7 +331,7 @@ where
             match state.compare_exchange_weak(s, next, AcqRel, Acquire) {
                 Ok(_) => {
                     if s & (SCHEDULED | RUNNING) == 0 {
-                        (this.schedule)(CellJob { ptr }, false);
+                        (this.schedule)(&this.head.prefix, CellJob { ptr }, false);
                     }
                     return;
                 }
@@ -397,7 +398,7 @@ impl<P> core::fmt::Debug for CellRef<P> {
     }
 }
 
-fn never_scheduled(_: CellJob, _: bool) {
+fn never_scheduled<P>(_: &P, _: CellJob, _: bool) {
     unreachable!("a plain cell has no future to schedule")
 }
 
@@ -405,11 +406,11 @@ impl<P: Send + Sync + 'static> CellRef<P> {
     /// A cell with no future: a reference-counted `prefix` (its actor's loop runs in a
     /// task of some other executor).
     pub(crate) fn plain(prefix: P) -> Self {
-        Self::alloc::<core::future::Pending<()>, _>(prefix, never_scheduled)
+        Self::alloc::<core::future::Pending<()>, _>(prefix, never_scheduled::<P>)
     }
 
     /// A block in state COMPLETED with one reference (the returned one).
-    fn alloc<F: Future<Output = ()> + Send + 'static, S: Schedule>(prefix: P, schedule: S) -> Self {
+    fn alloc<F: Future<Output = ()> + Send + 'static, S: Schedule<P>>(prefix: P, schedule: S) -> Self {
         let block = Box::new(Block::<P, F, S> {
             head: Head {
                 header: Header { state: AtomicUsize::new(COMPLETED | REF), vtable: &Block::<P, F, S>::VTABLE },
@@ -430,7 +431,7 @@ impl<P: Send + Sync + 'static> CellRef<P> {
     pub(crate) fn spawn<F, S>(prefix: P, make: impl FnOnce(CellRef<P>) -> F, schedule: S) -> (CellRef<P>, CellJob)
     where
         F: Future<Output = ()> + Send + 'static,
-        S: Schedule,
+        S: Schedule<P>,
     {
         // COMPLETED until the future is in place: if `make` panics, unwinding drops both
         // references and the block is freed without touching the future.
