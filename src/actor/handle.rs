@@ -65,7 +65,7 @@ impl<A: Actor> ActorShared<A> {
     pub(crate) fn schedule(&self, job: crate::raw::cell::CellJob, woken_while_running: bool) {
         match self.home.runtime() {
             Some(rt) => rt.parts.shared.schedule(crate::raw::job::Job::from(job), woken_while_running),
-            None => unreachable!("only an actor on a runtime is a scheduled cell"),
+            None => unreachable!("only an actor whose home is a runtime is a scheduled cell"),
         }
     }
 

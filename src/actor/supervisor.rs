@@ -69,9 +69,7 @@ pub(crate) fn start<A: Actor>(
     // (or get-or-create finds it), the loop is built not to start (no constructor runs).
     #[cfg_attr(not(feature = "std"), allow(unused_mut))]
     let mut registered: Result<Option<ActorHandle<A>>, Error> = Ok(None);
-    let mut made = false;
     let make = |cell: CellRef<ActorShared<A>>, key: Registered| {
-        made = true;
         #[cfg(feature = "std")]
         if let (Some(_), Some(rt)) = (cell.name(), cell.home.runtime()) {
             registered = rt.parts.shared.actors.register(&cell, opts.get_if_exists);
@@ -79,8 +77,9 @@ pub(crate) fn start<A: Actor>(
         let go = matches!(registered, Ok(None));
         run::<A>(cell, key, args, policy, go)
     };
+    // Where the actor's results are stored is where it runs: on a runtime, as a cell.
     #[cfg(feature = "std")]
-    let cell = match spawner.runtime_handle() {
+    let cell = match shared.home.runtime().cloned() {
         Some(rt) => {
             let spawned = rt.parts.shared.spawn_cell(
                 shared,
@@ -93,18 +92,14 @@ pub(crate) fn start<A: Actor>(
             );
             match spawned {
                 Ok(cell) => cell,
-                // Shut down: nothing runs (`made` stays false).
-                Err(shared) => CellRef::plain(shared),
+                // Shut down: there is no loop to run.
+                Err(_) => return Err(Error::RuntimeShutdown),
             }
         }
         None => spawn_plain(spawner, shared, make),
     };
     #[cfg(not(feature = "std"))]
     let cell = spawn_plain(spawner, shared, make);
-    if !made {
-        // The runtime has shut down: there is no loop to run.
-        return Err(Error::RuntimeShutdown);
-    }
     if let Some(existing) = registered? {
         return Ok(existing);
     }
