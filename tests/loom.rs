@@ -713,9 +713,7 @@ fn drain(queue: &loom::sync::Mutex<Vec<CellJob>>) {
     loop {
         let next = queue.lock().unwrap().pop();
         match next {
-            Some(job) => {
-                job.run();
-            }
+            Some(job) => job.run(),
             None => break,
         }
     }

@@ -16,9 +16,24 @@ pub struct ActorContext<A: Actor> {
     /// Boxed once, and only for an actor that retries: the others pay 8 bytes for it.
     kept: Option<Box<Lock<Option<A::Msg>>>>,
     /// Where the actor's cell is registered in its runtime (unregistered when this
-    /// context, i.e. the actor's loop, is dropped).
-    #[cfg(feature = "std")]
-    key: crate::executor::owned::TaskKey,
+    /// context, i.e. the actor's loop, is dropped). Zero-sized, and unread, without `std`.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    key: Registered,
+}
+
+/// An actor's key in its runtime's task registry (`TaskKey::NONE` for an actor run by
+/// another executor); nothing without `std`.
+#[cfg(feature = "std")]
+pub(crate) type Registered = crate::executor::owned::TaskKey;
+
+/// An actor's key in its runtime's task registry; nothing without `std`.
+#[cfg(not(feature = "std"))]
+#[derive(Clone, Copy)]
+pub(crate) struct Registered;
+
+#[cfg(not(feature = "std"))]
+impl Registered {
+    pub(crate) const NONE: Registered = Registered;
 }
 
 impl<A: Actor> core::fmt::Debug for ActorContext<A> {
@@ -51,21 +66,10 @@ impl<A: Actor> Drop for ActorContext<A> {
 }
 
 impl<A: Actor> ActorContext<A> {
-    /// The context of the actor `shared`; `keep_calls` when its calls may be retried.
-    pub(crate) fn new(shared: CellRef<ActorShared<A>>, keep_calls: bool) -> Self {
-        ActorContext {
-            shared,
-            kept: keep_calls.then(|| Box::new(Lock::new(None))),
-            #[cfg(feature = "std")]
-            key: crate::executor::owned::TaskKey::NONE,
-        }
-    }
-
-    /// This context with the registry key of the actor's cell.
-    #[cfg(feature = "std")]
-    pub(crate) fn registered(mut self, key: crate::executor::owned::TaskKey) -> Self {
-        self.key = key;
-        self
+    /// The context of the actor `shared`, registered as `key`; `keep_calls` when its
+    /// calls may be retried.
+    pub(crate) fn new(shared: CellRef<ActorShared<A>>, keep_calls: bool, key: Registered) -> Self {
+        ActorContext { shared, kept: keep_calls.then(|| Box::new(Lock::new(None))), key }
     }
 
     /// True if the running call should be kept for a retry (`max_task_retries > 0`).

@@ -22,7 +22,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::context::ActorContext;
+use super::context::{ActorContext, Registered};
 use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState};
 use super::options::ActorOptions;
 use super::traits::Actor;
@@ -116,18 +116,6 @@ fn spawn_plain<A: Actor, F: Future<Output = ()> + Send + 'static>(
     let cell = CellRef::plain(shared);
     spawner.spawn_detached(make(cell.clone(), Registered::NONE));
     cell
-}
-
-/// The actor's key in its runtime's task registry (a cell's loop unregisters itself when
-/// it is dropped, see `ActorContext`); none without `std`.
-#[cfg(feature = "std")]
-type Registered = crate::executor::owned::TaskKey;
-#[cfg(not(feature = "std"))]
-#[derive(Clone, Copy)]
-struct Registered;
-#[cfg(not(feature = "std"))]
-impl Registered {
-    const NONE: Registered = Registered;
 }
 
 #[derive(Clone, Copy)]
@@ -346,11 +334,7 @@ fn run<A: Actor>(
     policy: Policy,
     go: bool,
 ) -> impl Future<Output = ()> + Send {
-    let ctx = ActorContext::new(shared, policy.max_task_retries > 0);
-    #[cfg(feature = "std")]
-    let ctx = ctx.registered(key);
-    #[cfg(not(feature = "std"))]
-    let Registered = key;
+    let ctx = ActorContext::new(shared, policy.max_task_retries > 0, key);
     let mut life = Life::<A> {
         actor: None,
         args,

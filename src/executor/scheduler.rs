@@ -131,7 +131,7 @@ impl Shared {
     /// also set the cell up). The future must unregister the key when it is dropped (the
     /// prefix holds the runtime; a `Tracked` wrapper would hold it once more), and
     /// `schedule` must hand jobs to [`Self::schedule`]. After shutdown nothing is spawned:
-    /// `None`.
+    /// the prefix comes back as the error.
     pub(crate) fn spawn_cell<P, F, S>(
         self: &StdArc<Self>,
         prefix: P,

@@ -60,7 +60,7 @@ pub(crate) struct Header {
 /// (Without `std` there is no scheduler: cells are plain, and only `destroy` is needed.)
 struct VTable {
     #[cfg(feature = "std")]
-    run: unsafe fn(NonNull<Header>) -> bool,
+    run: unsafe fn(NonNull<Header>),
     #[cfg(feature = "std")]
     cancel: unsafe fn(NonNull<Header>),
     #[cfg(feature = "std")]
@@ -207,9 +207,9 @@ where
     }
 
     #[cfg(feature = "std")]
-    /// Polls the future once, as the job's holder. Returns true if the job was queued
-    /// again (woken while running).
-    unsafe fn run(ptr: NonNull<Header>) -> bool {
+    /// Polls the future once, as the job's holder (queueing the job again if the cell
+    /// was woken while running).
+    unsafe fn run(ptr: NonNull<Header>) {
         // SAFETY: the job holds a reference.
         let this = unsafe { Self::get(ptr) };
         let state = &this.head.header.state;
@@ -221,7 +221,7 @@ where
                 state.fetch_and(!SCHEDULED, AcqRel);
                 // SAFETY: the job's reference, not used again.
                 unsafe { release(ptr) };
-                return false;
+                return;
             }
             match state.compare_exchange_weak(s, (s & !SCHEDULED) | RUNNING, AcqRel, Acquire) {
                 Ok(_) => break,
@@ -260,7 +260,7 @@ where
                 // SAFETY: the job's was the last reference.
                 unsafe { Self::destroy(ptr) };
             }
-            return false;
+            return;
         }
         let mut s = state.load(Acquire);
         loop {
@@ -269,7 +269,7 @@ where
                 match state.compare_exchange_weak(s, s & !RUNNING, AcqRel, Acquire) {
                     Ok(_) => {
                         (this.schedule)(&this.head.prefix, CellJob { ptr }, true);
-                        return true;
+                        return;
                     }
                     Err(actual) => s = actual,
                 }
@@ -281,7 +281,7 @@ where
                             // SAFETY: that was the last reference.
                             unsafe { Self::destroy(ptr) };
                         }
-                        return false;
+                        return;
                     }
                     Err(actual) => s = actual,
                 }
@@ -544,10 +544,9 @@ impl core::fmt::Debug for CellJob {
 
 #[cfg(feature = "std")]
 impl CellJob {
-    /// Polls the cell's future once. Returns true if the cell was queued again (it was
-    /// woken while running).
+    /// Polls the cell's future once (it queues itself again if woken meanwhile).
     #[inline]
-    pub(crate) fn run(self) -> bool {
+    pub(crate) fn run(self) {
         let ptr = ManuallyDrop::new(self).ptr;
         // SAFETY: the job's reference and SCHEDULED pass to `run`.
         unsafe { (header(ptr).vtable.run)(ptr) }

@@ -48,9 +48,7 @@ impl Job {
             Kind::Task(r) => {
                 r.run();
             }
-            Kind::Cell(c) => {
-                c.run();
-            }
+            Kind::Cell(c) => c.run(),
         }
     }
 }
