@@ -24,14 +24,14 @@ mod idle;
 mod injector;
 #[path = "../src/raw/local_queue.rs"]
 mod local_queue;
-#[path = "../src/raw/once_box.rs"]
-mod once_box;
 #[path = "../src/executor/park.rs"]
 mod park;
 #[path = "../src/raw/spin_lock.rs"]
 mod spin_lock;
 #[path = "../src/sync.rs"]
 mod sync;
+#[path = "../src/raw/waker_slot.rs"]
+mod waker_slot;
 
 use core::iter;
 
@@ -46,9 +46,9 @@ use cell::{CellJob, CellRef};
 use idle::Idle;
 use injector::Injector;
 use local_queue::{Local, Steal, CAPACITY};
-use once_box::OnceBox;
 use park::Parker;
 use spin_lock::SpinLock;
+use waker_slot::WakerSlot;
 
 /// Runs `f` under loom with at most `preemptions` preemptions per execution, unless
 /// `LOOM_MAX_PREEMPTIONS` asks for another bound.
@@ -590,46 +590,6 @@ impl Drop for Tally {
     }
 }
 
-/// Two threads race to box their value, a third reads: both racers get the same value
-/// (the winner's), the reader sees nothing or that value, a loser's box (if it made one
-/// before seeing the winner's) is dropped at once and the winner's when the slot is —
-/// each exactly once.
-#[test]
-fn once_box_racing_inits_and_a_reader() {
-    use std::sync::atomic::Ordering::Relaxed;
-    model(3, || {
-        let made = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let make = |id: usize| {
-            let (made, drops) = (made.clone(), drops.clone());
-            move || {
-                made.fetch_add(1, Relaxed);
-                Tally { id, drops }
-            }
-        };
-        let slot = Arc::new(OnceBox::<Tally>::new());
-        let other = {
-            let (slot, make) = (slot.clone(), make(2));
-            thread::spawn(move || slot.get_or_init(make).id)
-        };
-        let reader = {
-            let slot = slot.clone();
-            thread::spawn(move || slot.get().map(|t| t.id))
-        };
-        let mine = slot.get_or_init(make(1)).id;
-        let theirs = other.join().unwrap();
-        let seen = reader.join().unwrap();
-        assert_eq!(mine, theirs, "one value wins");
-        assert!(seen.is_none() || seen == Some(mine), "a reader sees nothing or the winner");
-        assert_eq!(slot.get().map(|t| t.id), Some(mine));
-        let made = made.load(Relaxed);
-        assert!((1..=2).contains(&made));
-        assert_eq!(drops.load(Relaxed), made - 1, "a losing box is dropped at once");
-        drop(Arc::try_unwrap(slot).ok().expect("last reference"));
-        assert_eq!(drops.load(Relaxed), made, "the winner's box drops with the slot");
-    });
-}
-
 // ---- the mailbox queue's spin lock ---------------------------------------------------------
 
 /// Two threads, each running a read-then-write critical section: loom's cell tracking
@@ -772,5 +732,53 @@ fn cell_job_dropped_unrun_races_a_wake() {
         assert!(queue.lock().unwrap().is_empty(), "a cancelled cell is never queued again");
         drop(cell);
         assert_eq!(prefix_drops.load(Relaxed), 1, "the block is freed once");
+    });
+}
+
+// ---- a mailbox's waker slot: a lent cell waker, or a boxed general one --------------------
+
+/// A cell lends its waker to the slot inside it and goes idle; two threads then race to
+/// box the general waker (one registering the cell's counted waker in it) while a third
+/// wakes the lent waker: both racers get the same box, the lent cell survives the move
+/// into the box (still recognised, still woken), the lent wake-up queues the cell exactly
+/// once, and waking the general waker afterwards queues nothing more (already scheduled).
+#[test]
+fn waker_slot_racing_boxes_keep_the_lent_cell() {
+    model(3, || {
+        let queue = Arc::new(loom::sync::Mutex::new(Vec::new()));
+        let sink = queue.clone();
+        let (cell, job) = CellRef::spawn(
+            WakerSlot::new(),
+            |me| {
+                me.lend_waker(|slot| slot);
+                core::future::pending::<()>()
+            },
+            move |_: &WakerSlot, job: CellJob, _woken_while_running: bool| sink.lock().unwrap().push(job),
+        );
+        job.run();
+        assert!(queue.lock().unwrap().is_empty(), "idle after its first poll");
+        let registering = {
+            let cell = cell.clone();
+            thread::spawn(move || {
+                let atomic = cell.atomic();
+                atomic.register(&cell.waker());
+                atomic as *const _ as usize
+            })
+        };
+        let boxing = {
+            let cell = cell.clone();
+            thread::spawn(move || cell.atomic() as *const _ as usize)
+        };
+        cell.wake_lent();
+        let (a, b) = (registering.join().unwrap(), boxing.join().unwrap());
+        assert_eq!(a, b, "one box wins");
+        assert!(cell.is_lent(&cell.waker()), "the lent waker survives the boxing");
+        assert_eq!(queue.lock().unwrap().len(), 1, "the lent wake-up queued the cell once");
+        cell.wake_atomic();
+        assert_eq!(queue.lock().unwrap().len(), 1, "already scheduled: nothing more queued");
+        drain(&queue);
+        cell.wake_lent();
+        assert_eq!(queue.lock().unwrap().len(), 1, "idle again: the lent waker queues it");
+        drain(&queue);
     });
 }

@@ -1,20 +1,14 @@
 //! [`ActorContext`]: what an actor knows about itself while it runs.
 
-use alloc::boxed::Box;
-
+use super::extras::Extras;
 use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState, WeakActorHandle};
 use super::traits::Actor;
 use crate::raw::cell::CellRef;
-use crate::sync::Lock;
 
 /// Handed to [`Actor::handle`] and [`Actor::on_start`]: the actor's own identity, a way
 /// to get its own handle, and (std) to call itself later or on an interval.
 pub struct ActorContext<A: Actor> {
     pub(crate) shared: CellRef<ActorShared<A>>,
-    /// With `max_task_retries`: the call in progress, kept (its arguments cloned, its reply
-    /// slot moved here) so that, if its method panics, it can run again after the restart.
-    /// Boxed once, and only for an actor that retries: the others pay 8 bytes for it.
-    kept: Option<Box<Lock<Option<A::Msg>>>>,
     /// Where the actor's cell is registered in its runtime (unregistered when this
     /// context, i.e. the actor's loop, is dropped). Zero-sized, and unread, without `std`.
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
@@ -66,25 +60,30 @@ impl<A: Actor> Drop for ActorContext<A> {
 }
 
 impl<A: Actor> ActorContext<A> {
-    /// The context of the actor `shared`, registered as `key`; `keep_calls` when its
-    /// calls may be retried.
-    pub(crate) fn new(shared: CellRef<ActorShared<A>>, keep_calls: bool, key: Registered) -> Self {
-        ActorContext { shared, kept: keep_calls.then(|| Box::new(Lock::new(None))), key }
+    /// The context of the actor `shared`, registered as `key`.
+    pub(crate) fn new(shared: CellRef<ActorShared<A>>, key: Registered) -> Self {
+        ActorContext { shared, key }
+    }
+
+    /// The actor's retry bookkeeping, if its calls are kept for a retry
+    /// (`max_task_retries > 0`).
+    #[inline]
+    pub(crate) fn retries(&self) -> Option<&Extras<A>> {
+        self.shared.extras.as_deref().filter(|e| e.keeps_calls())
     }
 
     /// True if the running call should be kept for a retry (`max_task_retries > 0`).
     #[doc(hidden)]
     #[inline]
     pub fn __keeps_calls(&self) -> bool {
-        self.kept.is_some()
+        self.retries().is_some()
     }
 
     /// Keeps `msg` (a copy of the call in progress, holding its reply slot) for a retry.
     #[doc(hidden)]
     pub fn __keep(&self, msg: A::Msg) {
-        if let Some(kept) = &self.kept {
-            let previous = kept.with(|k| k.replace(msg));
-            debug_assert!(previous.is_none(), "one call in progress at a time");
+        if let Some(retries) = self.retries() {
+            retries.keep(msg);
         }
     }
 
@@ -93,7 +92,7 @@ impl<A: Actor> ActorContext<A> {
     #[doc(hidden)]
     #[inline]
     pub fn __take_kept(&self) -> Option<A::Msg> {
-        self.kept.as_ref().and_then(|kept| kept.with(Option::take))
+        self.retries()?.take_kept()
     }
 
     /// A counted handle to this actor. Storing it inside the actor keeps the actor alive

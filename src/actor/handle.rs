@@ -44,8 +44,9 @@ pub(crate) struct ActorShared<A: Actor> {
     /// Counted handles. 32 bits (next to `state` and `killed`, in one word): a count
     /// that large would take 16 GiB of handles; past half the range, counting panics.
     pub(crate) handles: AtomicU32,
-    /// Boxed once more so an unnamed actor pays one word for it.
-    pub(crate) name: Option<alloc::boxed::Box<alloc::boxed::Box<str>>>,
+    /// The name and the retry bookkeeping, for the actors that have them (one word for
+    /// the others).
+    pub(crate) extras: Option<alloc::boxed::Box<super::extras::Extras<A>>>,
     pub(crate) id: u64,
     /// Where the actor runs and its call results are stored.
     pub(crate) home: super::spawner::StoreRef,
@@ -57,7 +58,7 @@ impl<A: Actor> ActorShared<A> {
     }
 
     pub(crate) fn name(&self) -> Option<&str> {
-        self.name.as_deref().map(|name| &**name)
+        self.extras.as_ref()?.name.as_deref()
     }
 
     /// The schedule function of the actor's cell: its runtime's.
@@ -147,7 +148,7 @@ impl<A: Actor> Clone for ActorRef<A> {
 
 impl<A: Actor> Drop for ActorRef<A> {
     fn drop(&mut self) {
-        if self.shared.handles.fetch_sub(1, AcqRel) == 1 && self.shared.name.is_none() {
+        if self.shared.handles.fetch_sub(1, AcqRel) == 1 && self.shared.name().is_none() {
             // The last handle of an unnamed actor: nobody can call it any more.
             self.stop();
         }

@@ -34,6 +34,7 @@
 mod call;
 mod context;
 mod dsl;
+mod extras;
 mod handle;
 mod options;
 #[cfg(feature = "std")]

@@ -23,6 +23,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::context::{ActorContext, Registered};
+use super::extras::Extras;
 use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState};
 use super::options::ActorOptions;
 use super::traits::Actor;
@@ -56,15 +57,15 @@ pub(crate) fn start<A: Actor>(
         state: AtomicU8::new(ActorState::Running as u8),
         killed: AtomicBool::new(false),
         handles: AtomicU32::new(0),
-        name: opts.name.clone().map(|name| Box::new(name.into_boxed_str())),
+        extras: Extras::new(opts.name.clone().map(String::into_boxed_str), opts.max_task_retries),
         id: NEXT_ID.fetch_add(1, Relaxed) as u64,
         home: spawner.store(),
     };
     #[cfg(feature = "std")]
-    if shared.name.is_some() && shared.home.runtime().is_none() {
+    if shared.name().is_some() && shared.home.runtime().is_none() {
         return Err(Error::InvalidConfig { reason: "named actors need a std runtime (the registry is per runtime)" });
     }
-    let policy = Policy { max_restarts: opts.max_restarts, max_task_retries: opts.max_task_retries };
+    let max_restarts = opts.max_restarts;
     // A named actor is registered before its loop can first run; if the name is taken
     // (or get-or-create finds it), the loop is built not to start (no constructor runs).
     #[cfg_attr(not(feature = "std"), allow(unused_mut))]
@@ -75,7 +76,7 @@ pub(crate) fn start<A: Actor>(
             registered = rt.parts.shared.actors.register(&cell, opts.get_if_exists);
         }
         let go = matches!(registered, Ok(None));
-        run::<A>(cell, key, args, policy, go)
+        run::<A>(cell, key, args, max_restarts, go)
     };
     // Where the actor's results are stored is where it runs: on a runtime, as a cell.
     #[cfg(feature = "std")]
@@ -116,12 +117,6 @@ fn spawn_plain<A: Actor, F: Future<Output = ()> + Send + 'static>(
     let cell = CellRef::plain(shared);
     spawner.spawn_detached(make(cell.clone(), Registered::NONE));
     cell
-}
-
-#[derive(Clone, Copy)]
-struct Policy {
-    max_restarts: u32,
-    max_task_retries: u32,
 }
 
 /// How handling one message ended: `Err` if the handler panicked (`TaskPanicked`) or the
@@ -205,17 +200,12 @@ struct Life<A: Actor> {
     actor: Option<A>,
     /// Constructor arguments, cloned for every (re)start.
     args: A::Args,
-    max_task_retries: u32,
     restarts_left: u32,
-    /// How many times the call in progress ran before (0 unless it is a retry).
-    runs: u32,
     /// Why calls are rejected once `actor` is `None`.
     death: Death,
     /// Messages taken from the mailbox in one batch (one lock per batch, not per message).
     batch: Spill<A::Msg>,
-    /// A call whose method panicked, to run again first (after the restart), with the
-    /// number of times it has run so far. Rare: boxed, so it costs idle actors 8 bytes.
-    retry: Option<Box<(A::Msg, u32)>>,
+    // (The retry bookkeeping, for actors with `max_task_retries`, is in `Extras`.)
 }
 
 impl<A: Actor> Life<A> {
@@ -246,12 +236,9 @@ impl<A: Actor> Life<A> {
             if crate::executor::poll_proceed(cx).is_pending() {
                 return Poll::Pending;
             }
-            let msg = match self.retry.take() {
-                Some(again) => {
-                    let (msg, runs) = *again;
-                    self.runs = runs;
-                    msg
-                }
+            let again = ctx.retries().and_then(Extras::take_again);
+            let msg = match again {
+                Some(msg) => msg,
                 None => {
                     // The message is written into `next` in place (see
                     // `Mailbox::poll_recv_batch`).
@@ -270,7 +257,6 @@ impl<A: Actor> Life<A> {
                     }
                     ctx.shared.mailbox.consumed();
                     let Some(msg) = next else { unreachable!("a message was delivered") };
-                    self.runs = 0;
                     msg
                 }
             };
@@ -313,10 +299,10 @@ impl<A: Actor> Life<A> {
             self.death = Death::NoRestartsLeft;
             Self::die(ctx);
         }
-        if let Some(kept) = ctx.__take_kept() {
-            if self.actor.is_some() && self.runs < self.max_task_retries {
-                self.retry = Some(Box::new((kept, self.runs + 1)));
-            } else {
+        let Some(retries) = ctx.retries() else { return };
+        if let Some(kept) = retries.take_kept() {
+            let again = if self.actor.is_some() { retries.run_again(kept) } else { Err(kept) };
+            if let Err(kept) = again {
                 A::reject(kept, failure);
             }
         }
@@ -331,19 +317,16 @@ fn run<A: Actor>(
     shared: CellRef<ActorShared<A>>,
     key: Registered,
     args: A::Args,
-    policy: Policy,
+    max_restarts: u32,
     go: bool,
 ) -> impl Future<Output = ()> + Send {
-    let ctx = ActorContext::new(shared, policy.max_task_retries > 0, key);
+    let ctx = ActorContext::new(shared, key);
     let mut life = Life::<A> {
         actor: None,
         args,
-        max_task_retries: policy.max_task_retries,
-        restarts_left: policy.max_restarts,
-        runs: 0,
+        restarts_left: max_restarts,
         death: Death::ConstructorPanicked,
         batch: Spill::new(),
-        retry: None,
     };
     async move {
         if !go {

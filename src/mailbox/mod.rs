@@ -26,7 +26,6 @@ use core::future::{poll_fn, Future};
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use atomic_waker::AtomicWaker;
 use event_listener::{Event, EventListener};
 
 pub use error::{SendError, TrySendError};
@@ -34,8 +33,7 @@ pub(crate) use queue::Spill;
 use queue::{Queue, BUSY, IDLE_ATOMIC, IDLE_LENT};
 
 use crate::executor::poll_proceed;
-use crate::raw::cell::LentWaker;
-use crate::raw::once_box::OnceBox;
+use crate::raw::waker_slot::WakerSlot;
 use crate::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
 
 /// `Mailbox::capacity` of an unbounded mailbox.
@@ -61,14 +59,11 @@ pub struct Mailbox<T> {
     /// [`UNBOUNDED`] when unbounded. 32 bits: it shares a word with the flags below.
     capacity: u32,
     closed: AtomicBool,
-    /// The receiver's waker, handed over per wake-up: for a receiving task whose waker is
-    /// not the one in `actor_waker` (the public `recv`). Boxed on first use: an actor's
-    /// mailbox never needs it.
-    receiver: OnceBox<AtomicWaker>,
-    /// An actor's own waker on a std runtime: its cell's, lent when the cell is made
-    /// (one pointer, not counted), woken by reference. (An actor run by another executor
-    /// registers in `receiver`.)
-    actor_waker: LentWaker,
+    /// The receiver's waker, in one word: on a std runtime an actor's own (its cell's,
+    /// lent when the cell is made: not counted, woken by reference, nothing to store per
+    /// wait), and for any other receiving task (the public `recv`, an actor run by
+    /// another executor) a general `AtomicWaker`, boxed on first use.
+    receiver: WakerSlot,
     /// Fixed queues only (a growable queue keeps this state under its lock): set by the
     /// receiver just before it returns `Pending` for want of a message (after
     /// registering its waker; the value says which slot holds it), reset to `BUSY` when
@@ -138,8 +133,7 @@ impl<T> Mailbox<T> {
             len: AtomicUsize::new(0),
             capacity,
             closed: AtomicBool::new(false),
-            receiver: OnceBox::new(),
-            actor_waker: LentWaker::new(),
+            receiver: WakerSlot::new(),
             receiver_idle: AtomicU8::new(BUSY),
             space: Event::new(),
         }
@@ -241,18 +235,16 @@ impl<T> Mailbox<T> {
         }
     }
 
-    /// Wakes the task registered in the general slot, if any.
+    /// Wakes the task registered in the general waker, if any.
     #[inline]
     fn wake_receiver(&self) {
-        if let Some(receiver) = self.receiver.get() {
-            receiver.wake();
-        }
+        self.receiver.wake_atomic();
     }
 
     /// Wakes the actor's cell by reference, if one lent its waker.
     #[inline]
     fn wake_actor(&self) {
-        self.actor_waker.wake();
+        self.receiver.wake_lent();
     }
 
     /// The receiver is about to sleep unless its last look finds a message: announces it
@@ -275,18 +267,18 @@ impl<T> Mailbox<T> {
     /// waker (a comparison), else in the `AtomicWaker`. Returns where.
     #[inline]
     fn register_actor(&self, waker: &core::task::Waker) -> u8 {
-        if self.actor_waker.is(waker) {
+        if self.receiver.is_lent(waker) {
             IDLE_LENT
         } else {
-            self.receiver.get_or_init(AtomicWaker::new).register(waker);
+            self.receiver.atomic().register(waker);
             IDLE_ATOMIC
         }
     }
 
     /// The actor's waker slot, for its cell to lend its own waker to (std runtimes).
     #[cfg(feature = "std")]
-    pub(crate) fn actor_waker_slot(&self) -> &LentWaker {
-        &self.actor_waker
+    pub(crate) fn actor_waker_slot(&self) -> &WakerSlot {
+        &self.receiver
     }
 
     /// The receiver took `n` messages: free their places.
@@ -317,7 +309,7 @@ impl<T> Mailbox<T> {
         if let Some(m) = self.try_recv() {
             return Poll::Ready(Some(m));
         }
-        self.receiver.get_or_init(AtomicWaker::new).register(cx.waker());
+        self.receiver.atomic().register(cx.waker());
         // Read `closed` before the last look: a send that succeeded did so before the close.
         let closed = self.closed.load(Acquire);
         let found = match self.queue.pop_or_idle(IDLE_ATOMIC) {

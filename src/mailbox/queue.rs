@@ -95,10 +95,6 @@ impl<T> Spill<T> {
 pub(crate) struct Slots<T> {
     first: Option<T>,
     rest: Spill<T>,
-    /// The receiver's announced state ([`BUSY`], or idle and where its waker is): set by
-    /// the receiver when its last look under the lock finds nothing, taken back to
-    /// `BUSY` by the first push after it, whose sender then wakes the receiver.
-    idle: u8,
 }
 
 /// The receiver is running (or about to look again): a push need not wake it.
@@ -113,19 +109,26 @@ pub(crate) const UNKNOWN: u8 = 3;
 /// A [`Slots`] behind its lock, with its length mirrored outside it.
 pub(crate) struct Growable<T> {
     slots: QueueLock<Slots<T>>,
-    /// `queued << 2 | idle`: the number of queued messages and the receiver's idle state,
-    /// stored (never read-modify-written) under the lock after every change: exact
-    /// whenever the lock is free.
+    /// `queued << 2 | idle`: the number of queued messages and the receiver's announced
+    /// state ([`BUSY`], or idle and where its waker is: set by the receiver when its last
+    /// look under the lock finds nothing, taken back to `BUSY` by the first push after
+    /// it, whose sender then wakes the receiver). Written (never read-modify-written) only
+    /// under the lock, after every change: exact whenever the lock is free, and the one
+    /// copy of the idle state (the slots keep none, which saves a word per mailbox).
     mirror: AtomicUsize,
 }
 
 impl<T> Growable<T> {
-    /// Runs `f` on the slots under the lock and mirrors their new length.
+    /// Runs `f` under the lock on the slots and the receiver's idle state, and mirrors
+    /// both again.
     #[inline]
-    fn with<R>(&self, f: impl FnOnce(&mut Slots<T>) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut Slots<T>, &mut u8) -> R) -> R {
         self.slots.with(|q| {
-            let out = f(q);
-            self.mirror.store(q.len() << 2 | usize::from(q.idle), Release);
+            // Stored only under this lock: the last holder's store is visible to its
+            // successor, so `Relaxed` reads the current value.
+            let mut idle = (self.mirror.load(Relaxed) & 3) as u8;
+            let out = f(q, &mut idle);
+            self.mirror.store(q.len() << 2 | usize::from(idle), Release);
             out
         })
     }
@@ -176,7 +179,7 @@ pub(crate) enum Queue<T> {
 impl<T> Queue<T> {
     pub(crate) fn growable() -> Self {
         Queue::Growable(Growable {
-            slots: QueueLock::new(Slots { first: None, rest: Spill::new(), idle: BUSY }),
+            slots: QueueLock::new(Slots { first: None, rest: Spill::new() }),
             mirror: AtomicUsize::new(0),
         })
     }
@@ -201,12 +204,12 @@ impl<T> Queue<T> {
     #[inline]
     pub(crate) fn push(&self, msg: T, closed: &AtomicBool) -> Result<u8, (T, bool)> {
         match self {
-            Queue::Growable(q) => q.with(|q| {
+            Queue::Growable(q) => q.with(|q, idle| {
                 if closed.load(Relaxed) {
                     return Err((msg, true));
                 }
                 q.push(msg);
-                Ok(core::mem::replace(&mut q.idle, BUSY))
+                Ok(core::mem::replace(idle, BUSY))
             }),
             Queue::Fixed(q) => q.push(msg).map(|()| UNKNOWN).map_err(|m| (m, false)),
         }
@@ -219,9 +222,9 @@ impl<T> Queue<T> {
     #[inline]
     pub(crate) fn pop_or_idle(&self, how: u8) -> Option<Option<T>> {
         match self {
-            Queue::Growable(q) => Some(q.with(|q| {
+            Queue::Growable(q) => Some(q.with(|q, idle| {
                 let found = q.pop();
-                q.idle = if found.is_some() { BUSY } else { how };
+                *idle = if found.is_some() { BUSY } else { how };
                 found
             })),
             Queue::Fixed(_) => None,
@@ -231,7 +234,7 @@ impl<T> Queue<T> {
     /// Sets `closed` (under the queue's lock for growable queues).
     pub(crate) fn close(&self, closed: &AtomicBool) -> bool {
         match self {
-            Queue::Growable(q) => q.with(|_| !closed.swap(true, AcqRel)),
+            Queue::Growable(q) => q.with(|_, _| !closed.swap(true, AcqRel)),
             Queue::Fixed(_) => !closed.swap(true, AcqRel),
         }
     }
@@ -239,7 +242,7 @@ impl<T> Queue<T> {
     #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
         match self {
-            Queue::Growable(q) => q.with(Slots::pop),
+            Queue::Growable(q) => q.with(|q, _| q.pop()),
             Queue::Fixed(q) => q.pop(),
         }
     }
@@ -260,9 +263,9 @@ impl<T> Queue<T> {
         match self {
             Queue::Growable(q) => {
                 if q.mirror.load(Acquire) != usize::from(how) {
-                    q.with(|q| {
+                    q.with(|q, idle| {
                         q.take(slot, out);
-                        q.idle = how;
+                        *idle = how;
                     });
                 }
                 true

@@ -26,7 +26,7 @@
 
 // Without `std` only plain cells exist (there is no scheduler): the scheduling half of
 // this module is compiled out, and some imports and states with it. Without atomic
-// read-modify-write (no actors) only the mailbox's empty `LentWaker` is used.
+// read-modify-write (no actors) only the mailbox's waker slot uses it.
 #![cfg_attr(any(not(feature = "std"), not(target_has_atomic = "ptr")), allow(unused_imports, dead_code))]
 
 use alloc::boxed::Box;
@@ -38,8 +38,10 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, RawWaker, RawWakerVTable, Waker};
 
-use crate::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::*};
+use crate::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::sync::UnsafeCell;
+
+use super::waker_slot::WakerSlot;
 
 /// In a run queue (or about to be: a `CellJob` exists).
 const SCHEDULED: usize = 1 << 0;
@@ -467,63 +469,47 @@ impl<P: Send + Sync + 'static> CellRef<P> {
     /// # Panics
     /// If `slot` does not lie inside the prefix.
     #[cfg(feature = "std")]
-    pub(crate) fn lend_waker(&self, slot: impl FnOnce(&P) -> &LentWaker) {
+    pub(crate) fn lend_waker(&self, slot: impl FnOnce(&P) -> &WakerSlot) {
         let prefix: &P = self;
         let slot = slot(prefix);
         let start = prefix as *const P as usize;
-        let at = slot as *const LentWaker as usize;
+        let at = slot as *const WakerSlot as usize;
         assert!(
-            at >= start && at + core::mem::size_of::<LentWaker>() <= start + core::mem::size_of::<P>(),
+            at >= start && at + core::mem::size_of::<WakerSlot>() <= start + core::mem::size_of::<P>(),
             "a lent waker's slot lies inside its cell"
         );
-        slot.cell.store(self.ptr.as_ptr(), Release);
+        slot.lend(self.ptr);
     }
 }
 
-/// A cell's own waker, lent to a slot inside the cell (its actor's mailbox): one pointer,
-/// not counted. Woken by reference by whoever holds a reference to the cell (a sender,
-/// through its handle), and recognised by comparison when the cell's future registers.
-pub(crate) struct LentWaker {
-    cell: AtomicPtr<Header>,
-}
-
-impl core::fmt::Debug for LentWaker {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("LentWaker").field("lent", &!self.cell.load(Relaxed).is_null()).finish()
+/// True if `waker` is the waker of the cell at `cell`.
+#[inline]
+pub(super) fn waker_is_cell(waker: &Waker, cell: NonNull<Header>) -> bool {
+    #[cfg(feature = "std")]
+    {
+        waker.data() == cell.as_ptr() as *const () && core::ptr::eq(waker.vtable(), &WAKER_VTABLE)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        let _ = (waker, cell);
+        false
     }
 }
 
-impl LentWaker {
-    /// Nothing lent (yet).
-    pub(crate) fn new() -> Self {
-        LentWaker { cell: AtomicPtr::new(core::ptr::null_mut()) }
+/// Wakes the cell at `cell` by reference (nothing without `std`: there, cells are plain
+/// and never lend their waker).
+///
+/// # Safety
+/// The cell is alive for the duration of the call.
+#[inline]
+pub(super) unsafe fn wake_cell_by_ref(cell: NonNull<Header>) {
+    #[cfg(feature = "std")]
+    // SAFETY: by the caller's contract the cell is alive.
+    unsafe {
+        (header(cell).vtable.wake_by_ref)(cell)
     }
-
-    /// True if `waker` is the lent cell's waker.
-    #[inline]
-    pub(crate) fn is(&self, waker: &Waker) -> bool {
-        #[cfg(feature = "std")]
-        {
-            let cell = self.cell.load(Acquire);
-            !cell.is_null() && waker.data() == cell as *const () && core::ptr::eq(waker.vtable(), &WAKER_VTABLE)
-        }
-        #[cfg(not(feature = "std"))]
-        {
-            let _ = waker;
-            false
-        }
-    }
-
-    /// Wakes the lent cell, if any.
-    #[inline]
-    pub(crate) fn wake(&self) {
-        #[cfg(feature = "std")]
-        if let Some(cell) = NonNull::new(self.cell.load(Acquire)) {
-            // SAFETY: a lent slot lies inside its cell (checked by `lend_waker`), so the
-            // cell is alive while the slot can be reached.
-            unsafe { (header(cell).vtable.wake_by_ref)(cell) }
-        }
-    }
+    #[cfg(not(feature = "std"))]
+    let _ = cell;
 }
 
 /// A cell in a run queue: one reference, and the right to poll its future once.

@@ -16,8 +16,9 @@
 //!   the `next` field of each task header; it converts `Runnable`s to and from raw
 //!   pointers.
 //!
-//! * [`once_box`]: a value boxed on first use and then shared through one atomic pointer
-//!   (turned back into a reference after the publishing CAS).
+//! * [`waker_slot`]: a mailbox receiver's waker in one tagged atomic word — a cell's
+//!   lent waker (a pointer to the cell) or a general waker boxed on first use (turned
+//!   back into a reference after the publishing CAS).
 //!
 //! * [`spin_lock`] (`std`): the lock of a growable mailbox queue, released with a plain
 //!   store; an `UnsafeCell` handed out by an atomic flag.
@@ -30,6 +31,6 @@ pub(crate) mod intrusive_stack;
 pub(crate) mod job;
 #[cfg(feature = "std")]
 pub(crate) mod local_queue;
-pub(crate) mod once_box;
 #[cfg(feature = "std")]
 pub(crate) mod spin_lock;
+pub(crate) mod waker_slot;

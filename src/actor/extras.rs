@@ -1,0 +1,88 @@
+//! [`Extras`]: what only some actors need — a name, and the bookkeeping of
+//! `max_task_retries` — boxed once, so an actor without them pays one word for all of it.
+//!
+//! Every idle actor holds every byte of its block; before, the name, the call kept for a
+//! retry, the call waiting to run again, its run count and the retry limit took five
+//! words across the shared state, the context and the loop.
+
+use alloc::boxed::Box;
+
+use super::traits::Actor;
+use crate::sync::Lock;
+
+/// The rarely used parts of an actor. See the [module docs](self).
+pub(crate) struct Extras<A: Actor> {
+    /// The actor's name (named actors are registered per runtime).
+    pub(crate) name: Option<Box<str>>,
+    /// Runs allowed to a call after the first, if its method panics (0: calls are not kept).
+    max_task_retries: u32,
+    /// Touched by the actor's own loop only (a lock because the context is shared by
+    /// reference with the methods; it is never contended).
+    retry: Lock<Retry<A>>,
+}
+
+/// The retry bookkeeping of the call in progress.
+struct Retry<A: Actor> {
+    /// The call in progress, kept (its arguments cloned, its reply slot moved here) so
+    /// that, if its method panics, it can run again after the restart.
+    kept: Option<A::Msg>,
+    /// A call whose method panicked, to run again first (after the restart), with the
+    /// number of times it has run so far.
+    again: Option<(A::Msg, u32)>,
+    /// How many times the call in progress ran before (0 unless it is a retry).
+    runs: u32,
+}
+
+impl<A: Actor> Extras<A> {
+    /// The extras of an actor with this name and retry limit; `None` if it needs none.
+    pub(crate) fn new(name: Option<Box<str>>, max_task_retries: u32) -> Option<Box<Self>> {
+        (name.is_some() || max_task_retries > 0).then(|| {
+            Box::new(Extras { name, max_task_retries, retry: Lock::new(Retry { kept: None, again: None, runs: 0 }) })
+        })
+    }
+
+    /// True if calls are kept for a retry.
+    #[inline]
+    pub(crate) fn keeps_calls(&self) -> bool {
+        self.max_task_retries > 0
+    }
+
+    /// Keeps `msg`, a copy of the call in progress, for a retry.
+    pub(crate) fn keep(&self, msg: A::Msg) {
+        let previous = self.retry.with(|r| r.kept.replace(msg));
+        debug_assert!(previous.is_none(), "one call in progress at a time");
+    }
+
+    /// Takes back the kept call.
+    pub(crate) fn take_kept(&self) -> Option<A::Msg> {
+        self.retry.with(|r| r.kept.take())
+    }
+
+    /// Before the next call: the call to run again, if one is waiting (it becomes the
+    /// call in progress); else the next call will be a first run.
+    pub(crate) fn take_again(&self) -> Option<A::Msg> {
+        self.retry.with(|r| match r.again.take() {
+            Some((msg, runs)) => {
+                r.runs = runs;
+                Some(msg)
+            }
+            None => {
+                r.runs = 0;
+                None
+            }
+        })
+    }
+
+    /// The call in progress (`kept`) failed and the actor was rebuilt: queues it to run
+    /// again if it has runs left, else hands it back.
+    pub(crate) fn run_again(&self, kept: A::Msg) -> Result<(), A::Msg> {
+        self.retry.with(|r| {
+            if r.runs < self.max_task_retries {
+                r.again = Some((kept, r.runs + 1));
+                Ok(())
+            } else {
+                Err(kept)
+            }
+        })
+    }
+}
