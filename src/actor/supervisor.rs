@@ -80,9 +80,11 @@ pub(crate) fn start<A: Actor>(
     };
     // Where the actor's results are stored is where it runs: on a runtime, as a cell.
     #[cfg(feature = "std")]
-    let cell = match shared.home.runtime().cloned() {
-        Some(rt) => {
-            let spawned = rt.parts.shared.spawn_cell(
+    // (The scheduler's own `Arc`, not the runtime handle's: every actor's home holds a
+    // handle, so that count's line is written by whichever thread frees an actor.)
+    let cell = match shared.home.runtime().map(|rt| rt.parts.shared.clone()) {
+        Some(scheduler) => {
+            let spawned = scheduler.spawn_cell(
                 shared,
                 |cell, key| {
                     // The loop's waker, uncounted, where the mailbox wakes it from.

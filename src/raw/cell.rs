@@ -29,7 +29,7 @@
 // read-modify-write (no actors) only the mailbox's waker slot uses it.
 #![cfg_attr(any(not(feature = "std"), not(target_has_atomic = "ptr")), allow(unused_imports, dead_code))]
 
-use alloc::boxed::Box;
+use core::alloc::Layout;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::mem::{ManuallyDrop, MaybeUninit};
@@ -343,14 +343,51 @@ where
     }
 
     unsafe fn destroy(ptr: NonNull<Header>) {
-        // SAFETY: the last reference is gone: the block is ours to free (it was made by
-        // `Box::into_raw` in `spawn`/`plain`).
-        let block = unsafe { Box::from_raw(ptr.cast::<Self>().as_ptr()) };
-        if block.head.header.state.load(Relaxed) & COMPLETED == 0 {
+        let block = ptr.cast::<Self>();
+        // The memory goes back when this is dropped: after the drops below, or while
+        // unwinding from one of them.
+        let _memory = FreeOnDrop(block.cast(), Layout::new::<Self>());
+        // SAFETY: the last reference is gone: the block (written by `alloc`) is ours.
+        let this = unsafe { block.as_ref() };
+        if this.head.header.state.load(Relaxed) & COMPLETED == 0 {
             // SAFETY: not COMPLETED: the future is initialized, and nobody else can reach it.
-            unsafe { block.drop_future() };
+            unsafe { this.drop_future() };
         }
-        drop(block);
+        // SAFETY: as above; the future slot is a `MaybeUninit` (not dropped again).
+        unsafe { core::ptr::drop_in_place(block.as_ptr()) };
+    }
+}
+
+/// Memory for a block (recycled between threads, see [`block_pool`](super::block_pool)).
+#[cfg(all(feature = "std", not(loom)))]
+use super::block_pool::{alloc as alloc_block, free as free_block};
+
+/// Memory for a block, from the allocator.
+#[cfg(not(all(feature = "std", not(loom))))]
+fn alloc_block(layout: Layout) -> NonNull<u8> {
+    // SAFETY: a block has a non-zero size (it starts with its header).
+    let ptr = unsafe { alloc::alloc::alloc(layout) };
+    NonNull::new(ptr).unwrap_or_else(|| alloc::alloc::handle_alloc_error(layout))
+}
+
+/// Gives back a block's memory.
+///
+/// # Safety
+/// `ptr` came from `alloc_block` with this layout and is not used any more.
+#[cfg(not(all(feature = "std", not(loom))))]
+unsafe fn free_block(ptr: NonNull<u8>, layout: Layout) {
+    // SAFETY: by the caller's contract.
+    unsafe { alloc::alloc::dealloc(ptr.as_ptr(), layout) }
+}
+
+/// Frees a block's memory when dropped.
+struct FreeOnDrop(NonNull<u8>, Layout);
+
+impl Drop for FreeOnDrop {
+    fn drop(&mut self) {
+        // SAFETY: made by `destroy` for its block, whose last reference is gone; it is
+        // dropped after (or while unwinding from) the block's contents being dropped.
+        unsafe { free_block(self.0, self.1) }
     }
 }
 
@@ -413,16 +450,17 @@ impl<P: Send + Sync + 'static> CellRef<P> {
 
     /// A block in state COMPLETED with one reference (the returned one).
     fn alloc<F: Future<Output = ()> + Send + 'static, S: Schedule<P>>(prefix: P, schedule: S) -> Self {
-        let block = Box::new(Block::<P, F, S> {
+        let ptr = alloc_block(Layout::new::<Block<P, F, S>>()).cast::<Block<P, F, S>>();
+        let block = Block::<P, F, S> {
             head: Head {
                 header: Header { state: AtomicUsize::new(COMPLETED | REF), vtable: &Block::<P, F, S>::VTABLE },
                 prefix,
             },
             schedule,
             future: UnsafeCell::new(MaybeUninit::uninit()),
-        });
-        // SAFETY: `Box::into_raw` is never null.
-        let ptr = unsafe { NonNull::new_unchecked(Box::into_raw(block)) };
+        };
+        // SAFETY: fresh memory with the block's layout, written once before any use.
+        unsafe { ptr.as_ptr().write(block) };
         CellRef { ptr: ptr.cast(), _prefix: PhantomData }
     }
 

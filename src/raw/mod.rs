@@ -9,6 +9,9 @@
 //!   reached through type-erased pointers (a hand-rolled `Arc` plus task cell, with
 //!   its own waker vtable).
 //!
+//! * [`block_pool`] (`std`): the memory of actor cells, recycled between threads in
+//!   batches (raw blocks handed out and taken back by layout).
+//!
 //! * [`job`] (`std`): a run-queue item, an `async-task` runnable or a cell, in one tagged
 //!   pointer.
 //!
@@ -25,6 +28,8 @@
 //!
 //! The rest of the crate is safe code.
 
+#[cfg(all(feature = "std", not(loom)))]
+pub(crate) mod block_pool;
 pub(crate) mod cell;
 pub(crate) mod intrusive_stack;
 #[cfg(feature = "std")]
