@@ -439,6 +439,25 @@ impl Drop for Tracked {
     }
 }
 
+/// Waits inside an `async` method whose arguments are `Clone` (so with `max_task_retries`
+/// the call is kept for a retry while it runs).
+#[rustyray::actor]
+pub struct Gated;
+
+#[rustyray::actor_methods]
+impl Gated {
+    pub fn new() -> Self {
+        Gated
+    }
+
+    /// Sets `started`, then waits for `gate`.
+    pub async fn wait(&mut self, started: Arc<AtomicBool>, gate: ObjectRef<()>) -> u32 {
+        started.store(true, SeqCst);
+        let _ = gate.get().await;
+        1
+    }
+}
+
 /// Calls itself: a ping through `ctx.handle()` at start, a delayed call (`run_later`),
 /// periodic calls (`run_interval`) and pings through a stored weak handle.
 #[rustyray::actor]
@@ -1335,6 +1354,33 @@ fn actors_and_runtime_shutdown() {
     assert!(matches!(Counter::options().remote_on(&handle, ()), Err(Error::RuntimeShutdown)));
     assert_eq!(before.state(), ActorState::Stopped);
     assert!(weak.upgrade().is_none());
+}
+
+/// Shutdown drops an actor's loop while a call kept for a retry (`max_task_retries`) is
+/// waiting inside its method: the caller gets an error at once. (The kept copy holds the
+/// call's reply and lives in the actor's shared state, which the caller's handle keeps
+/// alive: it must go with the loop, or the caller would wait for its own handle.)
+#[test]
+fn a_call_kept_for_a_retry_fails_when_shutdown_drops_its_actor() {
+    let rt = runtime();
+    let (call, open, actor) = rt
+        .block_on(async {
+            let (gate, open) = rt.store().pending::<()>();
+            let actor = Gated::options().max_task_retries(1).remote().await?;
+            let started = Arc::new(AtomicBool::new(false));
+            let call = actor.wait(started.clone(), gate).await?;
+            eventually("the method waits at its gate", || {
+                let started = started.clone();
+                async move { started.load(SeqCst) }
+            })
+            .await;
+            Ok::<_, Error>((call, open, actor))
+        })
+        .expect("the call is running");
+    rt.shutdown();
+    assert!(call.is_ready(), "shutdown answered the kept call");
+    assert!(futures_lite::future::block_on(call.get()).is_err(), "with an error");
+    drop((open, actor));
 }
 
 #[test]

@@ -52,6 +52,11 @@ impl<A: Actor> Drop for ActorContext<A> {
                 rt.parts.shared.actors.remove(name, shared.id);
             }
         }
+        // A call kept for a retry lives in the shared state (which handles keep alive): it
+        // must not outlive the loop that would have answered it.
+        if let Some(retries) = self.retries() {
+            retries.clear();
+        }
         #[cfg(feature = "std")]
         if let Some(rt) = shared.home.runtime() {
             rt.parts.shared.owned.remove(self.key);

@@ -73,6 +73,13 @@ impl<A: Actor> Extras<A> {
         })
     }
 
+    /// The actor's loop is gone (finished, or dropped by shutdown mid-call): drops the
+    /// calls kept here, so their callers get an error now, not when the last handle goes.
+    pub(crate) fn clear(&self) {
+        let calls = self.retry.with(|r| (r.kept.take(), r.again.take()));
+        drop(calls); // outside the lock: dropping a call resolves its caller's object
+    }
+
     /// The call in progress (`kept`) failed and the actor was rebuilt: queues it to run
     /// again if it has runs left, else hands it back.
     pub(crate) fn run_again(&self, kept: A::Msg) -> Result<(), A::Msg> {

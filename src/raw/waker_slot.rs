@@ -29,6 +29,10 @@ use crate::sync::atomic::{AtomicPtr, Ordering::*};
 /// address has it clear).
 const LENT: usize = 1;
 
+/// Whether cells lend their wakers at all: only the std scheduler runs cells, so without
+/// `std` the slot is only ever empty or boxed (and the lent paths compile to nothing).
+const LENDS: bool = cfg!(feature = "std");
+
 /// The boxed form: the general waker, and the lent cell if there was one.
 struct Spare {
     lent: Option<NonNull<Header>>,
@@ -94,6 +98,9 @@ impl WakerSlot {
     /// The lent cell, if any.
     #[inline]
     fn lent(&self) -> Option<NonNull<Header>> {
+        if !LENDS {
+            return None;
+        }
         match self.held() {
             Held::Nothing => None,
             Held::Lent(cell) => Some(cell),
@@ -153,7 +160,7 @@ impl WakerSlot {
     fn held_at(&self, word: *mut u8) -> Held<'_> {
         if word.is_null() {
             Held::Nothing
-        } else if word.addr() & LENT != 0 {
+        } else if LENDS && word.addr() & LENT != 0 {
             // Non-null: it was a header's address before the tag was set.
             Held::Lent(NonNull::new(word.map_addr(|a| a & !LENT).cast::<Header>()).expect("a lent cell"))
         } else {
