@@ -23,6 +23,13 @@ fi
 rustup target add thumbv7m-none-eabi
 rustup component add llvm-tools
 
+# The footprint must not depend on where the repository is cloned: rustyray is a path
+# dependency outside this crate, so its panic locations carry its absolute path (each
+# character of it costs ~8 bytes of flash). Remap it to a fixed prefix. (Cargo appends
+# this to `.cargo/config.toml`'s rustflags for the target.)
+repo=$(cd ../.. && pwd)
+export CARGO_TARGET_THUMBV7M_NONE_EABI_RUSTFLAGS="--remap-path-prefix=$repo=rustyray"
+
 cargo fmt -- --check
 cargo clippy --release --bins -- -D warnings
 cargo build --release --bins
