@@ -44,13 +44,14 @@ impl<A: Actor> core::fmt::Debug for ActorContext<A> {
 impl<A: Actor> Drop for ActorContext<A> {
     fn drop(&mut self) {
         let shared = &self.shared;
-        if shared.state() != ActorState::Stopped {
+        // A loop that ended drained a closed mailbox; one dropped mid-way closes it.
+        if !shared.mailbox.is_closed() {
             shared.mailbox.close();
-            shared.set_state(ActorState::Stopped);
-            #[cfg(feature = "std")]
-            if let (Some(name), Some(rt)) = (shared.name(), shared.home.runtime()) {
-                rt.parts.shared.actors.remove(name, shared.id);
-            }
+        }
+        shared.set_state(ActorState::Stopped);
+        #[cfg(feature = "std")]
+        if let (Some(name), Some(rt)) = (shared.name(), shared.home.runtime()) {
+            rt.parts.shared.actors.remove(name, shared.id);
         }
         // A call kept for a retry lives in the shared state (which handles keep alive): it
         // must not outlive the loop that would have answered it.

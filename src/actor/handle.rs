@@ -202,7 +202,7 @@ impl<A: Actor> ActorHandle<A> {
 
     /// A handle that does not keep the actor running.
     pub fn downgrade(&self) -> WeakActorHandle<A> {
-        WeakActorHandle { shared: self.actor_ref().shared.clone() }
+        WeakActorHandle::new(&self.actor_ref().shared)
     }
 }
 

@@ -284,10 +284,11 @@ impl<A: Actor> Life<A> {
     /// (then: restart if restarts are left, else die; retry the call if it was kept and
     /// has runs left, else fail it with the panic).
     fn failed(&mut self, failure: Error, ctx: &ActorContext<A>) {
+        let kept = ctx.__take_kept();
         if matches!(failure, Error::ActorDied { .. }) {
             // Killed mid-call: the rest of the queue is rejected as it is taken.
             self.death = Death::Killed;
-            if let Some(kept) = ctx.__take_kept() {
+            if let Some(kept) = kept {
                 A::reject(kept, self.death.error());
             }
             return;
@@ -301,9 +302,11 @@ impl<A: Actor> Life<A> {
             self.death = Death::NoRestartsLeft;
             Self::die(ctx);
         }
-        let Some(retries) = ctx.retries() else { return };
-        if let Some(kept) = retries.take_kept() {
-            let again = if self.actor.is_some() { retries.run_again(kept) } else { Err(kept) };
+        if let Some(kept) = kept {
+            let again = match ctx.retries() {
+                Some(retries) if self.actor.is_some() => retries.run_again(kept),
+                _ => Err(kept),
+            };
             if let Err(kept) = again {
                 A::reject(kept, failure);
             }
@@ -350,11 +353,6 @@ fn run<A: Actor>(
             a.on_stop();
             drop(a);
         }
-        let shared = &ctx.shared;
-        shared.set_state(ActorState::Stopped);
-        #[cfg(feature = "std")]
-        if let (Some(name), Some(rt)) = (shared.name(), shared.home.runtime()) {
-            rt.parts.shared.actors.remove(name, shared.id);
-        }
+        // `ctx` goes with the loop: its drop marks the actor stopped and frees its name.
     }
 }

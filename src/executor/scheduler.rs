@@ -28,7 +28,7 @@ use super::injector::Injector;
 use super::owned::{OwnedTasks, TaskKey, Tracked};
 use super::park::Parker;
 use super::task::{self, JoinHandle, Runnable};
-use crate::raw::cell::{CellJob, CellRef};
+use crate::raw::cell::{CellRef, Schedule};
 use crate::raw::job::Job;
 use crate::raw::local_queue::{self, Local, Steal};
 use crate::sync::atomic::{fence, AtomicBool, Ordering::*};
@@ -141,7 +141,7 @@ impl Shared {
     where
         P: Send + Sync + 'static,
         F: Future<Output = ()> + Send + 'static,
-        S: Fn(&P, CellJob, bool) + Send + Sync + 'static,
+        S: Schedule<P>,
     {
         let mut parts = Some((prefix, make, schedule));
         let spawned = self.owned.register(|key| {

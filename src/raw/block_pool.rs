@@ -54,11 +54,16 @@ impl Drop for Cache {
     /// The thread is exiting: its blocks go back to the allocator.
     fn drop(&mut self) {
         for (class, blocks) in self.classes.iter_mut().enumerate() {
-            for block in blocks.drain(..) {
-                // SAFETY: a pooled block of this class, allocated with its layout, owned here.
-                unsafe { alloc::alloc::dealloc(block.0.as_ptr(), class_layout(class)) };
-            }
+            to_allocator(class, blocks.drain(..));
         }
+    }
+}
+
+/// Gives free blocks of `class` back to the allocator.
+fn to_allocator(class: usize, blocks: impl IntoIterator<Item = Free>) {
+    for block in blocks {
+        // SAFETY: a pooled block of this class, allocated with its layout, owned here.
+        unsafe { alloc::alloc::dealloc(block.0.as_ptr(), class_layout(class)) };
     }
 }
 
@@ -129,10 +134,7 @@ pub(crate) unsafe fn free(ptr: NonNull<u8>, layout: Layout) {
         }
         batch
     };
-    for block in batch {
-        // SAFETY: a pooled block of this class, allocated with its layout, owned here.
-        unsafe { alloc::alloc::dealloc(block.0.as_ptr(), class_layout(class)) };
-    }
+    to_allocator(class, batch);
 }
 
 /// A free block of `class` from this thread's cache, refilled from the global list.

@@ -123,6 +123,13 @@ unsafe fn acquire(ptr: NonNull<Header>) {
     }
 }
 
+/// True if `state` (read by the decrement that gave up a reference) counted that one
+/// reference only: it was the last.
+#[inline]
+fn was_last(state: usize) -> bool {
+    state & !(REF - 1) == REF
+}
+
 /// Gives up a reference; the last one destroys the block.
 ///
 /// # Safety
@@ -132,7 +139,7 @@ unsafe fn release(ptr: NonNull<Header>) {
     // SAFETY: the caller's reference keeps the block alive until this decrement.
     let h = unsafe { header(ptr) };
     let vtable = h.vtable;
-    if h.state.fetch_sub(REF, AcqRel) & !(REF - 1) == REF {
+    if was_last(h.state.fetch_sub(REF, AcqRel)) {
         // SAFETY: that was the last reference: nobody else can reach the block.
         unsafe { (vtable.destroy)(ptr) }
     }
@@ -240,28 +247,12 @@ where
             // moves, so the future is pinned.
             this.future.with_mut(|f| unsafe { Pin::new_unchecked((*f).assume_init_mut()) }.poll(&mut cx))
         };
-        #[cfg(feature = "std")]
         let ready = std::panic::catch_unwind(std::panic::AssertUnwindSafe(poll)).map_or(true, |p| p.is_ready());
-        #[cfg(not(feature = "std"))]
-        let ready = {
-            let mut poll = poll;
-            poll().is_ready()
-        };
         if ready {
             // SAFETY: still RUNNING: ours; the future is initialized.
-            #[cfg(feature = "std")]
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { this.drop_future() }));
-            // SAFETY: as above.
-            #[cfg(not(feature = "std"))]
-            unsafe {
-                this.drop_future()
-            };
-            let old = state.fetch_update(AcqRel, Acquire, |s| Some(((s | COMPLETED) & !(RUNNING | SCHEDULED)) - REF));
-            let Ok(old) = old else { unreachable!("the closure always updates") };
-            if old & !(REF - 1) == REF {
-                // SAFETY: the job's was the last reference.
-                unsafe { Self::destroy(ptr) };
-            }
+            // SAFETY: the job's reference; the future is gone.
+            unsafe { Self::complete(ptr) };
             return;
         }
         let mut s = state.load(Acquire);
@@ -278,7 +269,7 @@ where
             } else {
                 match state.compare_exchange_weak(s, (s & !RUNNING) - REF, AcqRel, Acquire) {
                     Ok(_) => {
-                        if s & !(REF - 1) == REF {
+                        if was_last(s) {
                             // Nobody can wake it any more: drop it.
                             // SAFETY: that was the last reference.
                             unsafe { Self::destroy(ptr) };
@@ -301,9 +292,22 @@ where
             // SAFETY: the job's holder owns the future, which is initialized.
             unsafe { this.drop_future() };
         }
-        let old = state.fetch_update(AcqRel, Acquire, |s| Some(((s | COMPLETED) & !SCHEDULED) - REF));
+        // SAFETY: the job's reference; the future is gone.
+        unsafe { Self::complete(ptr) };
+    }
+
+    #[cfg(feature = "std")]
+    /// The job's holder dropped the future (it finished, or the job was dropped unrun):
+    /// marks the cell COMPLETED and no longer queued, and gives up the job's reference.
+    ///
+    /// # Safety
+    /// The caller is the job's holder, and does not use `ptr` afterwards.
+    unsafe fn complete(ptr: NonNull<Header>) {
+        // SAFETY: the job holds a reference.
+        let state = &unsafe { Self::get(ptr) }.head.header.state;
+        let old = state.fetch_update(AcqRel, Acquire, |s| Some(((s | COMPLETED) & !(RUNNING | SCHEDULED)) - REF));
         let Ok(old) = old else { unreachable!("the closure always updates") };
-        if old & !(REF - 1) == REF {
+        if was_last(old) {
             // SAFETY: the job's was the last reference.
             unsafe { Self::destroy(ptr) };
         }
@@ -499,7 +503,6 @@ impl<P: Send + Sync + 'static> CellRef<P> {
         }
     }
 
-    #[cfg(feature = "std")]
     /// Lends this cell's waker, uncounted, to `slot`, which must lie inside the prefix
     /// (so it never outlives the block, and does not keep it alive: a counted waker there
     /// would be a cycle). Call it before the cell is shared (in `spawn`'s `make`).

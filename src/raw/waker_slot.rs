@@ -69,12 +69,6 @@ impl core::fmt::Debug for WakerSlot {
     }
 }
 
-impl Default for WakerSlot {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl WakerSlot {
     /// An empty slot.
     pub(crate) fn new() -> Self {
