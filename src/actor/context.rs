@@ -2,6 +2,7 @@
 
 use super::extras::Extras;
 use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState, WeakActorHandle};
+use super::supervisor::Death;
 use super::traits::Actor;
 use crate::raw::cell::CellRef;
 
@@ -49,6 +50,23 @@ impl<A: Actor> Drop for ActorContext<A> {
             shared.mailbox.close();
         }
         shared.set_state(ActorState::Stopped);
+        // Calls still queued are answered now, not when the last handle goes: the loop was
+        // dropped mid-way (the runtime shut down), or a send raced the final drain.
+        let why = if shared.home.is_shut_down() { Death::Shutdown } else { Death::Stopped };
+        loop {
+            while let Some(msg) = shared.mailbox.try_recv() {
+                A::reject(msg, why.error());
+            }
+            // A fixed mailbox: a send that reserved its place before the close may still be
+            // pushing (a few instructions; never blocked on us).
+            if shared.mailbox.sends_settled() {
+                break;
+            }
+            #[cfg(feature = "std")]
+            std::thread::yield_now();
+            #[cfg(not(feature = "std"))]
+            core::hint::spin_loop();
+        }
         #[cfg(feature = "std")]
         if let (Some(name), Some(rt)) = (shared.name(), shared.home.runtime()) {
             rt.parts.shared.actors.remove(name, shared.id);

@@ -1,5 +1,6 @@
-//! [`Extras`]: what only some actors need — a name, and the bookkeeping of
-//! `max_task_retries` — boxed once, so an actor without them pays one word for all of it.
+//! [`Extras`]: what only some actors need — a name, the bookkeeping of
+//! `max_task_retries`, and the log of restarts — boxed once, so an actor without them pays
+//! one word for all of it.
 //!
 //! Every idle actor holds every byte of its block; before, the name, the call kept for a
 //! retry, the call waiting to run again, its run count and the retry limit took five
@@ -10,6 +11,13 @@ use alloc::boxed::Box;
 use super::traits::Actor;
 use crate::sync::Lock;
 
+/// How an actor's restarts are paced (nothing to pace without `std`: no panic is caught).
+#[cfg(feature = "std")]
+pub(crate) type Restarts = super::restart::RestartPolicy;
+/// How an actor's restarts are paced (nothing to pace without `std`: no panic is caught).
+#[cfg(not(feature = "std"))]
+pub(crate) type Restarts = ();
+
 /// The rarely used parts of an actor. See the [module docs](self).
 pub(crate) struct Extras<A: Actor> {
     /// The actor's name (named actors are registered per runtime).
@@ -19,6 +27,10 @@ pub(crate) struct Extras<A: Actor> {
     /// Touched by the actor's own loop only (a lock because the context is shared by
     /// reference with the methods; it is never contended).
     retry: Lock<Retry<A>>,
+    /// The actor's recent restarts (actors with `max_restarts > 0`); touched by its loop
+    /// only.
+    #[cfg(feature = "std")]
+    restarts: Option<Lock<super::restart::RestartLog>>,
 }
 
 /// The retry bookkeeping of the call in progress.
@@ -34,11 +46,26 @@ struct Retry<A: Actor> {
 }
 
 impl<A: Actor> Extras<A> {
-    /// The extras of an actor with this name and retry limit; `None` if it needs none.
-    pub(crate) fn new(name: Option<Box<str>>, max_task_retries: u32) -> Option<Box<Self>> {
-        (name.is_some() || max_task_retries > 0).then(|| {
-            Box::new(Extras { name, max_task_retries, retry: Lock::new(Retry { kept: None, again: None, runs: 0 }) })
+    /// The extras of an actor with this name, retry limit and restart pacing (`restarts`:
+    /// `None` if it has no restarts); `None` if it needs none.
+    pub(crate) fn new(name: Option<Box<str>>, max_task_retries: u32, restarts: Option<Restarts>) -> Option<Box<Self>> {
+        (name.is_some() || max_task_retries > 0 || restarts.is_some()).then(|| {
+            #[cfg(not(feature = "std"))]
+            let _ = restarts;
+            Box::new(Extras {
+                name,
+                max_task_retries,
+                retry: Lock::new(Retry { kept: None, again: None, runs: 0 }),
+                #[cfg(feature = "std")]
+                restarts: restarts.map(|policy| Lock::new(super::restart::RestartLog::new(policy))),
+            })
         })
+    }
+
+    /// The restart log, for an actor with restarts.
+    #[cfg(feature = "std")]
+    pub(crate) fn restarts(&self) -> Option<&Lock<super::restart::RestartLog>> {
+        self.restarts.as_ref()
     }
 
     /// True if calls are kept for a retry.

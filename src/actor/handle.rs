@@ -43,6 +43,9 @@ pub(crate) struct ActorShared<A: Actor> {
     pub(crate) killed: crate::sync::atomic::AtomicBool,
     /// Counted handles. 32 bits (next to `state` and `killed`, in one word): a count
     /// that large would take 16 GiB of handles; past half the range, counting panics.
+    /// The actor's loop holds one more from its creation until its first `on_start` has
+    /// run, so a handle the actor takes of itself there keeps it alive whatever the
+    /// creator does meanwhile.
     pub(crate) handles: AtomicU32,
     /// The name and the retry bookkeeping, for the actors that have them (one word for
     /// the others).
@@ -77,6 +80,21 @@ impl<A: Actor> ActorShared<A> {
             _ => ActorState::Stopped,
         }
     }
+
+    /// Closes the mailbox to new calls; the actor handles what is queued, then stops.
+    pub(crate) fn stop(&self) {
+        if self.mailbox.close() {
+            let _ = self.state.compare_exchange(ActorState::Running as u8, ActorState::Stopping as u8, AcqRel, Acquire);
+        }
+    }
+
+    /// Gives up one counted handle: the last one of an unnamed actor stops it (nobody can
+    /// call it any more).
+    pub(crate) fn release_handle(&self) {
+        if self.handles.fetch_sub(1, AcqRel) == 1 && self.name().is_none() {
+            self.stop();
+        }
+    }
 }
 
 #[cold]
@@ -96,6 +114,11 @@ impl<A: Actor> ActorRef<A> {
         if shared.handles.fetch_add(1, Relaxed) > u32::MAX / 2 {
             too_many_handles();
         }
+        ActorRef { shared }
+    }
+
+    /// A reference for a handle counted already (the creator's, counted at creation).
+    pub(crate) fn adopt(shared: CellRef<ActorShared<A>>) -> Self {
         ActorRef { shared }
     }
 
@@ -122,14 +145,7 @@ impl<A: Actor> ActorRef<A> {
     /// Stops the actor after it has handled every call already queued; later calls fail
     /// with `ActorDied`.
     pub fn stop(&self) {
-        if self.shared.mailbox.close() {
-            let _ = self.shared.state.compare_exchange(
-                ActorState::Running as u8,
-                ActorState::Stopping as u8,
-                AcqRel,
-                Acquire,
-            );
-        }
+        self.shared.stop();
     }
 
     /// Stops the actor now: queued calls fail with `ActorDied`, and a call in progress is
@@ -148,10 +164,7 @@ impl<A: Actor> Clone for ActorRef<A> {
 
 impl<A: Actor> Drop for ActorRef<A> {
     fn drop(&mut self) {
-        if self.shared.handles.fetch_sub(1, AcqRel) == 1 && self.shared.name().is_none() {
-            // The last handle of an unnamed actor: nobody can call it any more.
-            self.stop();
-        }
+        self.shared.release_handle();
     }
 }
 

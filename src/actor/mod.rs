@@ -39,6 +39,8 @@ mod handle;
 mod options;
 #[cfg(feature = "std")]
 pub(crate) mod registry;
+#[cfg(feature = "std")]
+mod restart;
 mod spawner;
 mod supervisor;
 mod traits;

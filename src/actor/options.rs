@@ -34,6 +34,9 @@ pub struct ActorOptions<A: Actor> {
     pub(crate) max_restarts: u32,
     pub(crate) max_task_retries: u32,
     pub(crate) capacity: Capacity,
+    /// Restart pacing: backoff and intensity.
+    #[cfg(feature = "std")]
+    pub(crate) restart: super::restart::RestartPolicy,
     /// Builds a fixed-capacity mailbox instead (capacity in the type; see `fixed_mailbox`).
     pub(crate) fixed: Option<fn() -> Mailbox<A::Msg>>,
     _actor: PhantomData<fn() -> A>,
@@ -59,6 +62,8 @@ impl<A: Actor> Default for ActorOptions<A> {
             max_restarts: 0,
             max_task_retries: 0,
             capacity: Capacity::Unbounded,
+            #[cfg(feature = "std")]
+            restart: super::restart::RestartPolicy::default(),
             fixed: None,
             _actor: PhantomData,
         }
@@ -92,6 +97,29 @@ impl<A: Actor> ActorOptions<A> {
     /// handler instead (see `docs/semantics.md` §2.4).
     pub fn max_restarts(mut self, n: u32) -> Self {
         self.max_restarts = n;
+        self
+    }
+
+    /// Backoff between quick restarts: a restart within `2 × max` of the previous one waits
+    /// `min`, then twice as long each time, at most `max`; a restart after a quiet spell
+    /// is immediate. Calls wait in the mailbox meanwhile (a `kill()` ends the wait).
+    /// Default: 1 ms to 1 s. `restart_backoff(Duration::ZERO, Duration::ZERO)` restarts at
+    /// once every time. See `docs/semantics.md` §2.4.
+    #[cfg(feature = "std")]
+    pub fn restart_backoff(mut self, min: core::time::Duration, max: core::time::Duration) -> Self {
+        self.restart.backoff_min = min;
+        self.restart.backoff_max = max;
+        self
+    }
+
+    /// Restart intensity (an Erlang/OTP supervisor's `intensity` and `period`): an actor
+    /// that would restart more than `restarts` times within any `period` dies instead
+    /// (its calls fail with `ActorDied`), even with `max_restarts` left. Default: 10
+    /// restarts within 1 s.
+    #[cfg(feature = "std")]
+    pub fn restart_intensity(mut self, restarts: u32, period: core::time::Duration) -> Self {
+        self.restart.intensity = restarts;
+        self.restart.period = period;
         self
     }
 

@@ -33,6 +33,17 @@ impl StoreRef {
     }
 }
 
+impl StoreRef {
+    /// True if this is a runtime that has shut down.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        #[cfg(feature = "std")]
+        if let StoreRef::Runtime(h) = self {
+            return h.is_shutdown();
+        }
+        false
+    }
+}
+
 impl Deref for StoreRef {
     type Target = Store;
     fn deref(&self) -> &Store {

@@ -49,6 +49,14 @@ pub(crate) fn start<A: Actor>(
     if opts.capacity == Capacity::Bounded(0) {
         return Err(Error::InvalidConfig { reason: "mailbox_capacity must be at least 1" });
     }
+    #[cfg(feature = "std")]
+    if opts.restart.backoff_min > opts.restart.backoff_max {
+        return Err(Error::InvalidConfig { reason: "restart_backoff: min must not exceed max" });
+    }
+    #[cfg(feature = "std")]
+    let restarts = (opts.max_restarts > 0).then_some(opts.restart);
+    #[cfg(not(feature = "std"))]
+    let restarts = (opts.max_restarts > 0).then_some(());
     let shared = ActorShared {
         mailbox: match opts.fixed {
             Some(make) => make(),
@@ -56,8 +64,10 @@ pub(crate) fn start<A: Actor>(
         },
         state: AtomicU8::new(ActorState::Running as u8),
         killed: AtomicBool::new(false),
-        handles: AtomicU32::new(0),
-        extras: Extras::new(opts.name.clone().map(String::into_boxed_str), opts.max_task_retries),
+        // The loop's own until `on_start` has run (see `ActorShared::handles`), and the
+        // creator's, counted before the loop can first run.
+        handles: AtomicU32::new(2),
+        extras: Extras::new(opts.name.clone().map(String::into_boxed_str), opts.max_task_retries, restarts),
         id: NEXT_ID.fetch_add(1, Relaxed) as u64,
         home: spawner.store(),
     };
@@ -106,7 +116,7 @@ pub(crate) fn start<A: Actor>(
     if let Some(existing) = registered? {
         return Ok(existing);
     }
-    Ok(ActorHandle::from_ref(ActorRef::counted(cell)))
+    Ok(ActorHandle::from_ref(ActorRef::adopt(cell)))
 }
 
 /// An actor on another executor: its loop is a task of that executor, holding a plain
@@ -174,22 +184,37 @@ impl<A: Actor, F: Future<Output = ()>> Future for Handling<'_, A, F> {
     }
 }
 
-/// Why an actor no longer handles calls (the `reason` of the `ActorDied` they get).
-#[derive(Clone, Copy)]
-enum Death {
+/// Why an actor no longer handles calls (the `reason` of the `ActorDied` they get), or,
+/// while its state is gone, that it is waiting to be rebuilt.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Death {
     ConstructorPanicked,
     RestartPanicked,
     NoRestartsLeft,
+    /// More restarts within the period than its restart intensity allows.
+    TooManyRestarts,
     Killed,
+    /// It stopped (a call raced the final drain of its mailbox).
+    Stopped,
+    /// Its loop was dropped before it could handle the call: the runtime shut down.
+    Shutdown,
+    /// Not dead: a method panicked and the actor is rebuilt after its restart backoff.
+    Restarting,
 }
 
 impl Death {
-    fn error(self) -> Error {
+    pub(crate) fn error(self) -> Error {
         let reason = match self {
             Death::ConstructorPanicked => "its constructor panicked",
             Death::RestartPanicked => "its constructor panicked during a restart",
             Death::NoRestartsLeft => "a method panicked and no restarts were left",
+            Death::TooManyRestarts => {
+                "it restarted more often than its restart intensity allows (ActorOptions::restart_intensity)"
+            }
             Death::Killed => "killed",
+            Death::Stopped => "stopped",
+            Death::Shutdown => "its runtime shut down",
+            Death::Restarting => "it is being restarted",
         };
         Error::ActorDied { reason: String::from(reason) }
     }
@@ -208,6 +233,16 @@ struct Life<A: Actor> {
     /// Messages taken from the mailbox in one batch (one lock per batch, not per message).
     batch: Spill<A::Msg>,
     // (The retry bookkeeping, for actors with `max_task_retries`, is in `Extras`.)
+}
+
+/// A loop dropped before its end (the runtime shut down) answers the calls it had taken
+/// from the mailbox and not handled: their callers learn it now.
+impl<A: Actor> Drop for Life<A> {
+    fn drop(&mut self) {
+        while let Some(msg) = self.batch.pop_front() {
+            A::reject(msg, Death::Shutdown.error());
+        }
+    }
 }
 
 impl<A: Actor> Life<A> {
@@ -230,10 +265,14 @@ impl<A: Actor> Life<A> {
     }
 
     /// Handles messages until one needs awaiting (an `async` method's message is returned)
-    /// or the mailbox is closed and drained (`None`).
+    /// or the mailbox is closed and drained (`None`; also while a restart waits for its
+    /// backoff: see [`Self::restarting`]).
     /// Synchronous methods run right here, one after the other, without a future each.
     fn poll_next(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>) -> Poll<Option<A::Msg>> {
         loop {
+            if self.restarting() {
+                return Poll::Ready(None);
+            }
             // Share the worker fairly: every 128 messages, yield (the cooperative budget).
             if crate::executor::poll_proceed(cx).is_pending() {
                 return Poll::Pending;
@@ -296,21 +335,94 @@ impl<A: Actor> Life<A> {
         drop(self.actor.take());
         if self.restarts_left > 0 {
             self.restarts_left -= 1;
-            self.build(ctx);
-            self.death = Death::RestartPanicked;
+            match Self::pace(ctx) {
+                Restart::Now => {
+                    self.build(ctx);
+                    self.death = Death::RestartPanicked;
+                }
+                // The loop waits out the backoff, then rebuilds (`Self::rebuild`).
+                Restart::Later => self.death = Death::Restarting,
+                Restart::TooMany => {
+                    self.death = Death::TooManyRestarts;
+                    Self::die(ctx);
+                }
+            }
         } else {
             self.death = Death::NoRestartsLeft;
             Self::die(ctx);
         }
         if let Some(kept) = kept {
             let again = match ctx.retries() {
-                Some(retries) if self.actor.is_some() => retries.run_again(kept),
+                Some(retries) if self.actor.is_some() || self.restarting() => retries.run_again(kept),
                 _ => Err(kept),
             };
             if let Err(kept) = again {
                 A::reject(kept, failure);
             }
         }
+    }
+}
+
+/// When a restart may happen (std: see `actor::restart`; without `std` no panic is caught,
+/// so every restart would be immediate).
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
+enum Restart {
+    Now,
+    /// After the backoff; the deadline is in the actor's restart log.
+    Later,
+    TooMany,
+}
+
+impl<A: Actor> Life<A> {
+    /// The actor's state is gone and it waits to be rebuilt.
+    #[inline]
+    fn restarting(&self) -> bool {
+        self.death == Death::Restarting
+    }
+
+    /// Asks the actor's restart log when the restart may happen (std: backoff and
+    /// intensity; without `std` no panic is ever caught, so there is nothing to pace).
+    fn pace(ctx: &ActorContext<A>) -> Restart {
+        #[cfg(feature = "std")]
+        if let Some(log) = ctx.shared.extras.as_deref().and_then(|e| e.restarts()) {
+            return match log.with(|l| l.next(std::time::Instant::now())) {
+                super::restart::Restart::Now => Restart::Now,
+                super::restart::Restart::At(at) => {
+                    log.with(|l| l.set_pending(at));
+                    Restart::Later
+                }
+                super::restart::Restart::TooMany => Restart::TooMany,
+            };
+        }
+        let _ = ctx;
+        Restart::Now
+    }
+
+    /// Waits out the restart backoff (a `kill()` ends the wait), then rebuilds the actor
+    /// (or, killed meanwhile, lets it die).
+    #[cfg(feature = "std")]
+    async fn rebuild(&mut self, ctx: &ActorContext<A>) {
+        let deadline =
+            ctx.shared.extras.as_deref().and_then(|e| e.restarts()).and_then(|l| l.with(|l| l.take_pending()));
+        if let Some(deadline) = deadline {
+            // Boxed: the timer is only held by actors that restart, not by every actor's loop.
+            let mut sleep = Box::pin(crate::time::sleep_until(deadline));
+            core::future::poll_fn(|cx| {
+                if ctx.shared.killed.load(Acquire) {
+                    return Poll::Ready(());
+                }
+                // kill() closes the mailbox, which wakes the receiver.
+                ctx.shared.mailbox.register_receiver(cx.waker());
+                sleep.as_mut().poll(cx)
+            })
+            .await;
+        }
+        if ctx.shared.killed.load(Acquire) {
+            self.death = Death::Killed;
+            return;
+        }
+        self.build(ctx);
+        self.death = Death::RestartPanicked;
     }
 }
 
@@ -338,8 +450,16 @@ fn run<A: Actor>(
             return;
         }
         life.build(&ctx);
+        // `on_start` has run: the loop's own handle goes (the actor stops now if nobody
+        // else holds one).
+        ctx.shared.release_handle();
         loop {
             let Some(msg) = core::future::poll_fn(|cx| life.poll_next(cx, &ctx)).await else {
+                #[cfg(feature = "std")]
+                if life.restarting() {
+                    life.rebuild(&ctx).await;
+                    continue;
+                }
                 break;
             };
             // An `async` method: `poll_next` returns its message only while the actor lives.

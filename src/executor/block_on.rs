@@ -52,6 +52,8 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let signal = Arc::new(DriverSignal { woken: AtomicBool::new(true), parker: Parker::new() });
     let waker = Waker::from(signal.clone());
     let mut cx = Context::from_waker(&waker);
+    // Dropped on every way out, unwinding included: a task left in its LIFO slot then moves
+    // to the injector (see `Core`'s drop), and the monitor stops watching this thread.
     let core = Rc::new(Core::driver(shared.clone()));
     let guard = context::enter(core.clone());
     let mut future = core::pin::pin!(future);
@@ -61,6 +63,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let out = loop {
         if signal.woken.swap(false, SeqCst) {
             lifo_polls = 0;
+            core.started_poll();
             if let Poll::Ready(v) = budget::scoped(|| future.as_mut().poll(&mut cx)) {
                 break v;
             }
@@ -77,7 +80,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
                 }
             }
             lifo_polls += 1;
-            budget::scoped(|| task.run());
+            core.run(task);
             continue;
         }
         // Injected work while every worker is busy (or blocked in a task): help with it.
@@ -85,7 +88,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         // more thread on the same cores.
         if shared.idle.all_busy() {
             if let Some(task) = shared.injector.pop() {
-                budget::scoped(|| task.run());
+                core.run(task);
                 continue;
             }
         }
@@ -106,14 +109,16 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         fence(SeqCst);
         let work_for_us = shared.idle.all_busy() && !shared.injector.is_empty();
         if !work_for_us && !signal.woken.load(SeqCst) {
+            // Asleep with an empty LIFO slot: the monitor need not watch this thread.
+            core.set_parked(true);
             signal.parker.park();
+            core.set_parked(false);
         }
         shared.drivers.with(|d| d.retain(|s| !Arc::ptr_eq(s, &signal)));
     };
+    // Leave the context, then drop the core: a task this thread woke last goes to the
+    // injector, not stranded with the driver gone.
     drop(guard);
-    // A task this thread woke last must not be stranded with the driver gone.
-    if let Some(task) = core.take_lifo() {
-        shared.inject(task);
-    }
+    drop(core);
     out
 }

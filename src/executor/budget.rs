@@ -19,14 +19,25 @@ std::thread_local! {
 
 /// Runs one poll (`f`) with a fresh budget, then restores the previous one (unlimited
 /// outside rustyray polls, or the outer poll's budget for a nested `block_on`).
+/// The previous budget is restored on every way out of the poll, unwinding included: a
+/// panic caught further up must not leave the thread with a spent budget (rustyray futures
+/// polled there afterwards would never complete).
 #[inline]
 pub(crate) fn scoped<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(feature = "std")]
     {
-        let previous = REMAINING.with(|r| r.replace(BUDGET));
-        let out = f();
-        REMAINING.with(|r| r.set(previous));
-        out
+        /// Puts the previous budget back when dropped.
+        struct Restore(u32);
+        impl Drop for Restore {
+            #[inline]
+            fn drop(&mut self) {
+                let _ = REMAINING.try_with(|r| r.set(self.0));
+            }
+        }
+        // During thread-local destruction there is no budget to scope: unlimited.
+        let Ok(previous) = REMAINING.try_with(|r| r.replace(BUDGET)) else { return f() };
+        let _restore = Restore(previous);
+        f()
     }
     #[cfg(not(feature = "std"))]
     f()
@@ -38,15 +49,19 @@ pub(crate) fn scoped<R>(f: impl FnOnce() -> R) -> R {
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     #[cfg(feature = "std")]
     {
-        let ok = REMAINING.with(|r| {
-            let left = r.get();
-            if left == 0 {
-                false
-            } else {
-                r.set(left - 1);
-                true
-            }
-        });
+        // `try_with`: a future polled while this thread's locals are being destroyed has
+        // an unlimited budget, like any poll outside the runtime.
+        let ok = REMAINING
+            .try_with(|r| {
+                let left = r.get();
+                if left == 0 {
+                    false
+                } else {
+                    r.set(left - 1);
+                    true
+                }
+            })
+            .unwrap_or(true);
         if !ok {
             cx.waker().wake_by_ref();
             return Poll::Pending;

@@ -28,13 +28,19 @@ impl Drop for EnterGuard {
         let previous = self.previous.take();
         // Take the current core out first and drop it after the borrow ends: dropping it
         // may drop tasks, whose wake-ups consult the context again.
-        let current = CURRENT.with(|c| core::mem::replace(&mut *c.borrow_mut(), previous));
+        let current = CURRENT.try_with(|c| core::mem::replace(&mut *c.borrow_mut(), previous));
         drop(current);
     }
 }
 
 /// Runs `f` with the current core, if any. `f` must not enter or leave a context.
+/// While the thread's locals are being destroyed (a waker fired from another local's
+/// destructor) there is no current core: `f` gets `None`.
 #[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
-    CURRENT.with(|c| f(c.borrow().as_deref()))
+    let mut f = Some(f);
+    if let Ok(r) = CURRENT.try_with(|c| (f.take().expect("called once"))(c.borrow().as_deref())) {
+        return r;
+    }
+    (f.take().expect("not called during destruction"))(None)
 }

@@ -70,6 +70,11 @@ impl Idle {
         Self::searching(s) == 0 && Self::unparked(s) == self.num_workers
     }
 
+    /// True when every worker is parked (the monitor may sleep).
+    pub(crate) fn all_parked(&self) -> bool {
+        Self::unparked(self.state.load(SeqCst)) == 0
+    }
+
     /// Tries to become a searching worker; false when enough workers search already.
     pub(crate) fn transition_to_searching(&self) -> bool {
         let s = self.state.load(SeqCst);

@@ -24,6 +24,8 @@ mod idle;
 #[cfg(feature = "std")]
 mod injector;
 #[cfg(feature = "std")]
+mod monitor;
+#[cfg(feature = "std")]
 pub(crate) mod owned;
 #[cfg(feature = "std")]
 mod park;
@@ -40,5 +42,7 @@ pub use task::JoinHandle;
 pub(crate) use block_on::block_on;
 #[cfg(feature = "std")]
 pub(crate) use context::with_current;
+#[cfg(feature = "std")]
+pub(crate) use monitor::run as run_monitor;
 #[cfg(feature = "std")]
 pub(crate) use worker::run as run_worker;

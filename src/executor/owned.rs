@@ -60,16 +60,19 @@ fn next_shard(n: usize) -> usize {
     std::thread_local! {
         static CURSOR: core::cell::Cell<usize> = const { core::cell::Cell::new(usize::MAX) };
     }
-    CURSOR.with(|c| {
-        let mut at = c.get();
-        if at == usize::MAX {
-            // Threads start far apart, so two spawning threads rarely share a shard.
-            at = NEXT_THREAD.fetch_add(1, Relaxed).wrapping_mul(7);
-        }
-        // Masked so the cursor never reaches the "unset" value.
-        c.set(at.wrapping_add(1) & (usize::MAX >> 1));
-        at & (n - 1)
-    })
+    // During thread-local destruction: shard 0 (a placement hint only).
+    CURSOR
+        .try_with(|c| {
+            let mut at = c.get();
+            if at == usize::MAX {
+                // Threads start far apart, so two spawning threads rarely share a shard.
+                at = NEXT_THREAD.fetch_add(1, Relaxed).wrapping_mul(7);
+            }
+            // Masked so the cursor never reaches the "unset" value.
+            c.set(at.wrapping_add(1) & (usize::MAX >> 1));
+            at & (n - 1)
+        })
+        .unwrap_or(0)
 }
 
 impl OwnedTasks {

@@ -67,6 +67,28 @@ impl Parker {
         }
     }
 
+    /// Sleeps until [`unpark`](Self::unpark) is (or was) called, or `timeout` has passed.
+    #[cfg(not(loom))]
+    pub(crate) fn park_timeout(&self, timeout: core::time::Duration) {
+        if self.try_consume() {
+            return;
+        }
+        let guard = lock(&self.mutex);
+        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                let _ = self.state.swap(EMPTY, SeqCst);
+                return;
+            }
+            Err(_) => unreachable!("two threads parked on one parker"),
+        }
+        let (guard, _) = self.condvar.wait_timeout(guard, timeout).unwrap_or_else(|e| e.into_inner());
+        // Notified, or timed out (or spuriously woken): either way, back to EMPTY. A swap
+        // reads (synchronizes with) an unpark that raced the timeout.
+        let _ = self.state.swap(EMPTY, SeqCst);
+        drop(guard);
+    }
+
     /// Wakes the parked thread, or makes its next `park` return at once.
     pub(crate) fn unpark(&self) {
         match self.state.swap(NOTIFIED, SeqCst) {

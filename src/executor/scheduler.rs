@@ -19,12 +19,14 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc as StdArc;
 use alloc::vec::Vec;
-use core::cell::{Cell, RefCell};
+use core::cell::RefCell;
 use core::future::Future;
 
+use super::budget;
 use super::context;
 use super::idle::Idle;
 use super::injector::Injector;
+use super::monitor::{Monitor, Visible};
 use super::owned::{OwnedTasks, TaskKey, Tracked};
 use super::park::Parker;
 use super::task::{self, JoinHandle, Runnable};
@@ -33,11 +35,13 @@ use crate::raw::job::Job;
 use crate::raw::local_queue::{self, Local, Steal};
 use crate::sync::atomic::{fence, AtomicBool, Ordering::*};
 
-/// What other threads may touch of a worker: its stealer end and its parker.
+/// What other threads may touch of a worker: its stealer end, its parker, and what the
+/// monitor watches (its LIFO slot and poll count).
 #[derive(Debug)]
 pub(crate) struct Remote {
     pub(crate) steal: Steal<Job>,
     pub(crate) parker: Parker,
+    pub(crate) visible: StdArc<Visible>,
 }
 
 /// State shared by all threads of one runtime.
@@ -46,6 +50,8 @@ pub(crate) struct Shared {
     pub(crate) injector: Injector<Job>,
     pub(crate) remotes: Box<[Remote]>,
     pub(crate) idle: Idle,
+    /// Rescues jobs stranded in the LIFO slot of a thread blocked in user code.
+    pub(crate) monitor: Monitor,
     shutdown: AtomicBool,
     #[cfg(not(loom))]
     pub(crate) timer: crate::time::TimerDriver,
@@ -65,15 +71,19 @@ impl Shared {
     pub(crate) fn new(num_workers: usize) -> (StdArc<Shared>, Vec<Local<Job>>) {
         let mut locals = Vec::with_capacity(num_workers);
         let mut remotes = Vec::with_capacity(num_workers);
-        for _ in 0..num_workers {
+        let monitor = Monitor::new();
+        for index in 0..num_workers {
             let (local, steal) = local_queue::new();
             locals.push(local);
-            remotes.push(Remote { steal, parker: Parker::new() });
+            let visible = StdArc::new(Visible::new(Some(index)));
+            monitor.register(&visible);
+            remotes.push(Remote { steal, parker: Parker::new(), visible });
         }
         let shared = Shared {
             injector: Injector::new(),
             remotes: remotes.into_boxed_slice(),
             idle: Idle::new(num_workers),
+            monitor,
             shutdown: AtomicBool::new(false),
             #[cfg(not(loom))]
             timer: crate::time::TimerDriver::new(),
@@ -234,6 +244,21 @@ impl Shared {
         }
     }
 
+    /// Takes every task queued for the workers (their LIFO slots and local queues), for a
+    /// shutdown that stopped waiting for a stuck worker to drop them itself.
+    pub(crate) fn take_worker_queues(&self) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        let (mut into, _) = local_queue::new::<Job>();
+        for remote in self.remotes.iter() {
+            jobs.extend(remote.visible.lifo.take());
+            while let Some(job) = remote.steal.steal_into(&mut into) {
+                jobs.push(job);
+                jobs.extend(core::iter::from_fn(|| into.pop()));
+            }
+        }
+        jobs
+    }
+
     /// Takes the graveyard's tasks (the caller drops them outside the lock).
     pub(crate) fn take_graveyard(&self) -> Vec<Job> {
         self.graveyard.with(core::mem::take)
@@ -252,6 +277,7 @@ impl Shared {
         for r in self.remotes.iter() {
             r.parker.unpark();
         }
+        self.monitor.wake();
         rest
     }
 }
@@ -266,11 +292,15 @@ pub(crate) enum CoreKind {
 }
 
 /// Per-thread scheduler state, reachable through the thread-local context.
+///
+/// Dropping it (a worker leaving, `block_on` returning or unwinding) moves a job left in
+/// its LIFO slot to the injector: nothing is stranded with a thread that went away.
 pub(crate) struct Core {
     pub(crate) shared: StdArc<Shared>,
     pub(crate) kind: CoreKind,
-    /// The task to run next on this thread (woken by the task that ran last).
-    pub(crate) lifo: Cell<Option<Job>>,
+    /// The task to run next on this thread (woken by the task that ran last), and the
+    /// poll count: what the monitor watches.
+    visible: StdArc<Visible>,
     /// The worker's local run queue (`None` for a driver thread).
     pub(crate) local: RefCell<Option<Local<Job>>>,
 }
@@ -283,11 +313,40 @@ impl core::fmt::Debug for Core {
 
 impl Core {
     pub(crate) fn worker(shared: StdArc<Shared>, index: usize, local: Local<Job>) -> Self {
-        Core { shared, kind: CoreKind::Worker(index), lifo: Cell::new(None), local: RefCell::new(Some(local)) }
+        let visible = shared.remotes[index].visible.clone();
+        Core { shared, kind: CoreKind::Worker(index), visible, local: RefCell::new(Some(local)) }
     }
 
+    /// The core of a thread inside `block_on`, watched by the monitor until it is dropped.
     pub(crate) fn driver(shared: StdArc<Shared>) -> Self {
-        Core { shared, kind: CoreKind::Driver, lifo: Cell::new(None), local: RefCell::new(None) }
+        let visible = StdArc::new(Visible::new(None));
+        shared.monitor.register(&visible);
+        shared.monitor.arm();
+        Core { shared, kind: CoreKind::Driver, visible, local: RefCell::new(None) }
+    }
+
+    /// A `block_on` thread goes to sleep (its LIFO slot is empty) or woke up: the monitor
+    /// sleeps only while every thread does.
+    pub(crate) fn set_parked(&self, parked: bool) {
+        self.visible.set_parked(parked);
+        if !parked {
+            self.shared.monitor.arm();
+        }
+    }
+
+    /// Runs one job on this thread: counts the poll (for the monitor), gives it a fresh
+    /// cooperative budget, and contains a panic that escapes it (a task's output or future
+    /// whose drop panics; every poll is already caught inside), so the thread lives on.
+    #[inline]
+    pub(crate) fn run(&self, job: Job) {
+        self.visible.started_poll();
+        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| budget::scoped(|| job.run())));
+    }
+
+    /// Counts a poll of something other than a job (a `block_on` future).
+    #[inline]
+    pub(crate) fn started_poll(&self) {
+        self.visible.started_poll();
     }
 
     #[inline]
@@ -298,7 +357,7 @@ impl Core {
     /// Puts `runnable` in the LIFO slot; a displaced task goes to the back of the queue.
     #[inline]
     pub(crate) fn push_lifo(&self, runnable: Job) {
-        if let Some(prev) = self.lifo.replace(Some(runnable)) {
+        if let Some(prev) = self.visible.lifo.put(runnable) {
             self.push_back(prev);
         }
     }
@@ -306,16 +365,14 @@ impl Core {
     /// Puts `runnable` in the LIFO slot if it is empty; gives it back otherwise.
     #[inline]
     fn put_lifo_if_free(&self, runnable: Job) -> Option<Job> {
-        match self.lifo.take() {
-            None => {
-                self.lifo.set(Some(runnable));
-                None
-            }
-            prev => {
-                self.lifo.set(prev);
-                Some(runnable)
-            }
+        if self.visible.lifo.is_occupied() {
+            return Some(runnable);
         }
+        // Only this thread puts jobs in its slot: it is still empty (or was emptied by the
+        // monitor, which is as good).
+        let displaced = self.visible.lifo.put(runnable);
+        debug_assert!(displaced.is_none(), "only the owner fills its slot");
+        displaced
     }
 
     /// Queues `runnable` behind this thread's other work and lets idle workers know.
@@ -342,7 +399,7 @@ impl Core {
     /// Takes the LIFO task, if any.
     #[inline]
     pub(crate) fn take_lifo(&self) -> Option<Job> {
-        self.lifo.take()
+        self.visible.lifo.take()
     }
 
     /// True if a task other than the LIFO one waits in this thread's local queue (a driver
@@ -353,9 +410,19 @@ impl Core {
 
     /// True if the LIFO slot or the local queue holds a task.
     pub(crate) fn has_local_work(&self) -> bool {
-        let lifo = self.lifo.take();
-        let has = lifo.is_some();
-        self.lifo.set(lifo);
-        has || self.local.borrow().as_ref().is_some_and(|q| !q.is_empty())
+        self.visible.lifo.is_occupied() || self.local.borrow().as_ref().is_some_and(|q| !q.is_empty())
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        if self.kind == CoreKind::Driver {
+            self.shared.monitor.unregister(&self.visible);
+        }
+        // A job left in the slot (a `block_on` that returned or unwound right after waking
+        // it) runs elsewhere; after shutdown the injector hands it to the graveyard.
+        if let Some(job) = self.visible.lifo.take() {
+            self.shared.inject(job);
+        }
     }
 }

@@ -69,14 +69,22 @@ impl<F: Future> Future for Catch<F> {
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             panic!("Catch polled after completion");
         };
-        let out = poll_catch(future, cx);
-        if let Poll::Ready(Err(e)) = &out {
-            // Drop the failed future now, while the scope names the error.
-            let mut scope = FailureScope::new();
-            scope.set(e.clone());
-            this.future.set(None);
+        match poll_catch(future, cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => {
+                // Drop the failed future now, while the scope names the error.
+                let mut scope = FailureScope::new();
+                scope.set(e.clone());
+                this.future.set(None);
+                Poll::Ready(Err(e))
+            }
+            // Drop the finished future here, where a panic in its drop is caught (and
+            // reported as the task's outcome) rather than unwinding through the executor.
+            Poll::Ready(Ok(v)) => match catch_sync(|| this.future.set(None)) {
+                Ok(()) => Poll::Ready(Ok(v)),
+                Err(e) => Poll::Ready(Err(e)),
+            },
         }
-        out
     }
 }
 
@@ -96,7 +104,7 @@ pub(crate) fn install_panic_recorder() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(alloc::boxed::Box::new(move |info| {
-            LAST_PANIC.with(|p| *p.borrow_mut() = Some(panic_message(info.payload())));
+            let _ = LAST_PANIC.try_with(|p| *p.borrow_mut() = Some(panic_message(info.payload())));
             previous(info);
         }));
     });
@@ -129,7 +137,7 @@ impl FailureScope {
     /// Makes `error` the reason for promises dropped until this scope ends.
     pub(crate) fn set(&mut self, error: Error) {
         #[cfg(feature = "std")]
-        DROP_ERRORS.with(|d| {
+        let _ = DROP_ERRORS.try_with(|d| {
             let mut d = d.borrow_mut();
             if self.pushed {
                 d.pop();
@@ -146,7 +154,7 @@ impl Drop for FailureScope {
     fn drop(&mut self) {
         #[cfg(feature = "std")]
         if self.pushed {
-            DROP_ERRORS.with(|d| d.borrow_mut().pop());
+            let _ = DROP_ERRORS.try_with(|d| d.borrow_mut().pop());
         }
     }
 }
@@ -157,11 +165,11 @@ impl Drop for FailureScope {
 pub(crate) fn drop_error() -> Error {
     #[cfg(feature = "std")]
     {
-        if let Some(e) = DROP_ERRORS.with(|d| d.borrow().last().cloned()) {
+        if let Some(e) = DROP_ERRORS.try_with(|d| d.borrow().last().cloned()).ok().flatten() {
             return e;
         }
         if std::thread::panicking() {
-            let message = LAST_PANIC.with(|p| p.borrow().clone()).unwrap_or_else(|| {
+            let message = LAST_PANIC.try_with(|p| p.borrow().clone()).ok().flatten().unwrap_or_else(|| {
                 alloc::string::String::from("the producer panicked (its message was printed by the panic hook)")
             });
             return Error::TaskPanicked { message };

@@ -21,7 +21,6 @@ use alloc::rc::Rc;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::budget;
 use super::context;
 use super::scheduler::{Core, Shared};
 use crate::raw::job::Job;
@@ -62,13 +61,22 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Job>) {
     };
     worker.run();
     // Leave the context first: dropping tasks may wake others, which must then go to the
-    // (closed) injector and be dropped there rather than back into our queues.
-    let Worker { core, .. } = worker;
+    // (closed) injector and be dropped there rather than back into our queues. The core
+    // goes last: its LIFO task to the graveyard, its local queue's tasks dropped here.
+    let Worker { core, shared, .. } = worker;
     drop(guard);
-    let lifo = core.lifo.take();
     let local = core.local.borrow_mut().take();
-    drop(lifo);
     drop(local);
+    drop(core);
+    // A worker that outlived a bounded shutdown (stuck in a poll) drops what its last task
+    // left in the graveyard: nobody else would.
+    loop {
+        let dead = shared.take_graveyard();
+        if dead.is_empty() {
+            break;
+        }
+        drop(dead);
+    }
 }
 
 impl Worker {
@@ -165,7 +173,7 @@ impl Worker {
                 self.shared.notify_parked();
             }
         }
-        budget::scoped(|| task.run());
+        self.core.run(task);
         let mut lifo_polls = 0;
         while let Some(next) = self.core.take_lifo() {
             if self.shared.is_shutdown() {
@@ -183,7 +191,7 @@ impl Worker {
                 lifo_polls = 0;
             }
             lifo_polls += 1;
-            budget::scoped(|| next.run());
+            self.core.run(next);
         }
     }
 
@@ -204,6 +212,8 @@ impl Worker {
         }
         self.shared.remotes[self.index].parker.park();
         self.is_searching = self.shared.idle.transition_from_parked(self.index);
+        // Awake again (counted unparked): the monitor watches while any thread is awake.
+        self.shared.monitor.arm();
     }
 
     fn next_rand(&mut self) -> u32 {

@@ -112,7 +112,8 @@ impl<T: Send> Mailbox<T> {
 
 impl<T: Send + 'static> Mailbox<T> {
     /// A fixed-capacity mailbox whose capacity `N` is part of the type: one allocation for
-    /// the whole buffer, none per message (`N`: a power of two, 2 ..= 128).
+    /// the whole buffer, none per message (`N`: a power of two, at least 2; a compile
+    /// error otherwise).
     ///
     /// ```
     /// let mb = rustyray::mailbox::Mailbox::<u32>::fixed::<4>();
@@ -121,8 +122,8 @@ impl<T: Send + 'static> Mailbox<T> {
     /// assert_eq!(mb.try_recv(), Some(0));
     /// ```
     pub fn fixed<const N: usize>() -> Self {
-        // `N` ≤ 128 (heapless checks it), so it fits.
-        Self::with_queue(Queue::Fixed(Box::new(heapless::mpmc::MpMcQueue::<T, N>::new())), N as u32)
+        let capacity = u32::try_from(N).unwrap_or(UNBOUNDED).min(UNBOUNDED - 1);
+        Self::with_queue(Queue::Fixed(Box::new(crate::raw::fixed_ring::FixedRing::<T, N>::new())), capacity)
     }
 }
 
@@ -151,6 +152,16 @@ impl<T> Mailbox<T> {
                 self.len.fetch_sub(1, AcqRel);
                 return Err(TrySendError::Full(msg));
             }
+            if self.queue.queued().is_none() {
+                // A fixed queue is closed without a lock: look again now that the place is
+                // reserved. Pairs with `drained_after_close`: either this sees the close, or
+                // the receiver sees the reservation and waits for the message.
+                fence(SeqCst);
+                if self.closed.load(Relaxed) {
+                    self.unreserve();
+                    return Err(TrySendError::Closed(msg));
+                }
+            }
         }
         match self.queue.push(msg, &self.closed) {
             Ok(how) => {
@@ -159,11 +170,42 @@ impl<T> Mailbox<T> {
             }
             Err((msg, closed)) => {
                 if self.is_bounded() {
-                    self.len.fetch_sub(1, AcqRel);
+                    self.unreserve();
                 }
                 Err(if closed { TrySendError::Closed(msg) } else { TrySendError::Full(msg) })
             }
         }
+    }
+
+    /// Gives back a place reserved by a send that did not queue its message, and wakes the
+    /// receiver: after a close it may be waiting for the reservations to drain.
+    #[cold]
+    fn unreserve(&self) {
+        self.len.fetch_sub(1, AcqRel);
+        if self.closed.load(Acquire) {
+            self.wake_receiver();
+            self.wake_actor();
+        }
+    }
+
+    /// After a close: true once every send that got past the close check has queued its
+    /// message (or given up), so a drain after this finds everything that will ever come.
+    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
+    pub(crate) fn sends_settled(&self) -> bool {
+        self.drained_after_close()
+    }
+
+    /// The mailbox is closed and the receiver found it empty: is it drained for good? A
+    /// growable queue checks the flag under its lock, so nothing lands after that. A fixed
+    /// queue is drained once no place is reserved: a send that reserved one before it saw
+    /// the close is still pushing (it wakes the receiver when it has; see `try_send`).
+    #[inline]
+    fn drained_after_close(&self) -> bool {
+        if self.queue.queued().is_some() {
+            return true;
+        }
+        fence(SeqCst);
+        self.len.load(Relaxed) == 0
     }
 
     /// Queues `msg`, waiting for room if the mailbox is bounded and full. Fails (handing
@@ -324,7 +366,7 @@ impl<T> Mailbox<T> {
             self.taken(1);
             return Poll::Ready(Some(m));
         }
-        if closed {
+        if closed && self.drained_after_close() {
             return Poll::Ready(None);
         }
         Poll::Pending
@@ -362,7 +404,7 @@ impl<T> Mailbox<T> {
         if slot.is_some() {
             return Poll::Ready(true);
         }
-        if closed {
+        if closed && self.drained_after_close() {
             return Poll::Ready(false);
         }
         *out = Spill::new();

@@ -18,6 +18,7 @@
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 
+use crate::raw::fixed_ring::FixedRing;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 
 /// The queue's lock: with `std`, a spin lock released by a plain store (one
@@ -29,18 +30,20 @@ type QueueLock<T> = crate::raw::spin_lock::SpinLock<T>;
 type QueueLock<T> = crate::sync::Lock<T>;
 
 /// A fixed-capacity queue that allocates nothing per message, with the capacity in the
-/// type (`heapless`' lock-free MPMC queue; `N` a power of two, 2 ..= 128).
+/// type ([`FixedRing`]: lock-free; `N` a power of two, at least 2).
 pub(crate) trait FixedQueue<T>: Send + Sync {
     fn push(&self, msg: T) -> Result<(), T>;
     fn pop(&self) -> Option<T>;
 }
 
-impl<T: Send, const N: usize> FixedQueue<T> for heapless::mpmc::MpMcQueue<T, N> {
+impl<T: Send, const N: usize> FixedQueue<T> for FixedRing<T, N> {
+    #[inline]
     fn push(&self, msg: T) -> Result<(), T> {
-        self.enqueue(msg)
+        FixedRing::push(self, msg)
     }
+    #[inline]
     fn pop(&self) -> Option<T> {
-        self.dequeue()
+        FixedRing::pop(self)
     }
 }
 

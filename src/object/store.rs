@@ -234,7 +234,8 @@ fn home_shard() -> usize {
     std::thread_local! {
         static HOME: Cell<usize> = const { Cell::new(usize::MAX) };
     }
-    HOME.with(|home| {
+    // During thread-local destruction: shard 0 (a placement hint only).
+    HOME.try_with(|home| {
         let mut shard = home.get();
         if shard == usize::MAX {
             shard = NEXT.fetch_add(1, Relaxed) % SHARDS;
@@ -242,6 +243,7 @@ fn home_shard() -> usize {
         }
         shard
     })
+    .unwrap_or(0)
 }
 
 #[cfg(not(feature = "std"))]

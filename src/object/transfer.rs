@@ -42,15 +42,21 @@ impl Store {
     /// A new object, ready at once, holding the value decoded from `bytes` (as produced by
     /// [`export`](Self::export)).
     ///
+    /// Values nested deeper than [`DEFAULT_MAX_DEPTH`](crate::wire::depth::DEFAULT_MAX_DEPTH)
+    /// levels are refused (decoding is recursive: an unbounded depth would let a few
+    /// bytes overflow the stack).
+    ///
     /// # Errors
     /// [`Error::Decode`] if the bytes are not exactly one postcard-encoded `T` (corrupt,
-    /// truncated, trailing bytes, or another type). Never panics on bad input.
+    /// truncated, trailing bytes, another type, or nested too deep). Never panics on bad
+    /// input.
     ///
     /// # Panics
     /// If one shard of the store already holds 2²⁷ live objects.
     pub fn import<T: DeserializeOwned + Send + Sync + 'static>(&self, bytes: &[u8]) -> Result<ObjectRef<T>, Error> {
         let (value, rest) =
-            postcard::take_from_bytes::<T>(bytes).map_err(|e| Error::Decode { message: e.to_string() })?;
+            crate::wire::depth::take_from_bytes_limited::<T>(bytes, crate::wire::depth::DEFAULT_MAX_DEPTH)
+                .map_err(|e| Error::Decode { message: e.to_string() })?;
         if !rest.is_empty() {
             return Err(Error::Decode { message: alloc::format!("{} trailing bytes after the value", rest.len()) });
         }

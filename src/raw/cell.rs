@@ -353,8 +353,12 @@ where
         let _memory = FreeOnDrop(block.cast(), Layout::new::<Self>());
         // SAFETY: the last reference is gone: the block (written by `alloc`) is ours.
         let this = unsafe { block.as_ref() };
-        if this.head.header.state.load(Relaxed) & COMPLETED == 0 {
-            // SAFETY: not COMPLETED: the future is initialized, and nobody else can reach it.
+        // COMPLETED before anything is dropped: a wake-up reaching the block while its
+        // future or prefix drops (through a lent waker) is then ignored, and cannot queue
+        // a job for a block being freed.
+        if this.head.header.state.fetch_or(COMPLETED, AcqRel) & COMPLETED == 0 {
+            // SAFETY: was not COMPLETED: the future is initialized, and nobody else can
+            // reach it.
             unsafe { this.drop_future() };
         }
         // SAFETY: as above; the future slot is a `MaybeUninit` (not dropped again).

@@ -6,6 +6,7 @@ use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 
 use super::cell::CellJob;
+use super::lifo_slot::RawJob;
 use crate::executor::task::Runnable;
 
 /// Set in a job's pointer when it is a cell.
@@ -69,6 +70,19 @@ impl From<CellJob> for Job {
         debug_assert_eq!(ptr.as_ptr() as usize & CELL, 0, "cells are aligned");
         // SAFETY: tagging a non-null pointer keeps it non-null.
         Job { ptr: unsafe { NonNull::new_unchecked(ptr.as_ptr().map_addr(|a| a | CELL)) } }
+    }
+}
+
+// SAFETY: `into_raw` gives up the job's one pointer, `from_raw` takes it back unchanged.
+unsafe impl RawJob for Job {
+    #[inline]
+    fn into_raw(self) -> NonNull<()> {
+        ManuallyDrop::new(self).ptr
+    }
+
+    #[inline]
+    unsafe fn from_raw(ptr: NonNull<()>) -> Self {
+        Job { ptr }
     }
 }
 

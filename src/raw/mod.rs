@@ -12,8 +12,18 @@
 //! * [`block_pool`] (`std`): the memory of actor cells, recycled between threads in
 //!   batches (raw blocks handed out and taken back by layout).
 //!
+//! * [`deferred_drop`] (`std`): values that own values of their own kind (a long chain of
+//!   objects, each holding the previous one's ref) dropped in a loop, not by recursion; the
+//!   queue holds them type-erased (a pointer and a drop function).
+//!
+//! * [`fixed_ring`]: the bounded lock-free queue of a fixed-capacity mailbox (Vyukov's:
+//!   slots whose ownership passes by sequence numbers, values in `MaybeUninit` cells).
+//!
 //! * [`job`] (`std`): a run-queue item, an `async-task` runnable or a cell, in one tagged
 //!   pointer.
+//!
+//! * [`lifo_slot`] (`std`): the job a thread runs next, in one atomic pointer, so that the
+//!   runtime's monitor can take it over when the thread blocks.
 //!
 //! * [`intrusive_stack`]: the run queue of the single-threaded executor, linked through
 //!   the `next` field of each task header; it converts `Runnable`s to and from raw
@@ -31,9 +41,14 @@
 #[cfg(all(feature = "std", not(loom)))]
 pub(crate) mod block_pool;
 pub(crate) mod cell;
+#[cfg(all(feature = "std", not(loom)))]
+pub(crate) mod deferred_drop;
+pub(crate) mod fixed_ring;
 pub(crate) mod intrusive_stack;
 #[cfg(feature = "std")]
 pub(crate) mod job;
+#[cfg(feature = "std")]
+pub(crate) mod lifo_slot;
 #[cfg(feature = "std")]
 pub(crate) mod local_queue;
 #[cfg(feature = "std")]

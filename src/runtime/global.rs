@@ -50,13 +50,12 @@ impl core::fmt::Debug for HandleGuard {
 /// # Errors
 /// [`Error::NoRuntime`] with neither running.
 pub(crate) fn with_current_or_default<R>(f: impl FnOnce(&Handle) -> R) -> Result<R, Error> {
-    let f = match CURRENT.with(|c| match c.borrow().as_ref() {
-        Some(handle) => Ok(f(handle)),
-        None => Err(f),
-    }) {
-        Ok(r) => return Ok(r),
-        Err(f) => f,
-    };
+    let mut f = Some(f);
+    let current = CURRENT.try_with(|c| c.borrow().as_ref().map(|handle| (f.take().expect("called once"))(handle)));
+    if let Ok(Some(r)) = current {
+        return Ok(r);
+    }
+    let f = f.take().expect("not called yet");
     let handle = default_handle()?;
     Ok(f(&handle))
 }
@@ -136,7 +135,7 @@ pub fn shutdown() -> Result<(), Error> {
 /// The runtime whose thread this is, else the default runtime.
 #[doc(hidden)]
 pub fn current_or_default() -> Result<Handle, Error> {
-    if let Some(handle) = CURRENT.with(|c| c.borrow().clone()) {
+    if let Some(handle) = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten() {
         return Ok(handle);
     }
     default_handle()

@@ -9,12 +9,12 @@
 
 mod builder;
 mod global;
+mod threads;
 
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 use core::future::Future;
-use std::sync::Mutex;
-use std::thread::JoinHandle as ThreadHandle;
+use core::time::Duration;
+use std::time::Instant;
 
 pub use builder::{Builder, MAX_WORKER_THREADS};
 pub(crate) use global::with_current_or_default;
@@ -27,6 +27,7 @@ use crate::executor::{self, JoinHandle};
 use crate::object::Store;
 use crate::task::admission::CpuPool;
 use crate::Error;
+use threads::Threads;
 
 /// A rustyray runtime: a work-stealing pool of worker threads plus a timer driver.
 ///
@@ -35,7 +36,8 @@ use crate::Error;
 #[derive(Debug)]
 pub struct Runtime {
     handle: Handle,
-    threads: Mutex<Vec<ThreadHandle<()>>>,
+    /// The workers and the monitor.
+    threads: Threads,
 }
 
 /// A cheap, clonable reference to a running runtime (what `*_on(&runtime, …)` APIs and
@@ -103,7 +105,7 @@ impl Runtime {
         let store = Arc::new(Store::new());
         let cpus = Arc::new(CpuPool::new(config.num_cpus.unwrap_or(workers as f64)));
         let handle = Handle { parts: Arc::new(Parts { shared: shared.clone(), store, cpus }) };
-        let rt = Runtime { handle: handle.clone(), threads: Mutex::new(Vec::with_capacity(workers)) };
+        let rt = Runtime { handle: handle.clone(), threads: Threads::default() };
         for (index, local) in locals.into_iter().enumerate() {
             let mut b = std::thread::Builder::new().name(alloc::format!("{}-{index}", config.thread_name));
             if let Some(size) = config.thread_stack_size {
@@ -115,14 +117,14 @@ impl Runtime {
                 let _current = global::enter_handle(handle);
                 executor::run_worker(shared, index, local)
             };
-            match b.spawn(worker) {
-                Ok(t) => rt.threads.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(t),
-                Err(e) => {
-                    // `rt` drops here and stops the workers already started.
-                    return Err(Error::ThreadSpawn { message: alloc::format!("{e}") });
-                }
-            }
+            // On failure `rt` drops here and stops the threads already started.
+            rt.threads.spawn(b, worker).map_err(|message| Error::ThreadSpawn { message })?;
         }
+        let monitor = std::thread::Builder::new().name(alloc::format!("{}-monitor", config.thread_name));
+        let shared = shared.clone();
+        rt.threads
+            .spawn(monitor, move || executor::run_monitor(shared))
+            .map_err(|message| Error::ThreadSpawn { message })?;
         Ok(rt)
     }
 
@@ -172,11 +174,52 @@ impl Runtime {
     /// queued or waiting are dropped (each future exactly once); their handles resolve to
     /// [`Error::RuntimeShutdown`]. Called from one of the runtime's own tasks, it stops the
     /// other workers and lets the calling one finish its current task.
+    ///
+    /// A worker finishes the poll it is in before it stops: a task blocked forever in user
+    /// code keeps this waiting forever. Use [`shutdown_timeout`](Self::shutdown_timeout) to
+    /// bound the wait. (Dropping the runtime is `shutdown()`.)
     pub fn shutdown(self) {
         drop(self);
     }
 
-    fn shutdown_inner(&self) {
+    /// Stops the runtime like [`shutdown`](Self::shutdown), but waits at most `timeout` for
+    /// its threads.
+    ///
+    /// A worker still inside a poll when the time is up is left behind, detached: the tasks
+    /// queued for it (its LIFO slot and local queue) are dropped here with everything else,
+    /// and the thread itself ends when the poll it is stuck in returns (it then drops
+    /// whatever that task left behind). Nothing else of the runtime waits for it.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] if some thread was still running when the time was up (the
+    /// runtime is shut down all the same).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = rustyray::Runtime::builder().worker_threads(2).build()?;
+    /// // A task that never yields back: its worker cannot stop.
+    /// rt.spawn(async { std::thread::sleep(Duration::from_secs(3600)) }).detach();
+    /// # std::thread::sleep(Duration::from_millis(20)); // let it start
+    /// assert_eq!(rt.shutdown_timeout(Duration::from_millis(50)), Err(rustyray::Error::Timeout));
+    /// # Ok::<(), rustyray::Error>(())
+    /// ```
+    pub fn shutdown_timeout(self, timeout: Duration) -> Result<(), Error> {
+        let deadline = Instant::now().checked_add(timeout);
+        let stuck = self.shutdown_inner(deadline);
+        drop(self); // nothing left to do: its drop sees the runtime shut down
+        if stuck == 0 {
+            Ok(())
+        } else {
+            Err(Error::Timeout)
+        }
+    }
+
+    /// Shuts down, waiting for the runtime's threads until `deadline` (`None`: for as long
+    /// as it takes). Returns how many threads were left behind.
+    fn shutdown_inner(&self, deadline: Option<Instant>) -> usize {
+        if self.handle.parts.shared.is_shutdown() {
+            return 0; // `shutdown_timeout` did it already
+        }
         // Remote tasks waiting for CPUs give up; tasks dropped below store `RuntimeShutdown`.
         self.handle.parts.cpus.close();
         let shared = &self.handle.parts.shared;
@@ -184,12 +227,10 @@ impl Runtime {
         // Dropping a task may run user code that wakes other tasks: never under a lock.
         // (Those wake-ups are refused by the closed injector and go to the graveyard.)
         drop(queued);
-        let threads = core::mem::take(&mut *self.threads.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-        let me = std::thread::current().id();
-        for t in threads {
-            if t.thread().id() != me {
-                let _ = t.join();
-            }
+        let stuck = self.threads.join(deadline);
+        if stuck > 0 {
+            // The stuck workers will not drop what is queued for them: do it here.
+            drop(shared.take_worker_queues());
         }
         shared.timer.shutdown();
         // Tasks waiting in no queue: wake each (from here, holding no lock) so it reaches
@@ -204,11 +245,12 @@ impl Runtime {
             drop(dead);
         }
         drop(shared.injector.close());
+        stuck
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.shutdown_inner();
+        self.shutdown_inner(None);
     }
 }

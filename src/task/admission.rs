@@ -285,9 +285,9 @@ impl Grant {
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
             Poll::Pending => return Poll::Pending,
         }
-        let previous = BODY.with(|b| b.replace(RUNNING));
+        let previous = BODY.try_with(|b| b.replace(RUNNING)).unwrap_or(IDLE);
         let out = body.poll(cx);
-        let state = BODY.with(|b| b.replace(previous));
+        let state = BODY.try_with(|b| b.replace(previous)).unwrap_or(IDLE);
         if out.is_pending() && state == BLOCKED_IN_GET {
             self.release();
         }

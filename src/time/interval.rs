@@ -5,7 +5,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::sleep::{sleep_until, Sleep};
+use super::sleep::{later, sleep_until, Sleep};
 
 /// Ticks every `period`, the first tick at once. A tick that is late is not made up
 /// for by a burst: the next deadline is a whole period after the late tick (like
@@ -38,7 +38,9 @@ impl Interval {
             return Poll::Pending;
         }
         let now = Instant::now();
-        let next = if now > scheduled + self.period { now + self.period } else { scheduled + self.period };
+        // `later`: a period too long to add (`Duration::MAX`) means the next tick never comes.
+        let on_time = later(scheduled, self.period);
+        let next = if now > on_time { later(now, self.period) } else { on_time };
         self.sleep.reset(next);
         Poll::Ready(scheduled)
     }

@@ -8,9 +8,23 @@ use std::time::{Duration, Instant};
 
 use super::driver::{self, TimerKey, TimerShared};
 
-/// Completes after `duration`.
+/// Completes after `duration`. A duration too long to add to the current instant
+/// (`Duration::MAX`) means "never": see [`deadline_after`].
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(Instant::now() + duration)
+    sleep_until(deadline_after(duration))
+}
+
+/// The instant `duration` from now; a duration too long to add to it (`Duration::MAX`)
+/// gives an instant about 30 years away, which no program waits for: "no deadline",
+/// without a separate kind of timer (tokio's `Instant::far_future` does the same).
+pub(crate) fn deadline_after(duration: Duration) -> Instant {
+    later(Instant::now(), duration)
+}
+
+/// `at + duration`, or about 30 years after `at` when that overflows.
+pub(crate) fn later(at: Instant, duration: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+    at.checked_add(duration).or_else(|| at.checked_add(FAR)).unwrap_or(at)
 }
 
 /// Completes at `deadline` (at once if it has passed).

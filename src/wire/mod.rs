@@ -32,6 +32,7 @@
 //! ```
 
 mod codec;
+pub mod depth;
 mod error;
 mod frame;
 mod framing;
