@@ -74,7 +74,9 @@ impl<A: Actor> Drop for ActorContext<A> {
         // A call kept for a retry lives in the shared state (which handles keep alive): it
         // must not outlive the loop that would have answered it.
         if let Some(retries) = self.retries() {
-            retries.clear();
+            for msg in retries.clear() {
+                A::reject(msg, why.error());
+            }
         }
         #[cfg(feature = "std")]
         if let Some(rt) = shared.home.runtime() {

@@ -100,11 +100,11 @@ impl<A: Actor> Extras<A> {
         })
     }
 
-    /// The actor's loop is gone (finished, or dropped by shutdown mid-call): drops the
-    /// calls kept here, so their callers get an error now, not when the last handle goes.
-    pub(crate) fn clear(&self) {
-        let calls = self.retry.with(|r| (r.kept.take(), r.again.take()));
-        drop(calls); // outside the lock: dropping a call resolves its caller's object
+    /// The actor's loop is gone (finished, or dropped by shutdown mid-call): takes the
+    /// calls kept here, for the caller to answer now (not when the last handle goes).
+    pub(crate) fn clear(&self) -> impl Iterator<Item = A::Msg> {
+        let (kept, again) = self.retry.with(|r| (r.kept.take(), r.again.take()));
+        kept.into_iter().chain(again.map(|(msg, _)| msg))
     }
 
     /// The call in progress (`kept`) failed and the actor was rebuilt: queues it to run

@@ -144,10 +144,24 @@ pin_project_lite::pin_project! {
     /// an `async fn` would hold the message twice (its argument and the handler future
     /// that moved it) next to its locals, and the actor's task is sized for its largest
     /// await.
+    ///
+    /// Dropped unfinished (the runtime shut down mid-call), it drops the handler inside a
+    /// failure scope: the call's reply resolves to `ActorDied`, not `ObjectLost`.
     struct Handling<'a, A: Actor, F> {
         #[pin]
         handler: Option<F>,
         ctx: &'a ActorContext<A>,
+    }
+
+    impl<'a, A: Actor, F> PinnedDrop for Handling<'a, A, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut handler = this.project().handler;
+            if handler.is_some() {
+                let mut scope = FailureScope::new();
+                scope.set(Death::Shutdown.error());
+                handler.set(None);
+            }
+        }
     }
 }
 

@@ -48,11 +48,69 @@ pin_project_lite::pin_project! {
     ///
     /// After a panic the inner future is dropped inside a [`FailureScope`] holding the
     /// panic's error, so promises it still owns resolve to that `TaskPanicked { message }`.
+    /// Wherever it is dropped (completion, cancel, shutdown), a panic in its drop is
+    /// contained: `async-task` aborts the process on one.
     #[derive(Debug)]
     #[must_use = "futures do nothing unless awaited"]
     pub(crate) struct Catch<F> {
         #[pin]
         future: Option<F>,
+    }
+
+    impl<F> PinnedDrop for Catch<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut future = this.project().future;
+            contain(|| future.set(None));
+        }
+    }
+}
+
+/// Runs `f`, containing a panic (std: caught and dropped; the panic hook has reported it).
+/// For drops that run where no caller could be told (a detached task's output, a cancelled
+/// task's future).
+#[inline]
+pub(crate) fn contain(f: impl FnOnce()) {
+    #[cfg(feature = "std")]
+    {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    }
+    #[cfg(not(feature = "std"))]
+    f()
+}
+
+/// A task's output as its cell stores it: dropped (if nobody takes it: a detached task)
+/// with a panic in its drop contained, since `async-task` would abort the process.
+pub(crate) struct Contained<T>(Option<T>);
+
+impl<T> Contained<T> {
+    fn into_inner(mut self) -> T {
+        self.0.take().unwrap_or_else(|| unreachable!("taken once"))
+    }
+}
+
+impl<T> Drop for Contained<T> {
+    fn drop(&mut self) {
+        if let Some(value) = self.0.take() {
+            contain(|| drop(value));
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A spawned task's future: [`Catch`], with the output [`Contained`].
+    #[must_use = "futures do nothing unless awaited"]
+    pub(crate) struct Spawned<F> {
+        #[pin]
+        inner: Catch<F>,
+    }
+}
+
+impl<F: Future> Future for Spawned<F> {
+    type Output = Result<Contained<F::Output>, Error>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().inner.poll(cx).map(|r| r.map(|v| Contained(Some(v))))
     }
 }
 
@@ -278,7 +336,8 @@ where
     F::Output: Send + 'static,
     S: async_task::Schedule<Header> + Send + Sync + 'static,
 {
-    let (runnable, task) = async_task::Builder::new().metadata(Header::new()).spawn(move |_| catch(future), schedule);
+    let (runnable, task) =
+        async_task::Builder::new().metadata(Header::new()).spawn(move |_| Spawned { inner: catch(future) }, schedule);
     (runnable, JoinHandle { state: State::Task(task.fallible()) })
 }
 
@@ -293,7 +352,7 @@ pub struct JoinHandle<T> {
 }
 
 enum State<T> {
-    Task(async_task::FallibleTask<Result<T, Error>, Header>),
+    Task(async_task::FallibleTask<Result<Contained<T>, Error>, Header>),
     /// The task could not be spawned; awaiting yields this error.
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     Failed(Error),
@@ -353,7 +412,7 @@ impl JoinHandle<()> {
 /// object's thread, rather than on the worker that ran it — a submitter that reads its
 /// results frees its own allocations (which keeps the allocator's per-thread caches warm).
 #[cfg(feature = "std")]
-pub(crate) struct Producer(Option<async_task::FallibleTask<Result<(), Error>, Header>>);
+pub(crate) struct Producer(Option<async_task::FallibleTask<Result<Contained<()>, Error>, Header>>);
 
 #[cfg(feature = "std")]
 impl Drop for Producer {
@@ -383,7 +442,11 @@ impl<T> Future for JoinHandle<T> {
             Poll::Pending => Poll::Pending,
             Poll::Ready(out) => {
                 self.state = State::Done;
-                Poll::Ready(out.unwrap_or(Err(Error::RuntimeShutdown)))
+                Poll::Ready(match out {
+                    Some(Ok(value)) => Ok(value.into_inner()),
+                    Some(Err(e)) => Err(e),
+                    None => Err(Error::RuntimeShutdown),
+                })
             }
         }
     }
