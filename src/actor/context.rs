@@ -2,6 +2,7 @@
 
 use super::extras::Extras;
 use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState, WeakActorHandle};
+#[cfg(feature = "std")]
 use super::supervisor::Death;
 use super::traits::Actor;
 use crate::raw::cell::CellRef;
@@ -50,8 +51,28 @@ impl<A: Actor> Drop for ActorContext<A> {
             shared.mailbox.close();
         }
         shared.set_state(ActorState::Stopped);
-        // Calls still queued are answered now, not when the last handle goes: the loop was
-        // dropped mid-way (the runtime shut down), or a send raced the final drain.
+        #[cfg(feature = "std")]
+        self.answer_the_rest();
+        #[cfg(feature = "std")]
+        if let (Some(name), Some(rt)) = (shared.name(), shared.home.runtime()) {
+            rt.parts.shared.actors.remove(name, shared.id);
+        }
+        #[cfg(feature = "std")]
+        if let Some(rt) = shared.home.runtime() {
+            rt.parts.shared.owned.remove(self.key);
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<A: Actor> ActorContext<A> {
+    /// The loop is gone: answers every call it will never handle, now rather than when the
+    /// last handle goes. A loop that ended drained its closed mailbox (its receiver waits
+    /// for sends racing the close, see `Mailbox::drained_after_close`), so this finds
+    /// calls only when the loop was dropped mid-way — by a shutdown, which only `std`
+    /// runtimes have (a `LocalExecutor` never drops a running task).
+    fn answer_the_rest(&self) {
+        let shared = &self.shared;
         let why = if shared.home.is_shut_down() { Death::Shutdown } else { Death::Stopped };
         loop {
             while let Some(msg) = shared.mailbox.try_recv() {
@@ -62,14 +83,7 @@ impl<A: Actor> Drop for ActorContext<A> {
             if shared.mailbox.sends_settled() {
                 break;
             }
-            #[cfg(feature = "std")]
             std::thread::yield_now();
-            #[cfg(not(feature = "std"))]
-            core::hint::spin_loop();
-        }
-        #[cfg(feature = "std")]
-        if let (Some(name), Some(rt)) = (shared.name(), shared.home.runtime()) {
-            rt.parts.shared.actors.remove(name, shared.id);
         }
         // A call kept for a retry lives in the shared state (which handles keep alive): it
         // must not outlive the loop that would have answered it.
@@ -77,10 +91,6 @@ impl<A: Actor> Drop for ActorContext<A> {
             for msg in retries.clear() {
                 A::reject(msg, why.error());
             }
-        }
-        #[cfg(feature = "std")]
-        if let Some(rt) = shared.home.runtime() {
-            rt.parts.shared.owned.remove(self.key);
         }
     }
 }

@@ -100,6 +100,7 @@ impl<A: Actor> Extras<A> {
         })
     }
 
+    #[cfg(feature = "std")]
     /// The actor's loop is gone (finished, or dropped by shutdown mid-call): takes the
     /// calls kept here, for the caller to answer now (not when the last handle goes).
     pub(crate) fn clear(&self) -> impl Iterator<Item = A::Msg> {

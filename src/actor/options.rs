@@ -145,7 +145,7 @@ impl<A: Actor> ActorOptions<A> {
         self
     }
 
-    /// A fixed-capacity mailbox of `N` messages (a power of two, 2 ..= 128) whose buffer
+    /// A fixed-capacity mailbox of `N` messages (a power of two, at least 2) whose buffer
     /// is allocated once with the actor and never per message: the form for `no_std`
     /// firmware. Senders wait for room as with [`mailbox_capacity`](Self::mailbox_capacity).
     pub fn fixed_mailbox<const N: usize>(mut self) -> Self {

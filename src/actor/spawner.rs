@@ -33,14 +33,11 @@ impl StoreRef {
     }
 }
 
+#[cfg(feature = "std")]
 impl StoreRef {
     /// True if this is a runtime that has shut down.
     pub(crate) fn is_shut_down(&self) -> bool {
-        #[cfg(feature = "std")]
-        if let StoreRef::Runtime(h) = self {
-            return h.is_shutdown();
-        }
-        false
+        self.runtime().is_some_and(crate::runtime::Handle::is_shutdown)
     }
 }
 

@@ -137,6 +137,7 @@ fn spawn_plain<A: Actor, F: Future<Output = ()> + Send + 'static>(
 /// every message.
 type Outcome = Result<(), Box<Error>>;
 
+#[cfg(feature = "std")]
 pin_project_lite::pin_project! {
     /// One `async` method's call being handled: polls the handler (catching panics) and
     /// abandons it if the actor is killed meanwhile. (Synchronous methods need none of
@@ -162,6 +163,21 @@ pin_project_lite::pin_project! {
                 handler.set(None);
             }
         }
+    }
+}
+
+#[cfg(not(feature = "std"))]
+pin_project_lite::pin_project! {
+    /// One `async` method's call being handled: polls the handler (catching panics) and
+    /// abandons it if the actor is killed meanwhile. (Synchronous methods need none of
+    /// this: `Life::poll_next` runs them in place.) A struct rather than an `async fn`:
+    /// an `async fn` would hold the message twice (its argument and the handler future
+    /// that moved it) next to its locals, and the actor's task is sized for its largest
+    /// await.
+    struct Handling<'a, A: Actor, F> {
+        #[pin]
+        handler: Option<F>,
+        ctx: &'a ActorContext<A>,
     }
 }
 
@@ -203,16 +219,21 @@ impl<A: Actor, F: Future<Output = ()>> Future for Handling<'_, A, F> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Death {
     ConstructorPanicked,
+    #[cfg(feature = "std")]
     RestartPanicked,
     NoRestartsLeft,
     /// More restarts within the period than its restart intensity allows.
+    #[cfg(feature = "std")]
     TooManyRestarts,
     Killed,
     /// It stopped (a call raced the final drain of its mailbox).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // only std runtimes drop a running loop
     Stopped,
     /// Its loop was dropped before it could handle the call: the runtime shut down.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     Shutdown,
     /// Not dead: a method panicked and the actor is rebuilt after its restart backoff.
+    #[cfg(feature = "std")]
     Restarting,
 }
 
@@ -220,14 +241,17 @@ impl Death {
     pub(crate) fn error(self) -> Error {
         let reason = match self {
             Death::ConstructorPanicked => "its constructor panicked",
+            #[cfg(feature = "std")]
             Death::RestartPanicked => "its constructor panicked during a restart",
             Death::NoRestartsLeft => "a method panicked and no restarts were left",
+            #[cfg(feature = "std")]
             Death::TooManyRestarts => {
                 "it restarted more often than its restart intensity allows (ActorOptions::restart_intensity)"
             }
             Death::Killed => "killed",
             Death::Stopped => "stopped",
             Death::Shutdown => "its runtime shut down",
+            #[cfg(feature = "std")]
             Death::Restarting => "it is being restarted",
         };
         Error::ActorDied { reason: String::from(reason) }
@@ -241,6 +265,8 @@ struct Life<A: Actor> {
     actor: Option<A>,
     /// Constructor arguments, cloned for every (re)start.
     args: A::Args,
+    /// Restarts left (`max_restarts`; nothing to count without `std`: no panic is caught).
+    #[cfg(feature = "std")]
     restarts_left: u32,
     /// Why calls are rejected once `actor` is `None`.
     death: Death,
@@ -250,7 +276,9 @@ struct Life<A: Actor> {
 }
 
 /// A loop dropped before its end (the runtime shut down) answers the calls it had taken
-/// from the mailbox and not handled: their callers learn it now.
+/// from the mailbox and not handled: their callers learn it now. (Only `std` runtimes drop
+/// a running loop.)
+#[cfg(feature = "std")]
 impl<A: Actor> Drop for Life<A> {
     fn drop(&mut self) {
         while let Some(msg) = self.batch.pop_front() {
@@ -347,6 +375,9 @@ impl<A: Actor> Life<A> {
             return;
         }
         drop(self.actor.take());
+        // Without `std` no panic is caught (there is no unwinding): a method's failure is a
+        // kill, handled above, so restarts and retries are `std`'s alone.
+        #[cfg(feature = "std")]
         if self.restarts_left > 0 {
             self.restarts_left -= 1;
             match Self::pace(ctx) {
@@ -365,6 +396,11 @@ impl<A: Actor> Life<A> {
             self.death = Death::NoRestartsLeft;
             Self::die(ctx);
         }
+        #[cfg(not(feature = "std"))]
+        {
+            self.death = Death::NoRestartsLeft;
+            Self::die(ctx);
+        }
         if let Some(kept) = kept {
             let again = match ctx.retries() {
                 Some(retries) if self.actor.is_some() || self.restarting() => retries.run_again(kept),
@@ -377,9 +413,8 @@ impl<A: Actor> Life<A> {
     }
 }
 
-/// When a restart may happen (std: see `actor::restart`; without `std` no panic is caught,
-/// so every restart would be immediate).
-#[cfg_attr(not(feature = "std"), allow(dead_code))]
+/// When a restart may happen (see `actor::restart`).
+#[cfg(feature = "std")]
 enum Restart {
     Now,
     /// After the backoff; the deadline is in the actor's restart log.
@@ -388,16 +423,18 @@ enum Restart {
 }
 
 impl<A: Actor> Life<A> {
-    /// The actor's state is gone and it waits to be rebuilt.
+    /// The actor's state is gone and it waits to be rebuilt (never without `std`).
     #[inline]
     fn restarting(&self) -> bool {
-        self.death == Death::Restarting
+        #[cfg(feature = "std")]
+        return self.death == Death::Restarting;
+        #[cfg(not(feature = "std"))]
+        false
     }
 
-    /// Asks the actor's restart log when the restart may happen (std: backoff and
-    /// intensity; without `std` no panic is ever caught, so there is nothing to pace).
+    /// Asks the actor's restart log when the restart may happen (backoff and intensity).
+    #[cfg(feature = "std")]
     fn pace(ctx: &ActorContext<A>) -> Restart {
-        #[cfg(feature = "std")]
         if let Some(log) = ctx.shared.extras.as_deref().and_then(|e| e.restarts()) {
             return match log.with(|l| l.next(std::time::Instant::now())) {
                 super::restart::Restart::Now => Restart::Now,
@@ -451,10 +488,13 @@ fn run<A: Actor>(
     max_restarts: u32,
     go: bool,
 ) -> impl Future<Output = ()> + Send {
+    #[cfg(not(feature = "std"))]
+    let _ = max_restarts;
     let ctx = ActorContext::new(shared, key);
     let mut life = Life::<A> {
         actor: None,
         args,
+        #[cfg(feature = "std")]
         restarts_left: max_restarts,
         death: Death::ConstructorPanicked,
         batch: Spill::new(),

@@ -24,7 +24,12 @@ use super::scheduler::{Core, Shared};
 use crate::sync::atomic::{fence, AtomicBool, Ordering::*};
 
 /// Spin rounds before the driver parks (each round polls two atomics).
+#[cfg(not(loom))]
 const DRIVER_SPIN_ROUNDS: u32 = 256;
+/// Under loom each round is a yield (and a branch point): one round still explores
+/// "woken while spinning".
+#[cfg(loom)]
+const DRIVER_SPIN_ROUNDS: u32 = 1;
 /// Same cap as a worker's: LIFO tasks run back to back before the LIFO task is queued.
 const MAX_LIFO_POLLS: u32 = 3;
 

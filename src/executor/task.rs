@@ -48,46 +48,37 @@ pin_project_lite::pin_project! {
     ///
     /// After a panic the inner future is dropped inside a [`FailureScope`] holding the
     /// panic's error, so promises it still owns resolve to that `TaskPanicked { message }`.
-    /// Wherever it is dropped (completion, cancel, shutdown), a panic in its drop is
-    /// contained: `async-task` aborts the process on one.
     #[derive(Debug)]
     #[must_use = "futures do nothing unless awaited"]
     pub(crate) struct Catch<F> {
         #[pin]
         future: Option<F>,
     }
-
-    impl<F> PinnedDrop for Catch<F> {
-        fn drop(this: Pin<&mut Self>) {
-            let mut future = this.project().future;
-            contain(|| future.set(None));
-        }
-    }
 }
 
-/// Runs `f`, containing a panic (std: caught and dropped; the panic hook has reported it).
-/// For drops that run where no caller could be told (a detached task's output, a cancelled
+/// Runs `f`, containing a panic (caught and dropped; the panic hook has reported it). For
+/// drops that run where no caller could be told (a detached task's output, a cancelled
 /// task's future).
+#[cfg(feature = "std")]
 #[inline]
 pub(crate) fn contain(f: impl FnOnce()) {
-    #[cfg(feature = "std")]
-    {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    }
-    #[cfg(not(feature = "std"))]
-    f()
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
 }
 
 /// A task's output as its cell stores it: dropped (if nobody takes it: a detached task)
-/// with a panic in its drop contained, since `async-task` would abort the process.
+/// with a panic in its drop contained, since `async-task` would abort the process (std;
+/// without unwinding there is nothing to contain, and the output is stored as it is).
+#[cfg(feature = "std")]
 pub(crate) struct Contained<T>(Option<T>);
 
+#[cfg(feature = "std")]
 impl<T> Contained<T> {
     fn into_inner(mut self) -> T {
         self.0.take().unwrap_or_else(|| unreachable!("taken once"))
     }
 }
 
+#[cfg(feature = "std")]
 impl<T> Drop for Contained<T> {
     fn drop(&mut self) {
         if let Some(value) = self.0.take() {
@@ -96,8 +87,39 @@ impl<T> Drop for Contained<T> {
     }
 }
 
+/// A task's output as its cell stores it (see the `std` version).
+#[cfg(not(feature = "std"))]
+pub(crate) struct Contained<T>(T);
+
+#[cfg(not(feature = "std"))]
+impl<T> Contained<T> {
+    fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+#[cfg(feature = "std")]
 pin_project_lite::pin_project! {
-    /// A spawned task's future: [`Catch`], with the output [`Contained`].
+    /// A spawned task's future: [`Catch`], with the output [`Contained`]; wherever it is
+    /// dropped unfinished (cancel, shutdown), a panic in its drop is contained, since
+    /// `async-task` would abort the process.
+    #[must_use = "futures do nothing unless awaited"]
+    pub(crate) struct Spawned<F> {
+        #[pin]
+        inner: Catch<F>,
+    }
+
+    impl<F> PinnedDrop for Spawned<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut future = this.project().inner.project().future;
+            contain(|| future.set(None));
+        }
+    }
+}
+
+#[cfg(not(feature = "std"))]
+pin_project_lite::pin_project! {
+    /// A spawned task's future: [`Catch`] (nothing to contain without unwinding).
     #[must_use = "futures do nothing unless awaited"]
     pub(crate) struct Spawned<F> {
         #[pin]
@@ -110,7 +132,11 @@ impl<F: Future> Future for Spawned<F> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().inner.poll(cx).map(|r| r.map(|v| Contained(Some(v))))
+        #[cfg(feature = "std")]
+        let wrap = |v| Contained(Some(v));
+        #[cfg(not(feature = "std"))]
+        let wrap = Contained;
+        self.project().inner.poll(cx).map(|r| r.map(wrap))
     }
 }
 

@@ -190,7 +190,7 @@ impl<T> Mailbox<T> {
 
     /// After a close: true once every send that got past the close check has queued its
     /// message (or given up), so a drain after this finds everything that will ever come.
-    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
+    #[cfg(feature = "std")]
     pub(crate) fn sends_settled(&self) -> bool {
         self.drained_after_close()
     }

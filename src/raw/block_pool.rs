@@ -184,19 +184,19 @@ mod tests {
         unsafe { free(a, layout) };
 
         // Blocks freed on another thread, past its cache, are taken by this one.
-        let blocks: Vec<usize> = (0..3 * BATCH).map(|_| alloc(layout).as_ptr() as usize).collect();
-        let freed = blocks.clone();
+        let blocks: Vec<Free> = (0..3 * BATCH).map(|_| Free(alloc(layout))).collect();
+        let addresses: Vec<usize> = blocks.iter().map(|b| b.0.as_ptr().addr()).collect();
         std::thread::spawn(move || {
-            for &b in &freed {
+            for b in blocks {
                 // SAFETY: from `alloc` with this layout, unused.
-                unsafe { free(NonNull::new(b as *mut u8).unwrap(), layout) };
+                unsafe { free(b.0, layout) };
             }
         })
         .join()
         .unwrap();
         let again: Vec<NonNull<u8>> = (0..2 * BATCH).map(|_| alloc(layout)).collect();
         assert!(
-            again.iter().any(|b| blocks.contains(&(b.as_ptr() as usize))),
+            again.iter().any(|b| addresses.contains(&b.as_ptr().addr())),
             "a batch freed by the other thread was handed to this one"
         );
         for b in again {

@@ -42,7 +42,14 @@ unsafe fn header<'a>(ptr: *mut ()) -> &'a Header {
 }
 
 impl TaskStack {
+    #[cfg(not(loom))]
     pub(crate) const fn new() -> Self {
+        TaskStack { head: AtomicPtr::new(ptr::null_mut()) }
+    }
+
+    /// loom's atomics have no `const` constructor.
+    #[cfg(loom)]
+    pub(crate) fn new() -> Self {
         TaskStack { head: AtomicPtr::new(ptr::null_mut()) }
     }
 
@@ -114,5 +121,44 @@ impl Drop for TaskList {
         for runnable in self.by_ref() {
             drop(runnable);
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::executor::task::spawn;
+    use alloc::sync::Arc;
+    use alloc::vec::Vec;
+    use std::sync::Mutex;
+
+    #[test]
+    fn tasks_come_out_in_wake_order_and_are_freed() {
+        let stack = Arc::new(TaskStack::new());
+        let ran = Arc::new(Mutex::new(Vec::new()));
+        let mut handles = Vec::new();
+        for i in 0..5 {
+            let ran = ran.clone();
+            let s = stack.clone();
+            let (runnable, handle) = spawn(async move { ran.lock().unwrap().push(i) }, move |r| {
+                s.push(r);
+            });
+            handles.push(handle);
+            assert_eq!(stack.push(runnable), i == 0, "true only when the stack was empty");
+        }
+        assert!(!stack.is_empty());
+        for r in stack.take_all() {
+            r.run();
+        }
+        assert!(stack.is_empty());
+        assert_eq!(*ran.lock().unwrap(), [0, 1, 2, 3, 4]);
+        for h in handles {
+            assert_eq!(futures_lite::future::block_on(h), Ok(()));
+        }
+        // Runnables left in a list are dropped with it: their tasks never run.
+        let (runnable, handle) = spawn(async {}, |_| {});
+        stack.push(runnable);
+        drop(stack.take_all());
+        assert_eq!(futures_lite::future::block_on(handle), Err(crate::Error::RuntimeShutdown));
     }
 }

@@ -124,3 +124,39 @@ impl<J: RawJob> Drop for LifoSlot<J> {
         drop(self.take());
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use alloc::boxed::Box;
+
+    /// A boxed number as a job.
+    struct Num(Box<u32>);
+
+    // SAFETY: the box's pointer, given up and taken back unchanged.
+    unsafe impl RawJob for Num {
+        fn into_raw(self) -> NonNull<()> {
+            NonNull::from(Box::leak(self.0)).cast()
+        }
+        unsafe fn from_raw(ptr: NonNull<()>) -> Self {
+            // SAFETY: by the caller's contract, from `into_raw`.
+            Num(unsafe { Box::from_raw(ptr.cast::<u32>().as_ptr()) })
+        }
+    }
+
+    #[test]
+    fn put_take_and_steal_hand_each_job_out_once() {
+        let slot = LifoSlot::<Num>::new();
+        assert!(slot.take().is_none());
+        assert!(slot.put(Num(Box::new(1))).is_none());
+        let displaced = slot.put(Num(Box::new(2))).expect("the first job comes back");
+        assert_eq!(*displaced.0, 1);
+        let seen = slot.seen();
+        assert!(slot.steal(seen + 8).is_none(), "not the job that was seen");
+        assert_eq!(*slot.steal(seen).expect("stolen").0, 2);
+        assert!(slot.take().is_none() && !slot.is_occupied());
+        slot.put(Num(Box::new(3)));
+        assert_eq!(*slot.take().expect("taken").0, 3);
+        slot.put(Num(Box::new(4))); // dropped with the slot
+    }
+}

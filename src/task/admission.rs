@@ -226,6 +226,13 @@ impl CpuPool {
     fn free(&self) -> u64 {
         self.state.load(Acquire) & FREE
     }
+
+    /// The free units and whether QUEUED is set (the loom model checks the pool at rest).
+    #[cfg(loom)]
+    pub(crate) fn free_and_queued(&self) -> (u64, bool) {
+        let s = self.state.load(Acquire);
+        (s & FREE, s & QUEUED != 0)
+    }
 }
 
 /// One task's share of its runtime's CPUs: not held, being acquired, or held.
@@ -327,7 +334,7 @@ pub(crate) fn blocked_in_get() {
     });
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use alloc::task::Wake;
