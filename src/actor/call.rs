@@ -24,7 +24,7 @@ use crate::mailbox::{SendError, TrySendError};
 use crate::object::{ObjectRef, Promise};
 use crate::Error;
 
-/// One pending method call (see the [module docs](self)). `make` builds the message,
+/// One pending method call (see [`actor`](mod@crate::actor)). `make` builds the message,
 /// given the result promise (`None` for fire-and-forget).
 #[must_use = "a Call does nothing until it is awaited, told or sent"]
 pub struct Call<'a, A: Actor, R, F> {

@@ -50,7 +50,7 @@ impl<F: Fn() + Sync> Pender for F {
     }
 }
 
-/// A single-threaded executor with an intrusive run queue. See the [module docs](self).
+/// A single-threaded executor with an intrusive run queue. See [`executor`](crate::executor).
 pub struct LocalExecutor {
     queue: TaskStack,
     pender: &'static dyn Pender,

@@ -145,6 +145,11 @@ unsafe fn release(ptr: NonNull<Header>) {
     }
 }
 
+/// The waker vtable's `clone`: one more reference for the new waker.
+///
+/// # Safety
+/// `ptr` is the data of a waker of a live cell (a header pointer holding a reference, or
+/// the lent waker of a cell that is alive for the call).
 #[cfg(feature = "std")]
 unsafe fn clone_waker(ptr: *const ()) -> RawWaker {
     // SAFETY: a waker holds a reference to a live block (its data is the header pointer).
@@ -152,6 +157,10 @@ unsafe fn clone_waker(ptr: *const ()) -> RawWaker {
     RawWaker::new(ptr, &WAKER_VTABLE)
 }
 
+/// The waker vtable's `wake`: wakes the cell, then gives up the waker's reference.
+///
+/// # Safety
+/// `ptr` is the data of an owned (counted) waker of a cell, not used afterwards.
 #[cfg(feature = "std")]
 unsafe fn wake_waker(ptr: *const ()) {
     // SAFETY: the waker's reference is used, then given up.
@@ -161,6 +170,11 @@ unsafe fn wake_waker(ptr: *const ()) {
     }
 }
 
+/// The waker vtable's `wake_by_ref`: queues the cell's job unless it is queued, running
+/// or completed.
+///
+/// # Safety
+/// `ptr` is the data of a waker of a cell that is alive for the call.
 #[cfg(feature = "std")]
 unsafe fn wake_by_ref_waker(ptr: *const ()) {
     let ptr = NonNull::new(ptr as *mut Header).expect("a cell waker points to its block");
@@ -168,6 +182,11 @@ unsafe fn wake_by_ref_waker(ptr: *const ()) {
     unsafe { (header(ptr).vtable.wake_by_ref)(ptr) }
 }
 
+/// The waker vtable's `drop`: gives up the waker's reference (the last one destroys the
+/// block).
+///
+/// # Safety
+/// `ptr` is the data of an owned (counted) waker of a cell, not used afterwards.
 #[cfg(feature = "std")]
 unsafe fn drop_waker(ptr: *const ()) {
     // SAFETY: the waker owned one reference.
@@ -218,6 +237,10 @@ where
     #[cfg(feature = "std")]
     /// Polls the future once, as the job's holder (queueing the job again if the cell
     /// was woken while running).
+    ///
+    /// # Safety
+    /// `ptr` points to a live block of this type whose job (one reference, SCHEDULED set)
+    /// the caller holds and hands over.
     unsafe fn run(ptr: NonNull<Header>) {
         // SAFETY: the job holds a reference.
         let this = unsafe { Self::get(ptr) };
@@ -284,6 +307,9 @@ where
 
     #[cfg(feature = "std")]
     /// The job is dropped without running (shutdown): drops the future.
+    ///
+    /// # Safety
+    /// As [`run`](Self::run): the caller holds the block's job and hands it over.
     unsafe fn cancel(ptr: NonNull<Header>) {
         // SAFETY: the job holds a reference.
         let this = unsafe { Self::get(ptr) };
@@ -314,6 +340,12 @@ where
     }
 
     #[cfg(feature = "std")]
+    /// Wakes the cell: queues its job (with a reference of its own) unless it is queued,
+    /// running (then it is queued again when the poll returns) or completed.
+    ///
+    /// # Safety
+    /// `ptr` points to a block of this type that stays alive for the call (the caller
+    /// holds a reference, or the block contains the caller, as a lent waker's slot).
     unsafe fn wake_by_ref(ptr: NonNull<Header>) {
         // SAFETY: the waker's (or handle's) reference keeps the block alive.
         let this = unsafe { Self::get(ptr) };
@@ -346,6 +378,12 @@ where
         }
     }
 
+    /// Drops the block's contents (the future if it is still there, the prefix, the
+    /// schedule function) and frees its memory.
+    ///
+    /// # Safety
+    /// `ptr` points to a block of this type whose last reference is gone: nobody else can
+    /// reach it, and the caller does not use it afterwards.
     unsafe fn destroy(ptr: NonNull<Header>) {
         let block = ptr.cast::<Self>();
         // The memory goes back when this is dropped: after the drops below, or while

@@ -1,5 +1,6 @@
-//! Remote tasks: functions submitted to a runtime, taking values or [`ObjectRef`]s as
-//! arguments and returning, once submitted, an [`ObjectRef`] to their result.
+//! Remote tasks: functions submitted to a runtime, taking values or
+//! [`ObjectRef`](crate::ObjectRef)s as arguments and returning, once submitted, an
+//! [`ObjectRef`](crate::ObjectRef) to their result.
 //!
 //! ```
 //! #[rustyray::remote]

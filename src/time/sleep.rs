@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::driver::{self, TimerKey, TimerShared};
 
 /// Completes after `duration`. A duration too long to add to the current instant
-/// (`Duration::MAX`) means "never": see [`deadline_after`].
+/// (`Duration::MAX`) means "never" (the deadline is set some 30 years ahead).
 pub fn sleep(duration: Duration) -> Sleep {
     sleep_until(deadline_after(duration))
 }
