@@ -6,8 +6,10 @@
 //!
 //! (A separate target dir: `--cfg loom` would otherwise invalidate the normal build cache.)
 //! Every model runs with a preemption bound of 2 or 3 (`LOOM_MAX_PREEMPTIONS` overrides it
-//! for all of them). The pieces are `pub(crate)`, so they are included by path; their
-//! `crate::sync::…` paths then resolve to this crate's `sync` module, i.e. to loom.
+//! for all of them; CI sets 3, which takes the largest models a few minutes). The pieces are
+//! `pub(crate)`, so they are included by path; their `crate::sync::…` paths then resolve to
+//! this crate's `sync` module, i.e. to loom. Where an included file names something that
+//! is not included (the scheduler, the task wrapper, the budget), a shim below stands in.
 //! Under `--cfg loom` the local queue's `CAPACITY` is 4, so full-queue models stay small.
 //! A lost wake-up shows up as loom's "deadlock" panic (every thread blocked).
 
@@ -16,24 +18,200 @@
 
 extern crate alloc;
 
-#[path = "../src/raw/cell.rs"]
-mod cell;
-#[path = "../src/executor/idle.rs"]
-mod idle;
-#[path = "../src/executor/injector.rs"]
-mod injector;
-#[path = "../src/raw/local_queue.rs"]
-mod local_queue;
-#[path = "../src/executor/park.rs"]
-mod park;
-#[path = "../src/raw/spin_lock.rs"]
-mod spin_lock;
+// The included files name each other as `crate::raw::…`, `crate::executor::…`,
+// `crate::task::…` and `super::…`, so they sit in a tree shaped like the crate's (the outer
+// `#[path]` makes each inline module's files resolve in that source directory). Where a
+// file names something the models do not include, a small shim below stands in for it.
+
 #[path = "../src/sync.rs"]
 mod sync;
-#[path = "../src/raw/waker_slot.rs"]
-mod waker_slot;
+
+/// Stands in for `crate::Error` (the CPU pool only names `RuntimeShutdown`).
+mod error {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub(crate) enum Error {
+        RuntimeShutdown,
+    }
+}
+use error::Error;
+
+#[path = "../src/raw"]
+mod raw {
+    #[path = "cell.rs"]
+    pub(crate) mod cell;
+    #[path = "fixed_ring.rs"]
+    pub(crate) mod fixed_ring;
+    #[path = "intrusive_stack.rs"]
+    pub(crate) mod intrusive_stack;
+    #[path = "lifo_slot.rs"]
+    pub(crate) mod lifo_slot;
+    #[path = "local_queue.rs"]
+    pub(crate) mod local_queue;
+    #[path = "spin_lock.rs"]
+    pub(crate) mod spin_lock;
+    #[path = "waker_slot.rs"]
+    pub(crate) mod waker_slot;
+}
+
+#[path = "../src/mailbox/mod.rs"]
+mod mailbox;
+
+#[path = "../src/executor"]
+mod executor {
+    #[path = "block_on.rs"]
+    pub(crate) mod block_on;
+    #[path = "idle.rs"]
+    pub(crate) mod idle;
+    #[path = "injector.rs"]
+    pub(crate) mod injector;
+    #[path = "park.rs"]
+    pub(crate) mod park;
+
+    use core::task::{Context, Poll};
+
+    /// Shim of `budget::poll_proceed`: an unlimited budget (the budget is a thread-local
+    /// counter, not part of any modelled protocol).
+    pub(crate) fn poll_proceed(_cx: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+
+    /// Shim of `budget`: `block_on` polls its future inside `scoped`.
+    pub(crate) mod budget {
+        pub(crate) fn scoped<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+    }
+
+    /// The task header exactly as in `src/executor/task.rs` (that file needs the whole
+    /// task wrapper: error types, budget, panic containment).
+    pub(crate) mod task {
+        use crate::sync::atomic::AtomicPtr;
+
+        #[derive(Debug)]
+        pub(crate) struct Header {
+            pub(crate) next: AtomicPtr<()>,
+        }
+
+        impl Header {
+            pub(crate) fn new() -> Self {
+                Header { next: AtomicPtr::new(core::ptr::null_mut()) }
+            }
+        }
+
+        pub(crate) type Runnable = async_task::Runnable<Header>;
+    }
+
+    /// Shim of `context`: `block_on` enters its core as the thread's current one.
+    pub(crate) mod context {
+        use super::scheduler::Core;
+        use alloc::rc::Rc;
+
+        pub(crate) struct Guard(Rc<Core>);
+
+        pub(crate) fn enter(core: Rc<Core>) -> Guard {
+            Guard(core)
+        }
+    }
+
+    /// Shim of the scheduler as `block_on` sees it: a driver core with an empty LIFO slot,
+    /// no injected work, and some worker idle (so the driver never helps with the
+    /// injector). What remains of `block_on` is exactly its wake-up protocol: the
+    /// `DriverSignal`'s `woken` flag and `Parker`.
+    pub(crate) mod scheduler {
+        use super::block_on::DriverSignal;
+        use alloc::sync::Arc;
+        use alloc::vec::Vec;
+        use core::convert::Infallible;
+
+        pub(crate) struct Core;
+
+        impl Core {
+            pub(crate) fn driver(_shared: Arc<Shared>) -> Self {
+                Core
+            }
+            pub(crate) fn started_poll(&self) {}
+            pub(crate) fn take_lifo(&self) -> Option<Infallible> {
+                None
+            }
+            pub(crate) fn others_waiting(&self) -> bool {
+                false
+            }
+            pub(crate) fn run(&self, task: Infallible) {
+                match task {}
+            }
+            pub(crate) fn set_parked(&self, _parked: bool) {}
+        }
+
+        pub(crate) struct Idle;
+
+        impl Idle {
+            pub(crate) fn all_busy(&self) -> bool {
+                false
+            }
+        }
+
+        pub(crate) struct NoInjector;
+
+        impl NoInjector {
+            pub(crate) fn pop(&self) -> Option<Infallible> {
+                None
+            }
+            pub(crate) fn is_empty(&self) -> bool {
+                true
+            }
+        }
+
+        /// The registered drivers (only read by `Shared::inject`, which is not modelled):
+        /// a `std` mutex, invisible to loom.
+        pub(crate) struct Drivers(std::sync::Mutex<Vec<Arc<DriverSignal>>>);
+
+        impl Drivers {
+            pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Vec<Arc<DriverSignal>>) -> R) -> R {
+                f(&mut self.0.lock().unwrap())
+            }
+        }
+
+        pub(crate) struct Shared {
+            pub(crate) idle: Idle,
+            pub(crate) injector: NoInjector,
+            pub(crate) drivers: Drivers,
+        }
+
+        impl Shared {
+            pub(crate) fn new() -> Self {
+                Shared { idle: Idle, injector: NoInjector, drivers: Drivers(Default::default()) }
+            }
+            pub(crate) fn inject(&self, task: Infallible) {
+                match task {}
+            }
+        }
+    }
+}
+
+#[path = "../src/task"]
+mod task {
+    #[path = "admission.rs"]
+    pub(crate) mod admission;
+
+    /// `to_units` exactly as in `src/task/options.rs` (the rest of that file is the task
+    /// options' API).
+    pub(crate) mod options {
+        pub(crate) const UNITS_PER_CPU: f64 = 10_000.0;
+
+        pub(crate) fn to_units(cpus: f64) -> u64 {
+            let units = (cpus * UNITS_PER_CPU + 0.5) as u64;
+            if units == 0 && cpus > 0.0 {
+                1
+            } else {
+                units
+            }
+        }
+    }
+}
 
 use core::iter;
+use core::ptr::NonNull;
+use core::task::{Context, Poll, Waker};
 
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use loom::thread;
@@ -42,16 +220,17 @@ use loom::thread;
 // there panics again and aborts the whole test binary instead of failing one test.
 use std::sync::Arc;
 
-use cell::{CellJob, CellRef};
-use idle::Idle;
-use injector::Injector;
-use local_queue::{Local, Steal, CAPACITY};
-use park::Parker;
-use spin_lock::SpinLock;
-use waker_slot::WakerSlot;
+use executor::idle::Idle;
+use executor::injector::Injector;
+use executor::park::Parker;
+use raw::cell::{CellJob, CellRef};
+use raw::local_queue::{self, Local, Steal, CAPACITY};
+use raw::spin_lock::SpinLock;
+use raw::waker_slot::WakerSlot;
 
 /// Runs `f` under loom with at most `preemptions` preemptions per execution, unless
-/// `LOOM_MAX_PREEMPTIONS` asks for another bound.
+/// `LOOM_MAX_PREEMPTIONS` asks for another bound. Prints the executions explored and the
+/// time taken (seen with `--nocapture`).
 fn model<F>(preemptions: usize, f: F)
 where
     F: Fn() + Sync + Send + 'static,
@@ -62,14 +241,16 @@ where
     }
     let executions = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = executions.clone();
+    let start = std::time::Instant::now();
     builder.check(move || {
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         f();
     });
     eprintln!(
-        "{} executions explored (preemption bound {:?})",
+        "{} executions explored (preemption bound {:?}) in {:.2?}",
         executions.load(std::sync::atomic::Ordering::Relaxed),
-        builder.preemption_bound
+        builder.preemption_bound,
+        start.elapsed()
     );
 }
 
@@ -780,5 +961,552 @@ fn waker_slot_racing_boxes_keep_the_lent_cell() {
         cell.wake_lent();
         assert_eq!(queue.lock().unwrap().len(), 1, "idle again: the lent waker queues it");
         drain(&queue);
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers for the models below
+// ---------------------------------------------------------------------------------------
+
+/// Model state whose drop runs loom operations (a fixed mailbox's ring pops what is
+/// left, a grant gives its share back): leaked, not dropped, while a failing model
+/// unwinds, where any loom operation panics again and aborts the whole test binary.
+struct LeakOnUnwind<T>(core::mem::ManuallyDrop<T>);
+
+impl<T> LeakOnUnwind<T> {
+    fn new(value: T) -> Self {
+        LeakOnUnwind(core::mem::ManuallyDrop::new(value))
+    }
+}
+
+impl<T> core::ops::Deref for LeakOnUnwind<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> core::ops::DerefMut for LeakOnUnwind<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T> Drop for LeakOnUnwind<T> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // SAFETY: dropped once, here; the value is not used after.
+            unsafe { core::mem::ManuallyDrop::drop(&mut self.0) }
+        }
+    }
+}
+
+/// A waker that counts its wake-ups (for a receiver that only looks again after a join).
+struct CountWaker(AtomicUsize);
+
+impl std::task::Wake for CountWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, Release);
+    }
+}
+
+fn count_waker() -> (Arc<CountWaker>, Waker) {
+    let count = Arc::new(CountWaker(AtomicUsize::new(0)));
+    (count.clone(), Waker::from(count))
+}
+
+/// A waker that counts its wake-ups and unparks a [`Parker`]: a task that sleeps until it
+/// is woken (a lost wake-up leaves it parked, which loom reports as a deadlock).
+struct ParkWaker {
+    wakes: AtomicUsize,
+    parker: Parker,
+}
+
+impl std::task::Wake for ParkWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, Release);
+        self.parker.unpark();
+    }
+}
+
+fn park_waker() -> (Arc<ParkWaker>, Waker) {
+    let w = Arc::new(ParkWaker { wakes: AtomicUsize::new(0), parker: Parker::new() });
+    (w.clone(), Waker::from(w))
+}
+
+// ---------------------------------------------------------------------------------------
+// The local executor's intrusive run queue (raw/intrusive_stack.rs)
+// ---------------------------------------------------------------------------------------
+
+/// A real `async-task` runnable with the executor's [`Header`](executor::task::Header) as
+/// metadata, whose task records `id` in `ran` when it runs.
+fn recording_runnable(id: usize, ran: &Arc<std::sync::Mutex<Vec<usize>>>) -> executor::task::Runnable {
+    let ran = ran.clone();
+    let (runnable, task) = async_task::Builder::new().metadata(executor::task::Header::new()).spawn(
+        move |_| async move { ran.lock().unwrap().push(id) },
+        |_: executor::task::Runnable| unreachable!("the task finishes in its first poll"),
+    );
+    task.detach();
+    runnable
+}
+
+/// Two threads `push` real runnables (`0, 1` and `2, 3`, linked through the `next` field
+/// of their header metadata) while a third `take_all`s and runs what it got; the main
+/// thread then takes and runs the rest. Explores a push's CAS racing the taker's swap and
+/// the other pusher's CAS, and the taker walking links while pushes continue on the new
+/// head. Asserts every task is taken (and run) exactly once, and each pusher's tasks run
+/// in push order (`take_all` hands them out oldest first; what a later `take_all` gets was
+/// pushed after). `async-task` has no loom mode: its own atomics (the task state) are not
+/// modelled, the stack's (`head`, each header's `next`) are.
+#[test]
+fn task_stack_two_pushers_and_take_all() {
+    model(3, || {
+        let stack = Arc::new(raw::intrusive_stack::TaskStack::new());
+        let ran = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let pushers: Vec<_> = [[0, 1], [2, 3]]
+            .into_iter()
+            .map(|ids| {
+                let runnables: Vec<_> = ids.iter().map(|&id| recording_runnable(id, &ran)).collect();
+                let stack = stack.clone();
+                thread::spawn(move || {
+                    for r in runnables {
+                        stack.push(r);
+                    }
+                })
+            })
+            .collect();
+        let taker = {
+            let stack = stack.clone();
+            thread::spawn(move || {
+                for r in stack.take_all() {
+                    r.run();
+                }
+            })
+        };
+        taker.join().unwrap();
+        for p in pushers {
+            p.join().unwrap();
+        }
+        for r in stack.take_all() {
+            r.run();
+        }
+        assert!(stack.is_empty());
+        let ran = ran.lock().unwrap().clone();
+        assert_fifo_per_producer(&ran);
+        assert_exactly_once(ran, 0..4);
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// A thread's LIFO slot and the monitor that steals from it (raw/lifo_slot.rs)
+// ---------------------------------------------------------------------------------------
+
+/// A job for the LIFO slot: a number in a loom cell in a box, so loom also checks that
+/// whoever gets the job sees what the owner wrote before putting it in the slot.
+struct SlotJob(Box<loom::cell::UnsafeCell<usize>>);
+
+// SAFETY: the box's pointer, given up and taken back unchanged; each box is owned once.
+unsafe impl raw::lifo_slot::RawJob for SlotJob {
+    fn into_raw(self) -> NonNull<()> {
+        NonNull::from(Box::leak(self.0)).cast()
+    }
+    unsafe fn from_raw(ptr: NonNull<()>) -> Self {
+        // SAFETY: by the caller's contract, from `into_raw`, turned back once.
+        SlotJob(unsafe { Box::from_raw(ptr.cast::<loom::cell::UnsafeCell<usize>>().as_ptr()) })
+    }
+}
+
+impl SlotJob {
+    fn new(id: usize) -> Self {
+        let job = SlotJob(Box::new(loom::cell::UnsafeCell::new(usize::MAX)));
+        // SAFETY: the job is not shared yet.
+        job.0.with_mut(|p| unsafe { *p = id });
+        job
+    }
+
+    /// Runs (consumes) the job: its number.
+    fn run(self) -> usize {
+        // SAFETY: we own the job; loom checks the write is visible (happens-before).
+        self.0.with(|p| unsafe { *p })
+    }
+}
+
+/// The owner `put`s job 0 into the empty slot, `put`s job 1 (displacing 0 unless it was
+/// stolen), `take`s (1 unless stolen), `put`s job 2 into the slot it emptied, while the
+/// monitor twice does `seen()` then `steal(seen)`; at the end the owner takes what is
+/// left. Explores a steal's CAS racing the owner's displacing swap, its take, and its
+/// plain-store put (a freed job's address may come back for the next job: stealing that
+/// one is allowed). Asserts every job is run exactly once (taken by the owner, displaced
+/// and handed back, or stolen), none lost or run twice, and a put into a slot the owner
+/// emptied never displaces anything.
+#[test]
+fn lifo_slot_owner_and_monitor() {
+    model(3, || {
+        let slot = Arc::new(raw::lifo_slot::LifoSlot::<SlotJob>::new());
+        let monitor = {
+            let slot = slot.clone();
+            thread::spawn(move || {
+                let mut stolen = Vec::new();
+                for _ in 0..2 {
+                    let seen = slot.seen();
+                    stolen.extend(slot.steal(seen).map(SlotJob::run));
+                }
+                stolen
+            })
+        };
+        let mut ran = Vec::new();
+        assert!(slot.put(SlotJob::new(0)).is_none(), "the slot starts empty");
+        ran.extend(slot.put(SlotJob::new(1)).map(SlotJob::run));
+        ran.extend(slot.take().map(SlotJob::run));
+        assert!(slot.put(SlotJob::new(2)).is_none(), "the owner emptied the slot, only it fills it");
+        ran.extend(monitor.join().unwrap());
+        ran.extend(slot.take().map(SlotJob::run));
+        assert!(!slot.is_occupied());
+        assert_exactly_once(ran, 0..3);
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// The fixed mailbox's ring (raw/fixed_ring.rs)
+// ---------------------------------------------------------------------------------------
+
+/// Moves the ring's positions forward by `n` (push and pop, single-threaded), so that the
+/// model's slots wrap around (and their sequence numbers are in a later lap).
+fn advance_ring<const N: usize>(ring: &raw::fixed_ring::FixedRing<usize, N>, n: usize) {
+    for i in 0..n {
+        ring.push(1000 + i).expect("empty ring");
+        assert_eq!(ring.pop(), Some(1000 + i));
+    }
+}
+
+/// Two producers push (`0, 1` and `2, 3`) into a 4-slot ring whose positions were
+/// advanced by 3 (their pushes wrap around the end), while the consumer pops twice; the
+/// rest is popped after the joins. Explores producers racing for the same position (the
+/// tail CAS), a pop finding a claimed but unwritten slot, and the sequence numbers of a
+/// second lap. Asserts no push fails (4 values never exceed 4 slots), every value is
+/// popped exactly once, FIFO per producer; loom's cell tracking checks no slot is read
+/// before its write is published, nor written while read.
+#[test]
+fn fixed_ring_two_producers_one_consumer() {
+    model(3, || {
+        let ring = Arc::new(raw::fixed_ring::FixedRing::<usize, 4>::new());
+        advance_ring(&ring, 3);
+        let producers: Vec<_> = [[0, 1], [2, 3]]
+            .into_iter()
+            .map(|values| {
+                let ring = ring.clone();
+                thread::spawn(move || {
+                    for v in values {
+                        ring.push(v).expect("4 values fit in 4 slots");
+                    }
+                })
+            })
+            .collect();
+        let mut got: Vec<usize> = ring.pop().into_iter().collect();
+        got.extend(ring.pop());
+        for p in producers {
+            p.join().unwrap();
+        }
+        got.extend(iter::from_fn(|| ring.pop()));
+        assert_fifo_per_producer(&got);
+        assert_exactly_once(got, 0..4);
+    });
+}
+
+/// A 2-slot ring (positions advanced by 1) holds one value: full minus one. The producer
+/// pushes 1, then reads whether the consumer's pop of 0 has returned, then pushes 2,
+/// while the consumer pops (0) and announces it, then pops again. Explores a push racing
+/// a pop of the slot it needs next (the pop has claimed the position but not yet freed
+/// the slot). Asserts a push never fails while fewer than 2 values are pushed and not yet
+/// popped (a pop in flight counts as not popped until it returned): the push of 1 always
+/// succeeds, and the push of 2 succeeds whenever the pop of 0 had returned before it
+/// started — no spurious "full". What was popped is FIFO, exactly once.
+#[test]
+fn fixed_ring_no_spurious_full() {
+    model(3, || {
+        let ring = Arc::new(raw::fixed_ring::FixedRing::<usize, 2>::new());
+        advance_ring(&ring, 1);
+        ring.push(0).expect("empty ring");
+        let popped = Arc::new(AtomicBool::new(false));
+        let producer = {
+            let (ring, popped) = (ring.clone(), popped.clone());
+            thread::spawn(move || {
+                ring.push(1).expect("one value queued: there is room for a second");
+                let room = popped.load(Acquire);
+                match ring.push(2) {
+                    Ok(()) => None,
+                    Err(v) => {
+                        assert!(!room, "spurious full: 0 was popped, only 1 is queued");
+                        Some(v)
+                    }
+                }
+            })
+        };
+        let mut got = vec![ring.pop().expect("0 was queued before the producer started")];
+        popped.store(true, Release);
+        got.extend(ring.pop());
+        let refused = producer.join().unwrap();
+        got.extend(iter::from_fn(|| ring.pop()));
+        assert!(got.windows(2).all(|w| w[0] < w[1]), "FIFO: {got:?}");
+        got.extend(refused);
+        assert_exactly_once(got, 0..3);
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Mailbox wake-ups and close (mailbox/mod.rs, mailbox/queue.rs)
+// ---------------------------------------------------------------------------------------
+
+/// One sender `try_send`s 7 while the receiver polls once; then the receiver checks that
+/// the wake-up was not lost: it got the message, or it returned `Pending` and was woken,
+/// and then its next poll gets the message. At most one wake-up.
+fn mailbox_no_lost_wakeup(mailbox: mailbox::Mailbox<usize>) {
+    let mailbox = Arc::new(LeakOnUnwind::new(mailbox));
+    let sender = {
+        let mailbox = mailbox.clone();
+        thread::spawn(move || mailbox.try_send(7).unwrap())
+    };
+    let (count, waker) = count_waker();
+    let mut cx = Context::from_waker(&waker);
+    let first = mailbox.poll_recv(&mut cx);
+    sender.join().unwrap();
+    let wakes = count.0.load(Acquire);
+    assert!(wakes <= 1, "one send wakes the receiver at most once: {wakes}");
+    match first {
+        Poll::Ready(Some(7)) => {}
+        Poll::Pending => {
+            assert_eq!(wakes, 1, "lost wake-up: the receiver went idle, the send did not wake it");
+            assert_eq!(mailbox.poll_recv(&mut cx), Poll::Ready(Some(7)));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(mailbox.try_recv(), None);
+}
+
+/// A growable mailbox (`Queue::growable`: the spin lock, and the mirror word with the
+/// receiver's idle state recorded under the lock): a `try_send` races the receiver's
+/// `poll_recv` (lock-free look, waker registration, `pop_or_idle` under the lock).
+/// Asserts no lost wake-up: after the sender is done, the receiver got the message, or
+/// went idle and was woken (once), and its next poll gets the message.
+#[test]
+fn mailbox_growable_no_lost_wakeup() {
+    model(3, || mailbox_no_lost_wakeup(mailbox::Mailbox::unbounded()));
+}
+
+/// A fixed mailbox (`Mailbox::fixed::<2>`: the ring, the reservation count, the
+/// `receiver_idle` flag and the `SeqCst` fences of `go_idle` / `wake_if_idle`): a
+/// `try_send` races the receiver's `poll_recv`. Asserts no lost wake-up: the receiver got
+/// the message, or announced itself idle and was woken (at most once), and its next
+/// poll gets the message.
+#[test]
+fn mailbox_fixed_no_lost_wakeup() {
+    model(3, || mailbox_no_lost_wakeup(mailbox::Mailbox::fixed::<2>()));
+}
+
+/// A fixed mailbox's close protocol: a sender's `try_send(7)` races `close()`, after
+/// which the receiver drains (`poll_recv` until `Ready(None)`, sleeping on `Pending`
+/// until woken). Explores a send that reserved its place before the close and pushes
+/// after it (the receiver must wait for it: `drained_after_close`), a send that sees the
+/// close only after reserving (`unreserve` wakes the receiver), and the fences pairing the
+/// two. Asserts the message is either refused (`Err(Closed)`) or received before
+/// `Ready(None)`, never left in the queue once the receiver saw `Ready(None)`, and that
+/// the receiver is never left asleep (loom's deadlock report).
+#[test]
+fn mailbox_fixed_send_races_close() {
+    model(3, || {
+        let mailbox = Arc::new(LeakOnUnwind::new(mailbox::Mailbox::<usize>::fixed::<2>()));
+        let sender = {
+            let mailbox = mailbox.clone();
+            thread::spawn(move || mailbox.try_send(7))
+        };
+        let (w, waker) = park_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(mailbox.close(), "the first close");
+        let mut got = Vec::new();
+        loop {
+            match mailbox.poll_recv(&mut cx) {
+                Poll::Ready(Some(m)) => got.push(m),
+                Poll::Ready(None) => break,
+                Poll::Pending => w.parker.park(),
+            }
+        }
+        let sent = sender.join().unwrap();
+        assert_eq!(mailbox.try_recv(), None, "a message was left behind after Ready(None)");
+        match sent {
+            Ok(()) => assert_eq!(got, [7], "accepted, so received before Ready(None)"),
+            Err(mailbox::TrySendError::Closed(7)) => assert!(got.is_empty(), "refused, yet received"),
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// CPU admission (task/admission.rs)
+// ---------------------------------------------------------------------------------------
+
+/// A task needing `units` of `pool`: acquires (sleeping until woken while queued), then
+/// releases. Returns whether it had to wait.
+fn pool_task(pool: Arc<task::admission::CpuPool>, units: u64) -> bool {
+    let (w, waker) = park_waker();
+    let cx = Context::from_waker(&waker);
+    let mut grant = LeakOnUnwind::new(task::admission::Grant::new(Some(pool), units));
+    let mut waited = false;
+    loop {
+        match grant.poll_held(&cx) {
+            Poll::Ready(r) => break r.expect("the pool is open"),
+            Poll::Pending => {
+                waited = true;
+                w.parker.park();
+            }
+        }
+    }
+    grant.release();
+    drop(grant);
+    assert_eq!(w.wakes.load(Acquire), usize::from(waited), "woken once if (and only if) queued");
+    waited
+}
+
+/// Two tasks each needing the whole pool (1 CPU) race: one acquires (lock-free
+/// `try_acquire_fast`), the other fails the fast path and queues under the lock (setting
+/// `QUEUED` with a CAS on the value it found insufficient), while the holder releases
+/// (lock-free while `QUEUED` is clear, else under the lock, granting the queue head).
+/// Asserts the queued task is granted and woken (a lost grant leaves it asleep: loom's
+/// deadlock report), each task is woken only if it queued, and the pool ends with every
+/// unit free and `QUEUED` clear.
+#[test]
+fn cpu_pool_release_grants_the_queued_task() {
+    model(3, || {
+        let pool = Arc::new(task::admission::CpuPool::new(1.0));
+        let total = pool.total();
+        let other = {
+            let pool = pool.clone();
+            thread::spawn(move || pool_task(pool, total))
+        };
+        let waited = pool_task(pool.clone(), total);
+        let other_waited = other.join().unwrap();
+        assert!(!(waited && other_waited), "one of them got the pool without waiting");
+        assert_eq!(pool.free_and_queued(), (total, false), "every unit back, QUEUED clear");
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// `block_on`'s driver signal (executor/block_on.rs)
+// ---------------------------------------------------------------------------------------
+
+/// The driver's main future: registers its waker in `slot`, then is ready once `flag` is
+/// set.
+struct Flagged {
+    flag: Arc<AtomicBool>,
+    slot: Arc<loom::sync::Mutex<Option<Waker>>>,
+}
+
+impl core::future::Future for Flagged {
+    type Output = ();
+    fn poll(self: core::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        *self.slot.lock().unwrap() = Some(cx.waker().clone());
+        if self.flag.load(Acquire) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// The real `block_on` (with the scheduler shimmed away: no LIFO task, no injected work,
+/// and one spin round under loom) drives a future that another thread completes: it sets
+/// a flag, then `wake_by_ref`s the waker the future registered (`DriverSignal`: swap
+/// `woken`, unpark if it was clear). Explores the wake landing anywhere in the driver's
+/// "swap `woken` false → poll → (nothing to do) → spin → `try_consume` → fence → check
+/// `woken` → park" sequence. Asserts the driver never sleeps forever (a lost wake-up is
+/// loom's deadlock report) and `block_on` returns.
+#[test]
+fn block_on_driver_signal_wake_is_not_lost() {
+    model(3, || {
+        let shared = Arc::new(executor::scheduler::Shared::new());
+        let flag = Arc::new(AtomicBool::new(false));
+        let slot = Arc::new(loom::sync::Mutex::new(None::<Waker>));
+        let waker = {
+            let (flag, slot) = (flag.clone(), slot.clone());
+            thread::spawn(move || {
+                flag.store(true, Release);
+                let registered = slot.lock().unwrap().take();
+                if let Some(w) = registered {
+                    w.wake_by_ref();
+                }
+            })
+        };
+        executor::block_on::block_on(&shared, Flagged { flag, slot: slot.clone() });
+        waker.join().unwrap();
+        drop(slot.lock().unwrap().take());
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// `wait`'s shared waker (object/wait.rs)
+// ---------------------------------------------------------------------------------------
+
+/// `object/wait.rs`'s `Signal`, replicated (that file needs the object store; `Signal` is
+/// private to it): the count of registered objects that completed, and the waiting task's
+/// waker in an `AtomicWaker` (the real `atomic-waker` type, whose internals loom does not
+/// model: its `register` and `wake` run as single steps).
+struct WaitSignal {
+    completed: AtomicUsize,
+    task: atomic_waker::AtomicWaker,
+}
+
+impl std::task::Wake for WaitSignal {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    // As `Signal::wake_by_ref`.
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.completed.fetch_add(1, SeqCst);
+        self.task.wake();
+    }
+}
+
+/// `wait_ready(&[a, b], 2)` on two pending objects that complete concurrently: the
+/// waiting task registers its waker (`Wait::register`: before the shared waker goes to the
+/// objects), its first poll returns `Pending` (nothing was ready before), and each later
+/// poll re-registers and reads the count (`Wait::poll`), sleeping until woken while it is
+/// below 2; each object's completion is the shared waker's `wake_by_ref` (count, then
+/// wake the task). Asserts the waiter sees both completions: it is never left asleep
+/// (loom's deadlock report) and its last poll reads 2.
+#[test]
+fn wait_signal_sees_both_completions() {
+    model(3, || {
+        let signal = Arc::new(WaitSignal { completed: AtomicUsize::new(0), task: atomic_waker::AtomicWaker::new() });
+        let (w, task_waker) = park_waker();
+        // Wait::register
+        signal.task.register(&task_waker);
+        let shared = Waker::from(signal.clone());
+        let objects: Vec<_> = (0..2)
+            .map(|_| {
+                let shared = shared.clone();
+                thread::spawn(move || shared.wake_by_ref())
+            })
+            .collect();
+        drop(shared);
+        let ready_before = 0;
+        // The first poll: `ready_before` (0) is below the goal.
+        w.parker.park();
+        // Wait::poll, until the goal is met.
+        loop {
+            signal.task.register(&task_waker);
+            if ready_before + signal.completed.load(SeqCst) >= 2 {
+                break;
+            }
+            w.parker.park();
+        }
+        for o in objects {
+            o.join().unwrap();
+        }
+        assert_eq!(signal.completed.load(SeqCst), 2);
     });
 }

@@ -182,6 +182,9 @@ impl<T> Mailbox<T> {
     #[cold]
     fn unreserve(&self) {
         self.len.fetch_sub(1, AcqRel);
+        // Pairs with the fence in `drained_after_close`: either the receiver sees the place
+        // given back, or this sees its waker (registered before its fence). Found by loom.
+        fence(SeqCst);
         if self.closed.load(Acquire) {
             self.wake_receiver();
             self.wake_actor();
