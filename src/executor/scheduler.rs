@@ -334,13 +334,15 @@ impl Core {
         }
     }
 
-    /// Runs one job on this thread: counts the poll (for the monitor), gives it a fresh
-    /// cooperative budget, and contains a panic that escapes it (a task's output or future
-    /// whose drop panics; every poll is already caught inside), so the thread lives on.
+    /// Runs one job on this thread: counts the poll (for the monitor) and gives it a fresh
+    /// cooperative budget. A job does not unwind: a task's poll, its finished future's drop
+    /// and its unread output's drop are caught or contained by the task wrapper
+    /// (`executor::task`), an actor cell's by the cell (`raw::cell`); a worker's loop
+    /// catches anything else (see `worker::run`).
     #[inline]
     pub(crate) fn run(&self, job: Job) {
         self.visible.started_poll();
-        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| budget::scoped(|| job.run())));
+        budget::scoped(|| job.run());
     }
 
     /// Counts a poll of something other than a job (a `block_on` future).

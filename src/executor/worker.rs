@@ -59,7 +59,11 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Job>) {
         rng: 0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1,
         batch: Vec::with_capacity(local_queue::CAPACITY / 2),
     };
-    worker.run();
+    // A panic escaping a job (none should: see `Core::run`) unwinds to here and the worker
+    // goes on — a worker thread is never lost, so the idle accounting stays true. Catching
+    // here rather than around each job keeps the hot path free of it; the worker's state is
+    // consistent at that point (it was running a job: not searching, not parked).
+    while std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| worker.run())).is_err() {}
     // Leave the context first: dropping tasks may wake others, which must then go to the
     // (closed) injector and be dropped there rather than back into our queues. The core
     // goes last: its LIFO task to the graveyard, its local queue's tasks dropped here.

@@ -293,9 +293,12 @@ where
                 match state.compare_exchange_weak(s, (s & !RUNNING) - REF, AcqRel, Acquire) {
                     Ok(_) => {
                         if was_last(s) {
-                            // Nobody can wake it any more: drop it.
+                            // Nobody can wake it any more: drop it (contained, as in
+                            // `complete`).
                             // SAFETY: that was the last reference.
-                            unsafe { Self::destroy(ptr) };
+                            let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| unsafe {
+                                Self::destroy(ptr)
+                            }));
                         }
                         return;
                     }
@@ -334,8 +337,11 @@ where
         let old = state.fetch_update(AcqRel, Acquire, |s| Some(((s | COMPLETED) & !(RUNNING | SCHEDULED)) - REF));
         let Ok(old) = old else { unreachable!("the closure always updates") };
         if was_last(old) {
+            // Contained: the prefix's drop (a mailbox's queued messages) may run user code
+            // that panics, and this runs on a scheduler thread, outside any poll. (The memory
+            // is freed either way: `destroy` frees it while unwinding too.)
             // SAFETY: the job's was the last reference.
-            unsafe { Self::destroy(ptr) };
+            let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| unsafe { Self::destroy(ptr) }));
         }
     }
 
