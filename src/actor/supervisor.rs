@@ -511,7 +511,9 @@ fn run<A: Actor>(
             let Some(msg) = core::future::poll_fn(|cx| life.poll_next(cx, &ctx)).await else {
                 #[cfg(feature = "std")]
                 if life.restarting() {
-                    life.rebuild(&ctx).await;
+                    // Boxed: only a restarting actor pays for the wait's state; every
+                    // actor's loop holds its largest await inline.
+                    Box::pin(life.rebuild(&ctx)).await;
                     continue;
                 }
                 break;

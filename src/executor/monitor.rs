@@ -163,6 +163,7 @@ impl Monitor {
 
 /// The monitor thread of `shared`'s runtime: runs until shutdown.
 pub(crate) fn run(shared: Arc<Shared>) {
+    idle_priority();
     let monitor = &shared.monitor;
     let mut stolen = Vec::new();
     while !shared.is_shutdown() {
@@ -190,4 +191,13 @@ pub(crate) fn run(shared: Arc<Shared>) {
             }
         }
     }
+}
+
+/// Puts the calling thread (the monitor) at idle priority where the OS has one (Linux:
+/// `SCHED_IDLE`): it then runs only on a CPU nothing else wants. That is exactly when a
+/// stranded job can be helped (an idle worker needs a free CPU to run it), and its ticks
+/// never preempt a busy worker. Elsewhere the monitor runs at normal priority.
+fn idle_priority() {
+    #[cfg(target_os = "linux")]
+    crate::raw::os::set_idle_priority();
 }

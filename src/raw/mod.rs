@@ -33,6 +33,8 @@
 //!   lent waker (a pointer to the cell) or a general waker boxed on first use (turned
 //!   back into a reference after the publishing CAS).
 //!
+//! * `os` (`std`, Linux): the monitor thread's idle priority (`sched_setscheduler`).
+//!
 //! * [`spin_lock`] (`std`): the lock of a growable mailbox queue, released with a plain
 //!   store; an `UnsafeCell` handed out by an atomic flag.
 //!
@@ -51,6 +53,8 @@ pub(crate) mod job;
 pub(crate) mod lifo_slot;
 #[cfg(feature = "std")]
 pub(crate) mod local_queue;
+#[cfg(all(feature = "std", target_os = "linux", not(loom)))]
+pub(crate) mod os;
 #[cfg(feature = "std")]
 pub(crate) mod spin_lock;
 pub(crate) mod waker_slot;
