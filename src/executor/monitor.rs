@@ -198,6 +198,7 @@ pub(crate) fn run(shared: Arc<Shared>) {
 /// stranded job can be helped (an idle worker needs a free CPU to run it), and its ticks
 /// never preempt a busy worker. Elsewhere the monitor runs at normal priority.
 fn idle_priority() {
-    #[cfg(target_os = "linux")]
+    // (Miri has no scheduler policies to set.)
+    #[cfg(all(target_os = "linux", not(miri)))]
     crate::raw::os::set_idle_priority();
 }

@@ -53,7 +53,7 @@ pub(crate) mod job;
 pub(crate) mod lifo_slot;
 #[cfg(feature = "std")]
 pub(crate) mod local_queue;
-#[cfg(all(feature = "std", target_os = "linux", not(loom)))]
+#[cfg(all(feature = "std", target_os = "linux", not(loom), not(miri)))]
 pub(crate) mod os;
 #[cfg(feature = "std")]
 pub(crate) mod spin_lock;
