@@ -39,8 +39,12 @@ impl Drop for EnterGuard {
 #[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
     let mut f = Some(f);
-    if let Ok(r) = CURRENT.try_with(|c| (f.take().expect("called once"))(c.borrow().as_deref())) {
-        return r;
+    match CURRENT.try_with(|c| f.take().map(|f| f(c.borrow().as_deref()))) {
+        Ok(Some(r)) => r,
+        // Destroyed: `f` was not called.
+        _ => match f.take() {
+            Some(f) => f(None),
+            None => unreachable!("called once"),
+        },
     }
-    (f.take().expect("not called during destruction"))(None)
 }

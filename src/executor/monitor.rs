@@ -40,7 +40,10 @@ use crate::sync::Lock;
 pub(crate) const TICK: Duration = Duration::from_micros(250);
 
 /// What the monitor sees of one thread that runs jobs: its LIFO slot and its poll count.
+/// Aligned to two cache lines: the owner writes it on every poll, and no other thread's
+/// hot data may share its line.
 #[derive(Debug)]
+#[repr(align(128))]
 pub(crate) struct Visible {
     /// The job this thread runs next.
     pub(crate) lifo: LifoSlot<Job>,

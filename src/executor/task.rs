@@ -80,9 +80,12 @@ impl<T> Contained<T> {
 
 #[cfg(feature = "std")]
 impl<T> Drop for Contained<T> {
+    #[inline]
     fn drop(&mut self) {
-        if let Some(value) = self.0.take() {
-            contain(|| drop(value));
+        if core::mem::needs_drop::<T>() {
+            if let Some(value) = self.0.take() {
+                contain(|| drop(value));
+            }
         }
     }
 }
@@ -112,7 +115,10 @@ pin_project_lite::pin_project! {
     impl<F> PinnedDrop for Spawned<F> {
         fn drop(this: Pin<&mut Self>) {
             let mut future = this.project().inner.project().future;
-            contain(|| future.set(None));
+            // (A finished task's future is gone already: `Catch` dropped it.)
+            if future.is_some() {
+                contain(|| future.set(None));
+            }
         }
     }
 }

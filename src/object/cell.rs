@@ -299,9 +299,11 @@ impl<T> Drop for ObjectCell<T> {
         // The value may hold the last ref of another object, whose value holds another …:
         // dropped in a loop past a few levels, so no chain is too long to free (std).
         #[cfg(feature = "std")]
-        crate::raw::deferred_drop::drop_nested(core::mem::replace(
-            self.state.get_mut(),
-            State::Pending(Waiters::default()),
-        ));
+        if core::mem::needs_drop::<T>() {
+            crate::raw::deferred_drop::drop_nested(core::mem::replace(
+                self.state.get_mut(),
+                State::Pending(Waiters::default()),
+            ));
+        }
     }
 }

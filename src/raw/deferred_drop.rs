@@ -40,50 +40,65 @@ unsafe fn drop_box<T>(ptr: NonNull<()>) {
     drop(unsafe { Box::from_raw(ptr.cast::<T>().as_ptr()) });
 }
 
+/// A thread's nesting depth in [`drop_nested`] and its queue of values to drop later.
+struct Nesting {
+    depth: Cell<u32>,
+    queue: RefCell<Vec<Queued>>,
+}
+
 std::thread_local! {
-    static DEPTH: Cell<u32> = const { Cell::new(0) };
-    static QUEUE: RefCell<Vec<Queued>> = const { RefCell::new(Vec::new()) };
+    static NESTING: Nesting = const { Nesting { depth: Cell::new(0), queue: RefCell::new(Vec::new()) } };
 }
 
 /// Drops `value`, in a loop rather than by recursion when it is one link of a long chain.
 /// See the [module docs](self).
+#[inline]
 pub(crate) fn drop_nested<T>(value: T) {
-    let Ok(depth) = DEPTH.try_with(Cell::get) else {
-        return drop(value); // the thread's locals are being destroyed: plain drop
-    };
-    if depth >= LIMIT {
-        let ptr = NonNull::from(Box::leak(Box::new(value))).cast::<()>();
-        QUEUE.with(|q| q.borrow_mut().push(Queued { ptr, drop: drop_box::<T> }));
-        return;
+    if !core::mem::needs_drop::<T>() {
+        return; // nothing to drop, so nothing nested either
     }
-    // Restored also if a drop panics (the queue is then drained by the next outermost drop).
-    struct Level(u32);
-    impl Drop for Level {
-        fn drop(&mut self) {
-            DEPTH.with(|d| d.set(self.0));
+    let mut value = Some(value);
+    let _ = NESTING.try_with(|n| {
+        let depth = n.depth.get();
+        let Some(value) = value.take() else { return };
+        if depth >= LIMIT {
+            let ptr = NonNull::from(Box::leak(Box::new(value))).cast::<()>();
+            n.queue.borrow_mut().push(Queued { ptr, drop: drop_box::<T> });
+            return;
         }
-    }
-    let level = Level(depth);
-    DEPTH.with(|d| d.set(depth + 1));
+        // Restored also if a drop panics (the queue is then drained by the next outermost
+        // drop).
+        struct Level<'a>(&'a Cell<u32>, u32);
+        impl Drop for Level<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.1);
+            }
+        }
+        let level = Level(&n.depth, depth);
+        n.depth.set(depth + 1);
+        drop(value);
+        drop(level);
+        if depth == 0 && !n.queue.borrow().is_empty() {
+            drain(n);
+        }
+    });
+    // The thread's locals are being destroyed: a plain drop.
     drop(value);
-    drop(level);
-    if depth == 0 {
-        drain();
-    }
 }
 
 /// Drops the queued values, one at a time, at depth 1 (what they queue is dropped too).
-fn drain() {
+fn drain(n: &Nesting) {
     /// Back at depth 0 after each value, also if its drop panics.
-    struct Outermost;
-    impl Drop for Outermost {
+    struct Outermost<'a>(&'a Cell<u32>);
+    impl Drop for Outermost<'_> {
         fn drop(&mut self) {
-            DEPTH.with(|d| d.set(0));
+            self.0.set(0);
         }
     }
-    while let Some(next) = QUEUE.with(|q| q.borrow_mut().pop()) {
-        let _outermost = Outermost;
-        DEPTH.with(|d| d.set(1));
+    loop {
+        let Some(next) = n.queue.borrow_mut().pop() else { return };
+        let _outermost = Outermost(&n.depth);
+        n.depth.set(1);
         // SAFETY: queued by `drop_nested` from `Box::leak` of a `T` with `drop_box::<T>`,
         // and popped once. Its lifetimes are alive: see the module docs.
         unsafe { (next.drop)(next.ptr) };
@@ -120,6 +135,6 @@ mod tests {
             .expect("a thread")
             .join()
             .expect("dropped without overflowing");
-        assert_eq!(DEPTH.with(Cell::get), 0);
+        assert_eq!(NESTING.with(|n| n.depth.get()), 0);
     }
 }
