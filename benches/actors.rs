@@ -1,5 +1,5 @@
 //! Actor benchmarks: rustyray actors against a hand-written tokio actor and a hand-written
-//! async-executor actor, in the workloads of `/work/shared/anchors.md` §1.
+//! async-executor actor, in the workloads of `docs/anchors.md` §1.
 //!
 //! Run with:
 //!

@@ -1,4 +1,4 @@
-//! Ray's own microbenchmark shapes (`ray microbenchmark`, see `../shared/anchors.md` §2) on
+//! Ray's own microbenchmark shapes (`ray microbenchmark`, see `docs/anchors.md` §2) on
 //! rustyray, with a hand-written tokio equivalent in the same group where one exists.
 //!
 //! Run with:
@@ -42,7 +42,7 @@ const CHAIN: usize = 1_000;
 const WAIT_N: usize = 1_000;
 const BIG: usize = 100 << 20;
 
-rustyray::task! {
+rustyray::dsl::task! {
     fn trivial(x: i64) -> i64 { x + 1 }
 }
 

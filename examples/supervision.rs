@@ -135,7 +135,7 @@ async fn main() -> Result<(), Error> {
         .max_restarts(2)
         .mailbox_capacity(16)
         // `.remote()` is for zero-argument constructors; this one takes (label, start).
-        .remote_with(("hits".to_string(), 10))
+        .remote("hits".to_string(), 10)
         .await?;
     let after = counter.add(5).await?.get().await?;
     assert_eq!(after, 15);

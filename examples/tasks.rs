@@ -27,7 +27,7 @@ fn process_data(data: Vec<i32>) -> i64 {
 }
 
 // The same capabilities without a proc-macro (this form also works in `no_std` builds).
-rustyray::task! {
+rustyray::dsl::task! {
     /// Map: the word count of one chunk of text.
     fn count_words(chunk: String) -> usize {
         chunk.split_whitespace().count()

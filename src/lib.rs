@@ -13,6 +13,34 @@
 //! # Ok::<(), rustyray::Error>(())
 //! ```
 //!
+//! ## Layers
+//!
+//! Each layer uses only the ones below it (`tests/layers.rs` checks it); where a lower layer
+//! must call up, it defines the hook and the higher one fills it in.
+//!
+//! ```text
+//!  runtime    Runtime, Builder, Handle, the default runtime: owns the threads and the parts
+//!     │
+//!  actor │ task   actors (handles, calls, supervision)  │  remote tasks (arguments, admission)
+//!     │
+//!  host       where work runs: the Host trait (what remote_on takes) and the Home an actor
+//!     │       or task keeps — a runtime's scheduler, store, named actors, CPUs and timer
+//!  wire       the frames that cross a boundary (postcard + COBS)
+//!     │
+//!  mailbox │ object   typed mailboxes  │  ObjectRef, Promise, Store, wait
+//!     │               (hooks up: `object::watch_waits` — did a get wait in this poll?)
+//!  time       sleep, timeout, interval; a runtime lends its timer to its threads
+//!     │
+//!  executor   jobs and wake-ups: scheduler, workers, monitor, block_on, LocalExecutor, task
+//!     │       cells, JoinHandle (hook up: `executor::failure` — why a producer went away)
+//!  raw        every unsafe block: actor cells, run queues, LIFO slot, fixed ring, wakers
+//!     │
+//!  error, sync   the error type; atomics and locks (core, portable-atomic or loom)
+//! ```
+//!
+//! The macros sit on top: `dsl::actor!` / `dsl::task!` (declarative, also on `no_std`) and the
+//! attribute front ends of `rustyray-macros`, which expand to them.
+//!
 //! ## Features
 //!
 //! | feature | default | what it adds |
@@ -38,26 +66,28 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(target_has_atomic = "ptr")]
-pub mod actor;
+// The layers, bottom to top; each names only the ones below it (see the diagram above,
+// checked by `tests/layers.rs`).
 mod error;
-pub mod executor;
-pub mod mailbox;
-pub mod object;
+mod sync;
 // The one module allowed `unsafe` (each block with a `// SAFETY:` comment): every other
 // module is safe code, checked by the compiler.
+#[cfg(target_has_atomic = "ptr")]
+pub mod actor;
+pub mod executor;
+#[cfg(target_has_atomic = "ptr")]
+pub mod host;
+pub mod mailbox;
+pub mod object;
 #[allow(unsafe_code)]
 mod raw;
-mod sync;
-pub mod wire;
-
-#[cfg(target_has_atomic = "ptr")]
-pub mod task;
-
 #[cfg(feature = "std")]
 mod runtime;
+#[cfg(target_has_atomic = "ptr")]
+pub mod task;
 #[cfg(feature = "std")]
 pub mod time;
+pub mod wire;
 
 #[cfg(feature = "std")]
 pub use actor::{get_actor, get_actor_on};
@@ -65,6 +95,8 @@ pub use actor::{get_actor, get_actor_on};
 pub use actor::{Actor, ActorContext, ActorHandle, ActorOptions};
 pub use error::Error;
 pub use executor::{JoinHandle, LocalExecutor};
+#[cfg(target_has_atomic = "ptr")]
+pub use host::Host;
 #[cfg(feature = "std")]
 pub use object::wait;
 pub use object::ObjectId;
@@ -76,25 +108,46 @@ pub use task::cancel;
 #[cfg(feature = "std")]
 pub use runtime::{init, put, shutdown, spawn, Builder, Handle, Runtime, MAX_WORKER_THREADS};
 
+/// The declarative DSLs, which need no proc-macro and work in `no_std` builds:
+/// [`dsl::actor!`](crate::dsl::actor) and [`dsl::task!`](crate::dsl::task). The attribute
+/// macros (`#[rustyray::actor]`, `#[rustyray::actor_methods]`, `#[rustyray::remote]`) are
+/// front ends over them.
+#[cfg(target_has_atomic = "ptr")]
+pub mod dsl {
+    #[doc(inline)]
+    pub use crate::__rr_dsl_actor as actor;
+    #[doc(inline)]
+    pub use crate::__rr_dsl_task as task;
+}
+
 /// Items the macros expand to. Not a public API: may change in any release.
 #[doc(hidden)]
 pub mod __private {
     #[cfg(feature = "std")]
-    pub use crate::runtime::{current_or_default, run_main};
+    pub use crate::runtime::run_main;
 
-    /// What `declare_actor!` expansions name.
+    /// The actor DSL's entry for the attribute macros (they pass the path the user wrote).
+    #[cfg(target_has_atomic = "ptr")]
+    pub use crate::__rr_actor_entry as actor_dsl;
+    /// The task DSL's entry for `#[rustyray::remote]`.
+    #[cfg(target_has_atomic = "ptr")]
+    pub use crate::__rr_task_entry as task_dsl;
+
+    /// What actor DSL expansions name.
     #[cfg(target_has_atomic = "ptr")]
     pub mod actor {
-        pub use crate::actor::{Actor, ActorContext, ActorHandle, ActorMethods, ActorOptions, ActorRef, Call, Spawner};
-        pub use crate::executor::task::{run_async_method, run_method};
+        pub use crate::actor::method::{run_async_method, run_method};
+        pub use crate::actor::{Actor, ActorContext, ActorHandle, ActorMethods, ActorOptions, ActorRef, Call};
+        pub use crate::host::Host;
         pub use crate::object::Promise;
         pub use crate::task::{CloneProbe, NoCloneProbe, Probe};
+        pub use alloc::string::String;
     }
 
     /// What `task!` / `#[rustyray::remote]` expansions name.
     #[cfg(target_has_atomic = "ptr")]
     pub mod task {
-        pub use crate::actor::Spawner;
+        pub use crate::host::Host;
         pub use crate::object::ObjectRef;
         #[cfg(feature = "std")]
         pub use crate::task::current;
@@ -118,20 +171,23 @@ pub mod __private {
 ///     Ok(())
 /// }
 /// ```
-#[cfg(feature = "macros")]
+///
+/// Options: `crate = "…"` when rustyray is a renamed dependency (`#[rr::main(crate = "rr")]`).
+/// Needs `std` (a runtime): without it there is no `main` to export.
+#[cfg(all(feature = "macros", feature = "std"))]
 pub use rustyray_macros::main;
 
 #[cfg(feature = "macros")]
 pub use rustyray_macros::{actor, actor_methods};
 
 /// `#[rustyray::remote]`: makes a function a remote task — a front end over
-/// [`task!`](crate::task!) that checks the function first (errors point at the offending
-/// tokens), then expands to `rustyray::task! { … }`.
+/// [`dsl::task!`](crate::dsl::task) that checks the function first (errors point at the offending
+/// tokens), then expands to `rustyray::dsl::task! { … }`.
 ///
 /// The function stays callable locally; a module of the same name offers
 /// `name::remote(args…)`, `name::remote_on(&spawner, args…)` and `name::options()`. Every
 /// argument accepts a value or an [`ObjectRef`] to one; the result is an `ObjectRef`. The
-/// attribute takes the options of [`task!`](crate::task!)'s `#[options(…)]`:
+/// attribute takes the options of [`dsl::task!`](crate::dsl::task)'s `#[options(…)]`:
 /// `num_cpus = <f64>`, `max_retries = <u32>`, `retry_exceptions = <bool>`.
 ///
 /// ```

@@ -1,5 +1,5 @@
 //! Actors end to end: both front ends (`#[rustyray::actor]` / `#[rustyray::actor_methods]`
-//! and `rustyray::declare_actor!`), constructors and method shapes, typed errors, handles
+//! and `rustyray::dsl::actor!`), constructors and method shapes, typed errors, handles
 //! across tasks, threads and actors, per-caller FIFO, exact counts, pipelining, bounded
 //! mailboxes, restarts, stop / kill / last-handle-dropped, state drop accounting, named
 //! actors, hooks and self-calls.
@@ -120,7 +120,7 @@ mod review {
 
 /// The same actor through the declarative macro.
 mod review_dsl {
-    rustyray::declare_actor! {
+    rustyray::dsl::actor! {
         pub struct Counter { value: i32 }
         impl Counter {
             pub fn new() -> Self { Counter { value: 0 } }
@@ -581,8 +581,8 @@ fn constructors_with_several_arguments_and_every_creation_form() -> Result<(), E
         let a = Labeled::remote(5, "a".to_string()).await?;
         let b = Labeled::remote_on(&rt, 7, "b".to_string()).await?;
         let c = Labeled::remote_on(rt.handle(), 9, "c".to_string()).await?;
-        let d = Labeled::options().remote_with((11, "d".to_string())).await?;
-        let e = Labeled::options().max_restarts(1).remote_on(&rt, (13, "e".to_string()))?;
+        let d = Labeled::options().remote(11, "d".to_string()).await?;
+        let e = Labeled::options().max_restarts(1).remote_on(&rt, 13, "e".to_string()).await?;
         assert_eq!(a.increment().await?.get().await?, 6);
         assert_eq!(b.increment().await?.get().await?, 8);
         assert_eq!(c.increment().await?.get().await?, 10);
@@ -864,11 +864,11 @@ fn bounded_mailbox_backpressure() -> Result<(), Error> {
     let rt = runtime();
     rt.block_on(async {
         assert!(matches!(
-            Tracked::options().mailbox_capacity(0).remote_with((Probe::default(),)).await,
+            Tracked::options().mailbox_capacity(0).remote(Probe::default()).await,
             Err(Error::InvalidConfig { .. })
         ));
 
-        let a = Tracked::options().mailbox_capacity(4).remote_with((Probe::default(),)).await?;
+        let a = Tracked::options().mailbox_capacity(4).remote(Probe::default()).await?;
         assert_eq!(a.actor_ref().mailbox().capacity(), Some(4));
         let (held, open) = busy_in_hold(&rt, &a).await?;
 
@@ -934,7 +934,7 @@ fn sync_and_async_methods_that_panic_restart_the_actor_alike() -> Result<(), Err
     let rt = runtime();
     rt.block_on(async {
         let probe = Probe::default();
-        let a = Tracked::options().max_restarts(2).remote_with((probe.clone(),)).await?;
+        let a = Tracked::options().max_restarts(2).remote(probe.clone()).await?;
         assert_eq!(a.add(5).await?.get().await?, 5);
 
         // A synchronous method (run in place, no future) panics.
@@ -964,7 +964,7 @@ fn restarts_rebuild_the_actor_then_it_dies() -> Result<(), Error> {
     let rt = runtime();
     rt.block_on(async {
         let probe = Probe::default();
-        let a = Tracked::options().max_restarts(2).remote_with((probe.clone(),)).await?;
+        let a = Tracked::options().max_restarts(2).remote(probe.clone()).await?;
         assert_eq!(a.incr().await?.get().await?, 1);
         assert_eq!(a.incr().await?.get().await?, 2);
 
@@ -1014,7 +1014,7 @@ fn a_panicked_call_is_retried_after_the_restart_up_to_max_task_retries() -> Resu
     let rt = runtime();
     rt.block_on(async {
         let probe = Probe::default();
-        let a = Tracked::options().max_restarts(10).max_task_retries(2).remote_with((probe.clone(),)).await?;
+        let a = Tracked::options().max_restarts(10).max_task_retries(2).remote(probe.clone()).await?;
         // Every failed run costs a restart. Fails twice, succeeds on its third run; the call
         // queued behind it waits for it.
         let runs = Arc::new(AtomicUsize::new(0));
@@ -1054,7 +1054,7 @@ fn a_retry_needs_a_restart() -> Result<(), Error> {
     let rt = runtime();
     rt.block_on(async {
         let probe = Probe::default();
-        let a = Tracked::options().max_task_retries(3).remote_with((probe.clone(),)).await?;
+        let a = Tracked::options().max_task_retries(3).remote(probe.clone()).await?;
         let runs = Arc::new(AtomicUsize::new(0));
         let flaky = a.flaky(runs.clone(), 1).await?;
         let after = a.incr().await;
@@ -1092,7 +1092,7 @@ fn a_panicking_constructor_kills_the_actor() -> Result<(), Error> {
     rt.block_on(async {
         // At start.
         let probe = Probe::failing_ctor_at(1);
-        let a = Tracked::options().max_restarts(3).remote_with((probe.clone(),)).await?;
+        let a = Tracked::options().max_restarts(3).remote(probe.clone()).await?;
         let first = a.incr().await;
         let second = a.get().await;
         assert_died(outcome(first).await);
@@ -1103,7 +1103,7 @@ fn a_panicking_constructor_kills_the_actor() -> Result<(), Error> {
 
         // During a restart: the panicking call fails with TaskPanicked, the rest ActorDied.
         let probe = Probe::failing_ctor_at(2);
-        let a = Tracked::options().max_restarts(3).remote_with((probe.clone(),)).await?;
+        let a = Tracked::options().max_restarts(3).remote(probe.clone()).await?;
         assert_eq!(a.incr().await?.get().await?, 1);
         let boom = a.boom().await;
         let after = a.incr().await;
@@ -1122,7 +1122,7 @@ fn restart_then_stop_drops_each_state_once() -> Result<(), Error> {
     let rt = runtime();
     rt.block_on(async {
         let probe = Probe::default();
-        let a = Tracked::options().max_restarts(1).remote_with((probe.clone(),)).await?;
+        let a = Tracked::options().max_restarts(1).remote(probe.clone()).await?;
         assert_panicked(outcome(a.boom().await).await);
         assert_eq!(a.incr().await?.get().await?, 1);
         a.stop();
@@ -1237,7 +1237,7 @@ fn state_is_dropped_exactly_once_per_incarnation() -> Result<(), Error> {
         eventually("kill", || async { k.dropped() == 1 }).await;
         // Restart, then the handle dropped.
         let r = Probe::default();
-        let c = Tracked::options().max_restarts(5).remote_with((r.clone(),)).await?;
+        let c = Tracked::options().max_restarts(5).remote(r.clone()).await?;
         for _ in 0..3 {
             assert_panicked(outcome(c.boom().await).await);
         }
@@ -1246,7 +1246,7 @@ fn state_is_dropped_exactly_once_per_incarnation() -> Result<(), Error> {
         eventually("restarts then drop", || async { r.dropped() == 4 }).await;
         // Death.
         let d = Probe::default();
-        let e = Tracked::options().max_restarts(1).remote_with((d.clone(),)).await?;
+        let e = Tracked::options().max_restarts(1).remote(d.clone()).await?;
         assert_panicked(outcome(e.boom().await).await);
         assert_panicked(outcome(e.boom().await).await);
         eventually("death", || async { e.state() == ActorState::Stopped }).await;
@@ -1322,14 +1322,14 @@ fn a_taken_name_starts_no_second_actor() -> Result<(), Error> {
     let rt = runtime();
     rt.block_on(async {
         let first = Probe::default();
-        let t = Tracked::options().name("t").remote_with((first.clone(),)).await?;
+        let t = Tracked::options().name("t").remote(first.clone()).await?;
         assert_eq!(t.incr().await?.get().await?, 1);
         let second = Probe::default();
-        match Tracked::options().name("t").remote_with((second.clone(),)).await {
+        match Tracked::options().name("t").remote(second.clone()).await {
             Err(Error::NameTaken { name }) => assert_eq!(name, "t"),
             other => panic!("expected NameTaken, got {other:?}"),
         }
-        let again = Tracked::options().name("t").get_if_exists(true).remote_with((second.clone(),)).await?;
+        let again = Tracked::options().name("t").get_if_exists(true).remote(second.clone()).await?;
         assert_eq!(again.actor_ref().id(), t.actor_ref().id());
         assert_eq!(again.incr().await?.get().await?, 2);
         // The refused actors' cells were queued like any other; let any run they got end.
@@ -1348,10 +1348,14 @@ fn a_taken_name_starts_no_second_actor() -> Result<(), Error> {
 fn actors_and_runtime_shutdown() {
     let rt = runtime();
     let handle = rt.handle().clone();
-    let before = Counter::options().remote_on(&handle, ()).expect("started before the shutdown");
+    let before =
+        futures_lite::future::block_on(Counter::options().remote_on(&handle)).expect("started before the shutdown");
     let weak = before.downgrade();
     rt.shutdown();
-    assert!(matches!(Counter::options().remote_on(&handle, ()), Err(Error::RuntimeShutdown)));
+    assert!(matches!(
+        futures_lite::future::block_on(Counter::options().remote_on(&handle)),
+        Err(Error::RuntimeShutdown)
+    ));
     assert_eq!(before.state(), ActorState::Stopped);
     assert!(weak.upgrade().is_none());
 }
@@ -1388,13 +1392,13 @@ fn a_taken_name_is_taken_for_every_type() -> Result<(), Error> {
     let rt = runtime();
     rt.block_on(async {
         let _c = Counter::options().name("shared-name").remote().await?;
-        match Labeled::options().name("shared-name").remote_with((0, "l".to_string())).await {
+        match Labeled::options().name("shared-name").remote(0, "l".to_string()).await {
             Err(Error::NameTaken { name }) => assert_eq!(name, "shared-name"),
             other => panic!("expected NameTaken for a name held by another actor type, got {other:?}"),
         }
         // Asking for the existing one with the wrong type is a type mismatch.
         assert!(matches!(
-            Labeled::options().name("shared-name").get_if_exists(true).remote_with((0, "l".to_string())).await,
+            Labeled::options().name("shared-name").get_if_exists(true).remote(0, "l".to_string()).await,
             Err(Error::TypeMismatch { .. })
         ));
         Ok(())
@@ -1406,7 +1410,7 @@ fn a_named_actor_outlives_its_handles() -> Result<(), Error> {
     let rt = runtime();
     rt.block_on(async {
         let probe = Probe::default();
-        let a = Tracked::options().name("keeper").remote_with((probe.clone(),)).await?;
+        let a = Tracked::options().name("keeper").remote(probe.clone()).await?;
         assert_eq!(a.incr().await?.get().await?, 1);
         drop(a);
         rustyray::time::sleep(Duration::from_millis(30)).await;

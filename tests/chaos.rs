@@ -113,7 +113,7 @@ fn run_seed(seed: u64) {
                     1 => o.mailbox_capacity(8),
                     _ => o.fixed_mailbox::<8>(),
                 };
-                v.push(o.remote_with((dice.clone(),)).await);
+                v.push(o.remote(dice.clone()).await);
             }
             v
         })

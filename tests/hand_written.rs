@@ -89,7 +89,7 @@ impl Actor for Total {
 fn a_hand_written_actor_runs_sync_async_and_fire_and_forget_calls_in_order() -> Result<(), Error> {
     let rt = Runtime::builder().worker_threads(2).build()?;
     rt.block_on(async {
-        let total = rustyray::ActorOptions::<Total>::new().remote_on(&rt, (10,))?;
+        let total = rustyray::ActorOptions::<Total>::new().remote_on(&rt, (10,)).await?;
         assert_eq!(total.add(5).await?.get().await?, 15);
         // The async method waits (a timer) between two synchronous ones: FIFO all the same.
         let before = total.add(1).await?;
@@ -149,7 +149,7 @@ fn a_hand_written_actor_without_handle_now_runs_every_call_through_handle() -> R
 
     let rt = Runtime::builder().worker_threads(1).build()?;
     rt.block_on(async {
-        let echo = rustyray::ActorOptions::<Echo>::new().remote_on(&rt, ())?;
+        let echo = rustyray::ActorOptions::<Echo>::new().remote_on(&rt, ()).await?;
         let refs: Vec<_> = {
             let mut refs = Vec::new();
             for v in 0..50 {

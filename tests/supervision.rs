@@ -51,7 +51,7 @@ fn restarts_beyond_the_intensity_kill_the_actor() {
             .max_restarts(1_000_000)
             .restart_backoff(Duration::ZERO, Duration::ZERO)
             .restart_intensity(5, Duration::from_secs(3600))
-            .remote_with((built.clone(),))
+            .remote(built.clone())
             .await?;
         // Six calls that panic: five restarts are allowed, the sixth panic is one too many.
         let mut booms = Vec::new();
@@ -83,11 +83,7 @@ fn a_method_that_always_panics_restarts_with_backoff_not_in_a_tight_loop() {
     let built = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     drive(&rt, "retries until the default intensity stops them", async {
-        let a = Fragile::options()
-            .max_restarts(1_000_000)
-            .max_task_retries(1_000_000)
-            .remote_with((built.clone(),))
-            .await?;
+        let a = Fragile::options().max_restarts(1_000_000).max_task_retries(1_000_000).remote(built.clone()).await?;
         // One call, retried after every restart: the default intensity (10 within 1 s)
         // ends it; the default backoff (1 ms, doubling) spaces the restarts.
         let r = guard("the retried call", a.boom().await?.get()).await;
@@ -115,7 +111,7 @@ fn a_backoff_is_cut_short_by_kill() {
         let a = Fragile::options()
             .max_restarts(10)
             .restart_backoff(Duration::from_secs(3600), Duration::from_secs(3600))
-            .remote_with((built.clone(),))
+            .remote(built.clone())
             .await?;
         let first = a.boom().await?; // restart at once (no streak yet)
         assert!(guard("the first boom", first.get()).await.is_err());

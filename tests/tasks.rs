@@ -70,7 +70,7 @@ fn review_examples_attribute_macro() -> Result<(), Error> {
     })
 }
 
-rustyray::task! {
+rustyray::dsl::task! {
     /// `add`, through the declarative DSL.
     pub async fn dsl_add(x: i32, y: i32) -> i32 { x + y }
 
@@ -111,7 +111,7 @@ impl<F: Future> AwaitLocal for F {}
 
 // ---- dependencies -----------------------------------------------------------------------
 
-rustyray::task! {
+rustyray::dsl::task! {
     fn inc(x: u64) -> u64 { x + 1 }
     fn double(x: u64) -> u64 { x * 2 }
     fn square(x: u64) -> u64 { x * x }
@@ -169,7 +169,7 @@ fn intermediate_objects_are_freed_once_consumed() -> Result<(), Error> {
 
 static PROPAGATION_RUNS: AtomicUsize = AtomicUsize::new(0);
 
-rustyray::task! {
+rustyray::dsl::task! {
     fn explode(x: u64) -> u64 { if x > 0 { panic!("exploded on {x}") } x }
     fn counted_inc(x: u64) -> u64 { PROPAGATION_RUNS.fetch_add(1, SeqCst); x + 1 }
 }
@@ -313,7 +313,7 @@ fn retry_exceptions_retries_err_results() -> Result<(), Error> {
 
 static CANCELLED_RUNS: AtomicUsize = AtomicUsize::new(0);
 
-rustyray::task! {
+rustyray::dsl::task! {
     fn never_runs(x: u64) -> u64 { CANCELLED_RUNS.fetch_add(1, SeqCst); x }
 
     /// Holds the CPUs (not blocked in `get`) until told to finish.
@@ -557,7 +557,7 @@ impl Clone for CloneCounter {
     }
 }
 
-rustyray::task! {
+rustyray::dsl::task! {
     fn make_counter(clones: Arc<AtomicUsize>) -> CloneCounter { CloneCounter(clones) }
     fn consume_counter(c: CloneCounter) -> usize { c.0.load(SeqCst) }
     fn address(data: Arc<Vec<u8>>) -> usize { Arc::as_ptr(&data) as usize }
@@ -598,7 +598,7 @@ fn an_arc_parameter_shares_the_stored_value() -> Result<(), Error> {
     })
 }
 
-rustyray::task! {
+rustyray::dsl::task! {
     async fn fan_out(n: u64) -> u64 {
         // Tasks submitted from inside a task run on the same runtime.
         let mut refs = Vec::new();

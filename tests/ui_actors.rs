@@ -1,4 +1,4 @@
-//! Compile-time tests of actors (trybuild): each mistake in `rustyray::declare_actor!` and
+//! Compile-time tests of actors (trybuild): each mistake in `rustyray::dsl::actor!` and
 //! `#[rustyray::actor]` / `#[rustyray::actor_methods]` is rejected with a message that
 //! says what to write instead, and the `Send` requirements on method arguments and
 //! results are enforced.

@@ -1,4 +1,4 @@
-//! Compile-time tests of remote tasks (trybuild): each mistake in `rustyray::task!` and
+//! Compile-time tests of remote tasks (trybuild): each mistake in `rustyray::dsl::task!` and
 //! `#[rustyray::remote]` is rejected with a message that says what to write instead, and
 //! the `Send`/`Sync`/`Clone` requirements on tasks are enforced.
 //!

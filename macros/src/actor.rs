@@ -1,6 +1,6 @@
-//! `#[rustyray::actor]` and `#[rustyray::actor_methods]`: a front end over the
-//! declarative `rustyray::declare_actor!` generator. They check the item here (so errors point at
-//! the offending tokens), then expand to `::rustyray::declare_actor! { … }` — one code path.
+//! `#[rustyray::actor]` and `#[rustyray::actor_methods]`: a front end over the actor DSL
+//! (`rustyray::dsl::actor!`). They check the item here (so errors point at the offending
+//! tokens), then expand to the DSL's generator — one code path.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, ToTokens};
@@ -22,16 +22,20 @@ pub(crate) fn expand_struct(attr: TokenStream, item: TokenStream) -> TokenStream
         }
     };
     let mut errors = Errors::default();
-    if !attr.is_empty() {
-        errors.push_spanned(
-            &attr,
-            format!(
-                "#[rustyray::actor] takes no arguments; write `#[rustyray::actor]` and set options when creating the actor: \
-                 `{}::options().name(\"c\").max_restarts(3).remote().await?`",
-                st.ident
-            ),
-        );
-    }
+    let krate = match crate::krate::split(attr.clone(), &mut errors) {
+        Ok((krate, rest)) if rest.is_empty() => krate,
+        _ => {
+            errors.push_spanned(
+                &attr,
+                format!(
+                    "#[rustyray::actor] takes no arguments but `crate = \"…\"`; set options when creating the actor: \
+                     `{}::options().name(\"c\").max_restarts(3).remote().await?`",
+                    st.ident
+                ),
+            );
+            crate::krate::Krate::default()
+        }
+    };
     if !st.generics.params.is_empty() || st.generics.where_clause.is_some() {
         errors.push_spanned(with_where(&st.generics), GENERIC_ACTOR);
     }
@@ -45,10 +49,11 @@ pub(crate) fn expand_struct(attr: TokenStream, item: TokenStream) -> TokenStream
     let vis = &st.vis;
     let alias = format_ident!("{}Handle", name);
     let doc = format!("A typed handle to a running [`{name}`] actor.");
+    let krate = &krate.path;
     quote! {
         #st
         #[doc = #doc]
-        #vis type #alias = ::rustyray::ActorHandle<#name>;
+        #vis type #alias = #krate::ActorHandle<#name>;
     }
 }
 
@@ -76,16 +81,20 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
             None
         }
     };
-    if !attr.is_empty() {
-        let name = self_name.as_ref().map_or_else(|| "Counter".to_string(), ToString::to_string);
-        errors.push_spanned(
-            &attr,
-            format!(
-                "#[rustyray::actor_methods] takes no arguments; write `#[rustyray::actor_methods]` and set options when \
-                 creating the actor: `{name}::options().mailbox_capacity(16).max_restarts(3).remote().await?`"
-            ),
-        );
-    }
+    let krate = match crate::krate::split(attr.clone(), &mut errors) {
+        Ok((krate, rest)) if rest.is_empty() => krate,
+        _ => {
+            let name = self_name.as_ref().map_or_else(|| "Counter".to_string(), ToString::to_string);
+            errors.push_spanned(
+                &attr,
+                format!(
+                    "#[rustyray::actor_methods] takes no arguments but `crate = \"…\"`; set options when \
+                     creating the actor: `{name}::options().mailbox_capacity(16).max_restarts(3).remote().await?`"
+                ),
+            );
+            crate::krate::Krate::default()
+        }
+    };
     if let Some((_, path, _)) = &imp.trait_ {
         errors.push_spanned(
             path,
@@ -203,8 +212,11 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
     }
     let name = self_name.expect("checked above");
     let attrs = &imp.attrs;
+    let who = krate.attr("actor_methods");
+    let krate = &krate.path;
     quote! {
-        ::rustyray::declare_actor! {
+        #krate::__private::actor_dsl! {
+            #who
             #(#attrs)*
             impl #name { #(#items)* }
         }

@@ -31,6 +31,11 @@ impl Errors {
         }
     }
 
+    /// The collected errors as one, if any.
+    pub(crate) fn into_error(self) -> Option<syn::Error> {
+        self.0
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_none()
     }

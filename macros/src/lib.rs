@@ -1,8 +1,8 @@
 //! Attribute macros for rustyray. Use them through the `rustyray` crate
 //! (`#[rustyray::main]`, `#[rustyray::remote]`, `#[rustyray::actor]`,
 //! `#[rustyray::actor_methods]`), which re-exports them; the actor macros are a front end
-//! over the declarative `rustyray::declare_actor!` generator, `#[rustyray::remote]` over
-//! `rustyray::task!`.
+//! over the declarative `rustyray::dsl::actor!` generator, `#[rustyray::remote]` over
+//! `rustyray::dsl::task!`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
 
@@ -10,6 +10,7 @@ use proc_macro::TokenStream;
 
 mod actor;
 mod errors;
+mod krate;
 mod main_fn;
 mod remote;
 
@@ -33,7 +34,7 @@ pub fn actor(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Turns an actor's `impl` block (one constructor, methods taking `&self`/`&mut self`)
 /// into its messages, typed handle methods and `rustyray::Actor` impl, by expanding to
-/// `rustyray::declare_actor!`.
+/// `rustyray::dsl::actor!`.
 ///
 /// See `rustyray::actor_methods` for an example.
 #[proc_macro_attribute]
@@ -42,7 +43,7 @@ pub fn actor_methods(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Makes a function a remote task: checks it (generic, `self`, patterns, `impl Trait` or
-/// borrowed arguments are rejected at their tokens), then expands to `rustyray::task!`,
+/// borrowed arguments are rejected at their tokens), then expands to `rustyray::dsl::task!`,
 /// which keeps the function and adds a module of the same name with `remote(args…)`,
 /// `remote_on(&spawner, args…)` and `options()`. Takes the options
 /// `num_cpus = <f64>`, `max_retries = <u32>`, `retry_exceptions = <bool>`.

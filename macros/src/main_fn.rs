@@ -15,11 +15,26 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Some(all) => all.combine(e),
         None => errors = Some(e),
     };
-    if !attr.is_empty() {
-        push(syn::Error::new(
-            attr.span(),
-            "#[rustyray::main] takes no arguments; configure the runtime with rustyray::Runtime::builder() instead",
-        ));
+    let mut crate_errors = crate::errors::Errors::default();
+    let krate = match crate::krate::split(attr.clone(), &mut crate_errors) {
+        Ok((krate, rest)) if rest.is_empty() => krate,
+        Ok((krate, rest)) => {
+            push(syn::Error::new(
+                crate::krate::span_of(&rest),
+                "#[rustyray::main] takes no arguments but `crate = \"…\"`; configure the runtime with rustyray::Runtime::builder() instead",
+            ));
+            krate
+        }
+        Err(_) => {
+            push(syn::Error::new(
+                attr.span(),
+                "#[rustyray::main] takes no arguments but `crate = \"…\"`; configure the runtime with rustyray::Runtime::builder() instead",
+            ));
+            crate::krate::Krate::default()
+        }
+    };
+    if let Some(e) = crate_errors.into_error() {
+        push(e);
     }
     if func.sig.asyncness.is_none() {
         push(syn::Error::new(
@@ -46,10 +61,11 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
     func.sig.asyncness = None;
     let body = &func.block;
+    let krate_path = &krate.path;
     let new_body = quote_spanned! {body.span()=>
         {
             let __rustyray_body = async move #body;
-            ::rustyray::__private::run_main(__rustyray_body)
+            #krate_path::__private::run_main(__rustyray_body)
         }
     };
     let attrs = &func.attrs;

@@ -1,14 +1,12 @@
-//! `#[rustyray::remote]`: a front end over the declarative `rustyray::task!` generator. It
-//! checks the function here (every problem reported, each at its tokens, the original item
-//! still emitted), then expands to `::rustyray::task! { #[options(…)] <the fn> }` — one
-//! code path for both front ends.
+//! `#[rustyray::remote]`: a front end over the task DSL (`rustyray::dsl::task!`). It checks
+//! the function here (every problem reported, each at its tokens, the original item still
+//! emitted), then expands to the DSL's generator with `#[options(…)] <the fn>` — one code
+//! path for both front ends.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, FnArg, Item, Lit, Meta, Pat, ReturnType, Signature, Token, Type};
+use syn::{Expr, FnArg, Item, Lit, Meta, Pat, ReturnType, Signature, Type};
 
 use crate::errors::Errors;
 
@@ -37,7 +35,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let mut errors = Errors::default();
-    let options = parse_options(attr, &mut errors);
+    let (krate, options) = parse_options(attr, &mut errors);
     if let Some(a) = func.attrs.iter().find(|a| a.path().is_ident("options")) {
         errors.push(
             a.span(),
@@ -53,8 +51,11 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let sig = &func.sig;
     let block = &func.block;
     let options = if options.is_empty() { quote!() } else { quote!(#[options(#(#options),*)]) };
+    let who = krate.attr("remote");
+    let krate = &krate.path;
     quote! {
-        ::rustyray::task! {
+        #krate::__private::task_dsl! {
+            #who
             #options
             #(#attrs)*
             #vis #sig #block
@@ -62,13 +63,14 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// Parses `name = value, …`, reporting unknown, repeated and malformed options.
-fn parse_options(attr: TokenStream, errors: &mut Errors) -> Vec<TokenStream> {
-    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr) {
-        Ok(m) => m,
+/// Parses `name = value, …` (and `crate = "…"`), reporting unknown, repeated and malformed
+/// options.
+fn parse_options(attr: TokenStream, errors: &mut Errors) -> (crate::krate::Krate, Vec<TokenStream>) {
+    let (krate, metas) = match crate::krate::split(attr, errors) {
+        Ok(split) => split,
         Err(e) => {
             errors.push(e.span(), format!("could not read the options: {e}; {OPTIONS_HELP}"));
-            return Vec::new();
+            return (crate::krate::Krate::default(), Vec::new());
         }
     };
     let mut seen: Vec<String> = Vec::new();
@@ -94,7 +96,7 @@ fn parse_options(attr: TokenStream, errors: &mut Errors) -> Vec<TokenStream> {
         seen.push(name);
         out.push(nv.to_token_stream());
     }
-    out
+    (krate, out)
 }
 
 /// Catches literals of the wrong kind (other expressions are left to the type checker).

@@ -87,7 +87,7 @@ where
     /// Sends without waiting, returning the result's ref. A full mailbox hands the
     /// message back in `Full`.
     pub fn try_send(self) -> Result<ObjectRef<R>, TrySendError<A::Msg>> {
-        let (object, promise) = crate::object::pending::<R>(&self.actor.shared.home);
+        let (object, promise) = crate::object::pending::<R>(self.actor.shared.home.store());
         self.actor.mailbox().try_send((self.make)(Some(promise)))?;
         Ok(object)
     }
@@ -103,7 +103,7 @@ where
     type IntoFuture = CallFuture<'a, A, R>;
 
     fn into_future(self) -> CallFuture<'a, A, R> {
-        let (object, promise) = crate::object::pending::<R>(&self.actor.shared.home);
+        let (object, promise) = crate::object::pending::<R>(self.actor.shared.home.store());
         CallFuture { actor: self.actor, msg: Some((self.make)(Some(promise))), object: Some(object), waiting: None }
     }
 }

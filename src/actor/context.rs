@@ -54,12 +54,11 @@ impl<A: Actor> Drop for ActorContext<A> {
         #[cfg(feature = "std")]
         self.answer_the_rest();
         #[cfg(feature = "std")]
-        if let (Some(name), Some(rt)) = (shared.name(), shared.home.runtime()) {
-            rt.parts.shared.actors.remove(name, shared.id);
-        }
-        #[cfg(feature = "std")]
-        if let Some(rt) = shared.home.runtime() {
-            rt.parts.shared.owned.remove(self.key);
+        if let Some(parts) = shared.home.parts() {
+            if let Some(name) = shared.name() {
+                super::registry::remove(&parts.names, name, shared.id);
+            }
+            parts.scheduler.owned.remove(self.key);
         }
     }
 }
@@ -163,14 +162,16 @@ impl<A: Actor> ActorContext<A> {
         Fut: core::future::Future<Output = ()> + Send + 'static,
     {
         let weak = self.weak_handle();
-        if let Some(rt) = self.shared.home.runtime() {
-            rt.spawn(async move {
-                crate::time::sleep(delay).await;
-                if let Some(h) = weak.upgrade() {
-                    f(h).await;
-                }
-            })
-            .detach();
+        if let Some(parts) = self.shared.home.parts() {
+            parts
+                .scheduler
+                .spawn(async move {
+                    crate::time::sleep(delay).await;
+                    if let Some(h) = weak.upgrade() {
+                        f(h).await;
+                    }
+                })
+                .detach();
         }
     }
 
@@ -182,19 +183,21 @@ impl<A: Actor> ActorContext<A> {
         Fut: core::future::Future<Output = ()> + Send + 'static,
     {
         let weak = self.weak_handle();
-        if let Some(rt) = self.shared.home.runtime() {
-            rt.spawn(async move {
-                let mut ticks = crate::time::interval(period);
-                ticks.tick().await;
-                loop {
+        if let Some(parts) = self.shared.home.parts() {
+            parts
+                .scheduler
+                .spawn(async move {
+                    let mut ticks = crate::time::interval(period);
                     ticks.tick().await;
-                    match weak.upgrade() {
-                        Some(h) => f(h).await,
-                        None => break,
+                    loop {
+                        ticks.tick().await;
+                        match weak.upgrade() {
+                            Some(h) => f(h).await,
+                            None => break,
+                        }
                     }
-                }
-            })
-            .detach();
+                })
+                .detach();
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The `declare_actor!` declarative DSL: the one generator behind both `rustyray::declare_actor! { … }`
+//! The actor DSL: the one generator behind both `rustyray::dsl::actor! { … }`
 //! and `#[rustyray::actor]` / `#[rustyray::actor_methods]` (which expand to it).
 //!
 //! It is a tt-muncher: `__rr_actor!` walks the `impl` block one item at a time,
@@ -10,14 +10,15 @@
 //!   typed method surface `Methods` (one method per actor method, returning a `Call`),
 //!   and `impl Actor` (`handle_now` runs the synchronous methods in place; `handle` is an
 //!   `async` block for the `async` ones, or a zero-sized ready future if there are none);
-//! * on the struct: `remote(args…)` (std), `remote_on(&spawner, args…)`, `options()`.
+//! * on the struct: `remote(args…)` (std), `remote_on(&host, args…)`, and `options()`, whose
+//!   builder (`Options`, in the same block) ends in `.remote(args…)` / `.remote_on(&host, args…)`.
 
 /// Declares an actor without a proc-macro (works in `no_std` builds).
 ///
 /// # Grammar
 ///
 /// ```text
-/// declare_actor! {
+/// rustyray::dsl::actor! {
 ///     [#[attr]…] [pub] struct Name { [pub] field: Type, … }      // optional: omit it if
 ///                                                               // the struct is defined elsewhere
 ///     impl Name {
@@ -38,7 +39,7 @@
 /// # Example
 ///
 /// ```
-/// rustyray::declare_actor! {
+/// rustyray::dsl::actor! {
 ///     pub struct Counter { value: i32 }
 ///     impl Counter {
 ///         pub fn new(start: i32) -> Self { Counter { value: start } }
@@ -59,9 +60,19 @@
 /// })
 /// # }
 /// ```
+#[doc(hidden)] // shown as `rustyray::dsl::actor!`
 #[macro_export]
-macro_rules! declare_actor {
+macro_rules! __rr_dsl_actor {
+    ($($input:tt)*) => {
+        $crate::__rr_actor_entry! { "rustyray::dsl::actor!" $($input)* }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_actor_entry {
     (
+        $who:literal
         $(#[$sattr:meta])*
         $svis:vis struct $name:ident { $($fields:tt)* }
         impl $iname:ident { $($body:tt)* }
@@ -69,32 +80,38 @@ macro_rules! declare_actor {
         $(#[$sattr])*
         $svis struct $name { $($fields)* }
         $crate::__rr_actor! { @check_name $name $iname }
-        $crate::__rr_actor! { @munch $name [] [] [] [] { $($body)* } }
+        $crate::__rr_actor! { @munch $who $name [] [] [] [] { $($body)* } }
     };
     (
+        $who:literal
         $(#[$sattr:meta])*
         $svis:vis struct $name:ident < $($rest:tt)*
     ) => {
-        ::core::compile_error!("rustyray::declare_actor!: generic actor structs are not supported; use concrete types (e.g. a type alias or a wrapper struct)");
+        ::core::compile_error!(::core::concat!($who, ": generic actor structs are not supported; use concrete types (e.g. a type alias or a wrapper struct)"));
     };
     (
+        $who:literal
         $(#[$sattr:meta])*
         $svis:vis struct $name:ident ( $($fields:tt)* ) ; $($rest:tt)*
     ) => {
-        ::core::compile_error!("rustyray::declare_actor!: write the actor struct with named fields: `struct Name { field: Type }`");
+        ::core::compile_error!(::core::concat!($who, ": write the actor struct with named fields: `struct Name { field: Type }`"));
     };
     (
+        $who:literal
+        $(#[$iattr:meta])*
         impl $name:ident { $($body:tt)* }
     ) => {
-        $crate::__rr_actor! { @munch $name [] [] [] [] { $($body)* } }
+        $crate::__rr_actor! { @munch $who $name [] [] [] [] { $($body)* } }
     };
     (
+        $who:literal
+        $(#[$iattr:meta])*
         impl < $($rest:tt)*
     ) => {
-        ::core::compile_error!("rustyray::declare_actor!: generic actors are not supported; use concrete types");
+        ::core::compile_error!(::core::concat!($who, ": generic actors are not supported; use concrete types"));
     };
-    ($($other:tt)*) => {
-        ::core::compile_error!("rustyray::declare_actor! expects `[pub] struct Name { … }` (optional) followed by `impl Name { constructor and methods }`; see the grammar in the rustyray::declare_actor! docs");
+    ($who:literal $($other:tt)*) => {
+        ::core::compile_error!(::core::concat!($who, " expects `[pub] struct Name { … }` (optional) followed by `impl Name { constructor and methods }`; see the grammar in the rustyray::dsl::actor! docs"));
     };
 }
 
@@ -109,113 +126,113 @@ macro_rules! __rr_actor {
     };
 
     // ---- hooks ----------------------------------------------------------------------
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn on_start(&mut $s:ident, $ctx:ident : $cty:ty) $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)*] [($s $ctx $cty $b)] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)*] [($s $ctx $cty $b)] [$($stop)*] { $($rest)* } }
     };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn on_stop(&mut $s:ident) $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)*] [$($start)*] [($s $b)] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)*] [$($start)*] [($s $b)] { $($rest)* } }
     };
 
     // ---- the constructor --------------------------------------------------------------
-    (@munch $name:ident [] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $c:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> Self $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $name [([$(#[$a])*] [$v] $c [$($arg : $ty),*] $b)] [$($methods)*] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $name [([$(#[$a])*] [$v] $c [$($arg : $ty),*] $b)] [$($methods)*] [$($start)*] [$($stop)*] { $($rest)* } }
     };
-    (@munch $name:ident [$($ctor:tt)+] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)+] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $c:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> Self $b:block $($rest:tt)*
     }) => {
-        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: `", ::core::stringify!($c), "` is a second constructor; an actor has exactly one `fn …(args) -> Self` (it is re-run on restart)"));
+        ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($c), "` is a second constructor; an actor has exactly one `fn …(args) -> Self` (it is re-run on restart)"));
     };
 
     // ---- reserved names -----------------------------------------------------------
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn stop $($rest:tt)*
-    }) => { $crate::__rr_actor! { @reserved stop } };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    }) => { $crate::__rr_actor! { @reserved $who stop } };
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn kill $($rest:tt)*
-    }) => { $crate::__rr_actor! { @reserved kill } };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    }) => { $crate::__rr_actor! { @reserved $who kill } };
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn state $($rest:tt)*
-    }) => { $crate::__rr_actor! { @reserved state } };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    }) => { $crate::__rr_actor! { @reserved $who state } };
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn downgrade $($rest:tt)*
-    }) => { $crate::__rr_actor! { @reserved downgrade } };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    }) => { $crate::__rr_actor! { @reserved $who downgrade } };
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn actor_ref $($rest:tt)*
-    }) => { $crate::__rr_actor! { @reserved actor_ref } };
+    }) => { $crate::__rr_actor! { @reserved $who actor_ref } };
 
     // ---- methods: async/sync × &mut self/&self ----------------------------------------
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis async fn $m:ident (&mut $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis async fn $m:ident (& $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $m:ident (&mut $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $m:ident (& $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
 
     // ---- common mistakes -----------------------------------------------------------
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn $m:ident < $($rest:tt)*
     }) => {
-        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: method `", ::core::stringify!($m), "` is generic; actor methods become message variants and need concrete types (use an enum or a trait object argument instead)"));
+        ::core::compile_error!(::core::concat!($who, ": method `", ::core::stringify!($m), "` is generic; actor methods become message variants and need concrete types (use an enum or a trait object argument instead)"));
     };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn $m:ident ($(mut)? self $($args:tt)*) $($rest:tt)*
     }) => {
-        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: method `", ::core::stringify!($m), "` takes `self` by value, which would consume the actor; take `&self` or `&mut self`"));
+        ::core::compile_error!(::core::concat!($who, ": method `", ::core::stringify!($m), "` takes `self` by value, which would consume the actor; take `&self` or `&mut self`"));
     };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn $m:ident (&$($lt:lifetime)? $(mut)? self, $($args:tt)*) $($rest:tt)*
     }) => {
-        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: method `", ::core::stringify!($m), "` has an argument that is not `name: Type` (patterns and `mut name` are not supported); write each argument as `name: Type` and destructure or rebind it in the body (`let mut name = name;`)"));
+        ::core::compile_error!(::core::concat!($who, ": method `", ::core::stringify!($m), "` has an argument that is not `name: Type` (patterns and `mut name` are not supported); write each argument as `name: Type` and destructure or rebind it in the body (`let mut name = name;`)"));
     };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis async fn $c:ident ( $($args:tt)* ) -> Self $($rest:tt)*
     }) => {
-        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: the constructor `", ::core::stringify!($c), "` cannot be `async` (it runs synchronously when the actor starts and on each restart); remove `async` and do asynchronous setup in a method called after `remote()`"));
+        ::core::compile_error!(::core::concat!($who, ": the constructor `", ::core::stringify!($c), "` cannot be `async` (it runs synchronously when the actor starts and on each restart); remove `async` and do asynchronous setup in a method called after `remote()`"));
     };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $c:ident ( $($args:tt)* ) -> Self $($rest:tt)*
     }) => {
-        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: the constructor `", ::core::stringify!($c), "` has an argument that is not `name: Type` (patterns and `mut name` are not supported); write each argument as `name: Type` and destructure or rebind it in the body (`let mut name = name;`)"));
+        ::core::compile_error!(::core::concat!($who, ": the constructor `", ::core::stringify!($c), "` has an argument that is not `name: Type` (patterns and `mut name` are not supported); write each argument as `name: Type` and destructure or rebind it in the body (`let mut name = name;`)"));
     };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn $m:ident ( $($args:tt)* ) $($rest:tt)*
     }) => {
-        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: `", ::core::stringify!($m), "` is neither the constructor (`fn …(args) -> Self`) nor a method (`fn …(&self | &mut self, args) [-> T]`); move helper functions to a separate `impl` block"));
+        ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($m), "` is neither the constructor (`fn …(args) -> Self`) nor a method (`fn …(&self | &mut self, args) [-> T]`); move helper functions to a separate `impl` block"));
     };
-    (@munch $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $($other:tt)+
     }) => {
-        ::core::compile_error!("rustyray::declare_actor!: only `fn` items may appear in the impl block (constructor, methods, on_start, on_stop)");
+        ::core::compile_error!(::core::concat!($who, ": only `fn` items may appear in the impl block (constructor, methods, on_start, on_stop)"));
     };
-    (@reserved $m:ident) => {
-        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: a method cannot be named `", ::core::stringify!($m), "`: the handle's own lifecycle method of that name would hide it; rename it"));
+    (@reserved $who:literal $m:ident) => {
+        ::core::compile_error!(::core::concat!($who, ": a method cannot be named `", ::core::stringify!($m), "`: the handle's own lifecycle method of that name would hide it; rename it"));
     };
 
     // ---- end of input -------------------------------------------------------------
-    (@munch $name:ident [] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {}) => {
-        ::core::compile_error!(::core::concat!("rustyray::declare_actor!: `", ::core::stringify!($name), "` has no constructor; add `pub fn new(…) -> Self { … }` (it runs when the actor starts and again on each restart)"));
+    (@munch $who:literal $name:ident [] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {}) => {
+        ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($name), "` has no constructor; add `pub fn new(…) -> Self { … }` (it runs when the actor starts and again on each restart)"));
     };
-    (@munch $name:ident [$ctor:tt] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {}) => {
+    (@munch $who:literal $name:ident [$ctor:tt] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {}) => {
         $crate::__rr_actor! { @emit $name $ctor [$($methods)*] [$($start)*] [$($stop)*] }
     };
 
@@ -333,20 +350,81 @@ macro_rules! __rr_actor {
                 )?
             }
 
+            /// Options for creating this actor (name, restarts, mailbox); finish with
+            /// `.remote(args…)` or `.remote_on(&host, args…)`.
+            #[must_use = "options do nothing until .remote(…) is called"]
+            #[derive(Debug)]
+            pub struct Options(__rr::ActorOptions<$name>);
+
+            #[allow(dead_code, clippy::too_many_arguments)]
+            impl Options {
+                /// See `ActorOptions::name`.
+                pub fn name(self, name: impl ::core::convert::Into<__rr::String>) -> Self {
+                    Options(self.0.name(name))
+                }
+                /// See `ActorOptions::get_if_exists`.
+                pub fn get_if_exists(self, yes: bool) -> Self {
+                    Options(self.0.get_if_exists(yes))
+                }
+                /// See `ActorOptions::max_restarts`.
+                pub fn max_restarts(self, n: u32) -> Self {
+                    Options(self.0.max_restarts(n))
+                }
+                /// See `ActorOptions::max_task_retries`.
+                pub fn max_task_retries(self, n: u32) -> Self {
+                    Options(self.0.max_task_retries(n))
+                }
+                /// See `ActorOptions::mailbox_capacity`.
+                pub fn mailbox_capacity(self, n: usize) -> Self {
+                    Options(self.0.mailbox_capacity(n))
+                }
+                /// See `ActorOptions::unbounded_mailbox`.
+                pub fn unbounded_mailbox(self) -> Self {
+                    Options(self.0.unbounded_mailbox())
+                }
+                /// See `ActorOptions::fixed_mailbox`.
+                pub fn fixed_mailbox<const N: usize>(self) -> Self {
+                    Options(self.0.fixed_mailbox::<N>())
+                }
+                $crate::__rr_if_std! {
+                    /// See `ActorOptions::restart_backoff`.
+                    pub fn restart_backoff(self, min: ::core::time::Duration, max: ::core::time::Duration) -> Self {
+                        Options(self.0.restart_backoff(min, max))
+                    }
+                    /// See `ActorOptions::restart_intensity`.
+                    pub fn restart_intensity(self, restarts: u32, period: ::core::time::Duration) -> Self {
+                        Options(self.0.restart_intensity(restarts, period))
+                    }
+                    /// Creates the actor on the current runtime (or the default one).
+                    pub async fn remote(self $(, $carg : $cty)*)
+                        -> ::core::result::Result<__rr::ActorHandle<$name>, $crate::Error>
+                    {
+                        self.0.remote(($($carg,)*)).await
+                    }
+                }
+                /// Creates the actor on `host` (a `Runtime`, a `Handle`, or a
+                /// `(&'static LocalExecutor, &'static Store)` pair).
+                pub fn remote_on(self, host: &impl __rr::Host $(, $carg : $cty)*)
+                    -> ::core::future::Ready<::core::result::Result<__rr::ActorHandle<$name>, $crate::Error>>
+                {
+                    self.0.remote_on(host, ($($carg,)*))
+                }
+            }
+
             impl $name {
                 /// Options (name, restarts, mailbox) for creating this actor.
                 #[allow(dead_code)]
-                $cv fn options() -> __rr::ActorOptions<$name> {
-                    __rr::ActorOptions::new()
+                $cv fn options() -> Options {
+                    Options(__rr::ActorOptions::new())
                 }
 
-                /// Creates this actor on `spawner` (a `Runtime`, a `Handle`, or a `'static`
-                /// `LocalExecutor`).
+                /// Creates this actor on `host` (a `Runtime`, a `Handle`, or a
+                /// `(&'static LocalExecutor, &'static Store)` pair).
                 #[allow(dead_code, clippy::too_many_arguments)]
-                $cv async fn remote_on(spawner: &impl __rr::Spawner $(, $carg : $cty)*)
-                    -> ::core::result::Result<__rr::ActorHandle<$name>, $crate::Error>
+                $cv fn remote_on(host: &impl __rr::Host $(, $carg : $cty)*)
+                    -> ::core::future::Ready<::core::result::Result<__rr::ActorHandle<$name>, $crate::Error>>
                 {
-                    __rr::ActorOptions::<$name>::new().remote_on(spawner, ($($carg,)*))
+                    Self::options().remote_on(host $(, $carg)*)
                 }
             }
 
@@ -357,7 +435,7 @@ macro_rules! __rr_actor {
                     $cv async fn remote($($carg : $cty),*)
                         -> ::core::result::Result<__rr::ActorHandle<$name>, $crate::Error>
                     {
-                        __rr::ActorOptions::<$name>::new().remote_with(($($carg,)*)).await
+                        Self::options().remote($($carg),*).await
                     }
                 }
             }

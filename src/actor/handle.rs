@@ -52,7 +52,7 @@ pub(crate) struct ActorShared<A: Actor> {
     pub(crate) extras: Option<alloc::boxed::Box<super::extras::Extras<A>>>,
     pub(crate) id: u64,
     /// Where the actor runs and its call results are stored.
-    pub(crate) home: super::spawner::StoreRef,
+    pub(crate) home: crate::host::Home,
 }
 
 impl<A: Actor> ActorShared<A> {
@@ -67,8 +67,8 @@ impl<A: Actor> ActorShared<A> {
     /// The schedule function of the actor's cell: its runtime's.
     #[cfg(feature = "std")]
     pub(crate) fn schedule(&self, job: crate::raw::cell::CellJob, woken_while_running: bool) {
-        match self.home.runtime() {
-            Some(rt) => rt.parts.shared.schedule(crate::raw::job::Job::from(job), woken_while_running),
+        match self.home.parts() {
+            Some(parts) => parts.scheduler.schedule(crate::raw::job::Job::from(job), woken_while_running),
             None => unreachable!("only an actor whose home is a runtime is a scheduled cell"),
         }
     }

@@ -1,7 +1,7 @@
 //! Actors: private state behind a typed mailbox, handled one message at a time.
 //!
 //! ```
-//! rustyray::declare_actor! {
+//! rustyray::dsl::actor! {
 //!     pub struct Counter { value: i32 }
 //!     impl Counter {
 //!         pub fn new() -> Self { Counter { value: 0 } }
@@ -36,12 +36,12 @@ mod context;
 mod dsl;
 mod extras;
 mod handle;
+pub(crate) mod method;
 mod options;
 #[cfg(feature = "std")]
 pub(crate) mod registry;
 #[cfg(feature = "std")]
 mod restart;
-mod spawner;
 mod supervisor;
 mod traits;
 
@@ -49,7 +49,6 @@ pub use call::{Call, CallFuture};
 pub use context::ActorContext;
 pub use handle::{ActorHandle, ActorRef, ActorState, WeakActorHandle};
 pub use options::ActorOptions;
-pub use spawner::{Spawner, StoreRef};
 pub use traits::{Actor, ActorMethods};
 
 /// A typed handle to the actor named `name` on the current (or default) runtime.
@@ -60,11 +59,19 @@ pub use traits::{Actor, ActorMethods};
 /// [`Error::NoRuntime`](crate::Error::NoRuntime) outside any runtime.
 #[cfg(feature = "std")]
 pub fn get_actor<A: Actor>(name: &str) -> Result<ActorHandle<A>, crate::Error> {
-    crate::runtime::with_current_or_default(|rt| rt.parts.shared.actors.get(name))?
+    crate::host::with_current_or_default(|parts| registry::get(&parts.names, name))?
 }
 
-/// [`get_actor`] on an explicit runtime.
+/// [`get_actor`] on an explicit host (a [`Runtime`](crate::Runtime) or a
+/// [`Handle`](crate::Handle)).
+///
+/// # Errors
+/// As [`get_actor`]; [`Error::ActorNotFound`](crate::Error::ActorNotFound) on a host
+/// without named actors (a `LocalExecutor`).
 #[cfg(feature = "std")]
-pub fn get_actor_on<A: Actor>(runtime: &crate::runtime::Handle, name: &str) -> Result<ActorHandle<A>, crate::Error> {
-    runtime.parts.shared.actors.get(name)
+pub fn get_actor_on<A: Actor>(host: &impl crate::host::Host, name: &str) -> Result<ActorHandle<A>, crate::Error> {
+    match host.runtime_parts() {
+        Some(parts) => registry::get(&parts.names, name),
+        None => Err(crate::Error::ActorNotFound { name: alloc::string::String::from(name) }),
+    }
 }

@@ -3,7 +3,7 @@
 //! ```
 //! # #[rustyray::main]
 //! # async fn main() -> Result<(), rustyray::Error> {
-//! # rustyray::declare_actor! {
+//! # rustyray::dsl::actor! {
 //! #     pub struct Counter { value: i32 }
 //! #     impl Counter {
 //! #         pub fn new() -> Self { Counter { value: 0 } }
@@ -16,18 +16,20 @@
 //! ```
 
 use alloc::string::String;
+use core::future::Ready;
 use core::marker::PhantomData;
 
 use super::handle::ActorHandle;
 use super::supervisor;
 use super::traits::Actor;
-use super::Spawner;
+use crate::host::Host;
 use crate::mailbox::{Capacity, Mailbox};
 use crate::Error;
 
-/// Options for creating an actor; finish with `remote()` (zero-argument constructor),
-/// `remote_with(args)`, or `remote_on(&spawner, args)`.
-#[must_use = "options do nothing until .remote() is called"]
+/// Options for creating an actor; finish with `remote(args)` or `remote_on(&host, args)`.
+/// (An actor declared with the macros or the DSL has its own options type, from
+/// `Name::options()`, whose `remote…` take the constructor's arguments flat.)
+#[must_use = "options do nothing until .remote(…) is called"]
 pub struct ActorOptions<A: Actor> {
     pub(crate) name: Option<String>,
     pub(crate) get_if_exists: bool,
@@ -154,24 +156,30 @@ impl<A: Actor> ActorOptions<A> {
         self
     }
 
-    /// Creates the actor on `spawner` with constructor arguments `args`.
-    pub fn remote_on(self, spawner: &impl Spawner, args: A::Args) -> Result<ActorHandle<A>, Error> {
-        supervisor::start(spawner, args, self)
+    /// Creates the actor on `host` (a [`Runtime`](crate::Runtime), a
+    /// [`Handle`](crate::Handle), or a `(&'static LocalExecutor, &'static Store)` pair) with
+    /// the constructor's arguments `args` (`A::Args`, a tuple). Actors declared with the
+    /// macros or the DSL take their arguments flat instead: `Counter::options()….remote_on(&rt, 41)`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for an option out of range, [`Error::NameTaken`] for a
+    /// running actor's name (unless `get_if_exists`), [`Error::RuntimeShutdown`].
+    ///
+    /// The actor is created by this call (its loop is spawned; its constructor runs on it),
+    /// and the returned future is ready at once: like every way of creating work it is
+    /// awaited (`.remote_on(&rt, args).await?`), and it costs no state machine of its own.
+    pub fn remote_on(self, host: &impl Host, args: A::Args) -> Ready<Result<ActorHandle<A>, Error>> {
+        core::future::ready(supervisor::start(host, args, self))
     }
 
-    /// Creates the actor on the current or default runtime with `args`.
+    /// Creates the actor on the current (or default) runtime with `args`; see
+    /// [`remote_on`](Self::remote_on).
+    ///
+    /// # Errors
+    /// As [`remote_on`](Self::remote_on); [`Error::NoRuntime`] with no runtime.
     #[cfg(feature = "std")]
-    pub async fn remote_with(self, args: A::Args) -> Result<ActorHandle<A>, Error> {
-        // Borrowed, not cloned: the handle's count is shared by every thread.
-        crate::runtime::with_current_or_default(|rt| self.remote_on(rt, args))?
-    }
-}
-
-#[cfg(feature = "std")]
-impl<A: Actor<Args = ()>> ActorOptions<A> {
-    /// Creates an actor whose constructor takes no arguments, on the current or default
-    /// runtime.
-    pub async fn remote(self) -> Result<ActorHandle<A>, Error> {
-        self.remote_with(()).await
+    pub async fn remote(self, args: A::Args) -> Result<ActorHandle<A>, Error> {
+        // Borrowed, not cloned: the runtime's count is shared by every thread.
+        crate::host::with_current_or_default(|parts| supervisor::start(parts, args, self))?
     }
 }

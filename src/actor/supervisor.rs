@@ -27,8 +27,9 @@ use super::extras::Extras;
 use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState};
 use super::options::ActorOptions;
 use super::traits::Actor;
-use super::Spawner;
-use crate::executor::task::{catch_sync, poll_catch, FailureScope};
+use crate::executor::failure::FailureScope;
+use crate::executor::{catch_sync, poll_catch};
+use crate::host::Host;
 use crate::mailbox::{Capacity, Mailbox, Spill};
 use crate::raw::cell::CellRef;
 use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering::*};
@@ -41,11 +42,7 @@ static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 ///
 /// On a std runtime the shared state and the loop are one cell the scheduler runs
 /// itself; on another executor the loop is a task of its own holding a plain cell.
-pub(crate) fn start<A: Actor>(
-    spawner: &impl Spawner,
-    args: A::Args,
-    opts: ActorOptions<A>,
-) -> Result<ActorHandle<A>, Error> {
+pub(crate) fn start<A: Actor>(host: &impl Host, args: A::Args, opts: ActorOptions<A>) -> Result<ActorHandle<A>, Error> {
     if opts.capacity == Capacity::Bounded(0) {
         return Err(Error::InvalidConfig { reason: "mailbox_capacity must be at least 1" });
     }
@@ -69,10 +66,10 @@ pub(crate) fn start<A: Actor>(
         handles: AtomicU32::new(2),
         extras: Extras::new(opts.name.clone().map(String::into_boxed_str), opts.max_task_retries, restarts),
         id: NEXT_ID.fetch_add(1, Relaxed) as u64,
-        home: spawner.store(),
+        home: host.home(),
     };
     #[cfg(feature = "std")]
-    if shared.name().is_some() && shared.home.runtime().is_none() {
+    if shared.name().is_some() && shared.home.parts().is_none() {
         return Err(Error::InvalidConfig { reason: "named actors need a std runtime (the registry is per runtime)" });
     }
     let max_restarts = opts.max_restarts;
@@ -82,8 +79,8 @@ pub(crate) fn start<A: Actor>(
     let mut registered: Result<Option<ActorHandle<A>>, Error> = Ok(None);
     let make = |cell: CellRef<ActorShared<A>>, key: Registered| {
         #[cfg(feature = "std")]
-        if let (Some(_), Some(rt)) = (cell.name(), cell.home.runtime()) {
-            registered = rt.parts.shared.actors.register(&cell, opts.get_if_exists);
+        if let (Some(_), Some(parts)) = (cell.name(), cell.home.parts()) {
+            registered = super::registry::register(&parts.names, &cell, opts.get_if_exists);
         }
         let go = matches!(registered, Ok(None));
         run::<A>(cell, key, args, max_restarts, go)
@@ -92,7 +89,7 @@ pub(crate) fn start<A: Actor>(
     #[cfg(feature = "std")]
     // (The scheduler's own `Arc`, not the runtime handle's: every actor's home holds a
     // handle, so that count's line is written by whichever thread frees an actor.)
-    let cell = match shared.home.runtime().map(|rt| rt.parts.shared.clone()) {
+    let cell = match shared.home.parts().map(|parts| parts.scheduler.clone()) {
         Some(scheduler) => {
             let spawned = scheduler.spawn_cell(
                 shared,
@@ -109,10 +106,10 @@ pub(crate) fn start<A: Actor>(
                 Err(_) => return Err(Error::RuntimeShutdown),
             }
         }
-        None => spawn_plain(spawner, shared, make),
+        None => spawn_plain(host, shared, make),
     };
     #[cfg(not(feature = "std"))]
-    let cell = spawn_plain(spawner, shared, make);
+    let cell = spawn_plain(host, shared, make);
     if let Some(existing) = registered? {
         return Ok(existing);
     }
@@ -122,12 +119,12 @@ pub(crate) fn start<A: Actor>(
 /// An actor on another executor: its loop is a task of that executor, holding a plain
 /// cell with the shared state.
 fn spawn_plain<A: Actor, F: Future<Output = ()> + Send + 'static>(
-    spawner: &impl Spawner,
+    host: &impl Host,
     shared: ActorShared<A>,
     make: impl FnOnce(CellRef<ActorShared<A>>, Registered) -> F,
 ) -> CellRef<ActorShared<A>> {
     let cell = CellRef::plain(shared);
-    spawner.spawn_detached(make(cell.clone(), Registered::NONE));
+    host.spawn_detached(make(cell.clone(), Registered::NONE));
     cell
 }
 

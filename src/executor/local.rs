@@ -34,7 +34,8 @@ use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 
 use super::budget;
-use super::task::{self, JoinHandle, Runnable};
+use super::join_handle::JoinHandle;
+use super::task::{self, Runnable};
 use crate::raw::intrusive_stack::TaskStack;
 
 /// Wakes the CPU when a task becomes runnable. Called from whatever context woke the

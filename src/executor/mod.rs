@@ -12,6 +12,9 @@
 //! Both use `async-task` cells (one allocation per task) and return a [`JoinHandle`].
 
 mod budget;
+mod catch;
+pub(crate) mod failure;
+mod join_handle;
 mod local;
 pub(crate) mod task;
 
@@ -35,8 +38,15 @@ pub(crate) mod scheduler;
 mod worker;
 
 pub use budget::{poll_proceed, yield_now, YieldNow};
+pub use join_handle::JoinHandle;
 pub use local::{LocalExecutor, Pender};
-pub use task::JoinHandle;
+
+#[cfg(feature = "std")]
+pub(crate) use catch::panic_message;
+#[cfg_attr(not(target_has_atomic = "ptr"), allow(unused_imports))] // used by actors and tasks
+pub(crate) use catch::{catch, catch_sync, poll_catch};
+#[cfg(feature = "std")]
+pub(crate) use join_handle::Producer;
 
 #[cfg(feature = "std")]
 pub(crate) use block_on::block_on;

@@ -26,10 +26,11 @@ use super::budget;
 use super::context;
 use super::idle::Idle;
 use super::injector::Injector;
+use super::join_handle::JoinHandle;
 use super::monitor::{Monitor, Visible};
 use super::owned::{OwnedTasks, TaskKey, Tracked};
 use super::park::Parker;
-use super::task::{self, JoinHandle, Runnable};
+use super::task::{self, Runnable};
 use crate::raw::cell::{CellRef, Schedule};
 use crate::raw::job::Job;
 use crate::raw::local_queue::{self, Local, Steal};
@@ -53,17 +54,12 @@ pub(crate) struct Shared {
     /// Rescues jobs stranded in the LIFO slot of a thread blocked in user code.
     pub(crate) monitor: Monitor,
     shutdown: AtomicBool,
-    #[cfg(not(loom))]
-    pub(crate) timer: crate::time::TimerDriver,
     /// The live tasks (so shutdown reaches waiting ones).
     pub(crate) owned: OwnedTasks,
     /// Tasks refused after shutdown began, dropped by shutdown outside every lock.
     pub(crate) graveyard: crate::sync::Lock<Vec<Job>>,
     /// `block_on` threads asleep (woken by `inject` when every worker is busy).
     pub(crate) drivers: crate::sync::Lock<Vec<StdArc<super::block_on::DriverSignal>>>,
-    /// Named actors of this runtime.
-    #[cfg(not(loom))]
-    pub(crate) actors: crate::actor::registry::Registry,
 }
 
 impl Shared {
@@ -85,13 +81,9 @@ impl Shared {
             idle: Idle::new(num_workers),
             monitor,
             shutdown: AtomicBool::new(false),
-            #[cfg(not(loom))]
-            timer: crate::time::TimerDriver::new(),
             owned: OwnedTasks::new(num_workers),
             graveyard: crate::sync::Lock::new(Vec::new()),
             drivers: crate::sync::Lock::new(Vec::new()),
-            #[cfg(not(loom))]
-            actors: crate::actor::registry::Registry::default(),
         };
         (StdArc::new(shared), locals)
     }

@@ -27,7 +27,7 @@ use slab::Slab;
 use super::id::ObjectId;
 use super::store::Shard;
 #[cfg(feature = "std")]
-use crate::executor::task::Producer;
+use crate::executor::Producer;
 use crate::sync::Lock;
 use crate::Error;
 

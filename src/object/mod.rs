@@ -48,6 +48,7 @@
 
 #[cfg(target_has_atomic = "ptr")]
 pub(crate) mod cell;
+pub mod depth;
 mod id;
 #[cfg(target_has_atomic = "ptr")]
 mod object_ref;
@@ -59,6 +60,8 @@ mod store;
 mod transfer;
 #[cfg(target_has_atomic = "ptr")]
 mod wait;
+#[cfg(feature = "std")]
+mod watch;
 
 pub use id::ObjectId;
 #[cfg(target_has_atomic = "ptr")]
@@ -74,3 +77,5 @@ pub use store::{Store, StoreStats};
 pub use wait::wait;
 #[cfg(target_has_atomic = "ptr")]
 pub use wait::{wait_ready, Wait, WaitOutput};
+#[cfg(feature = "std")]
+pub(crate) use watch::watch_waits;

@@ -157,10 +157,10 @@ impl<'a, T> Waiting<'a, T> {
         match self.cell.read_or_register(cx.waker(), &mut self.key, read) {
             Some(outcome) => Poll::Ready(outcome),
             None => {
-                // Hook for remote tasks: a task blocked in `get` gives its CPU share back
-                // (one thread-local read when no task body is being polled).
+                // The hook for the layers above (see `object::watch`): a remote task
+                // blocked in `get` gives its CPU share back.
                 #[cfg(feature = "std")]
-                crate::task::admission::blocked_in_get();
+                super::watch::note_wait();
                 Poll::Pending
             }
         }

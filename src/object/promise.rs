@@ -87,7 +87,7 @@ impl<T> Drop for Promise<T> {
     fn drop(&mut self) {
         if self.cell.is_some() {
             // ObjectLost, or why the producer failed (it panicked, or its actor was killed).
-            self.complete(Err(crate::executor::task::drop_error()));
+            self.complete(Err(crate::executor::failure::drop_error()));
         }
     }
 }

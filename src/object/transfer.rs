@@ -42,7 +42,7 @@ impl Store {
     /// A new object, ready at once, holding the value decoded from `bytes` (as produced by
     /// [`export`](Self::export)).
     ///
-    /// Values nested deeper than [`DEFAULT_MAX_DEPTH`](crate::wire::depth::DEFAULT_MAX_DEPTH)
+    /// Values nested deeper than [`DEFAULT_MAX_DEPTH`](super::depth::DEFAULT_MAX_DEPTH)
     /// levels are refused (decoding is recursive: an unbounded depth would let a few
     /// bytes overflow the stack).
     ///
@@ -54,9 +54,8 @@ impl Store {
     /// # Panics
     /// If one shard of the store already holds 2²⁷ live objects.
     pub fn import<T: DeserializeOwned + Send + Sync + 'static>(&self, bytes: &[u8]) -> Result<ObjectRef<T>, Error> {
-        let (value, rest) =
-            crate::wire::depth::take_from_bytes_limited::<T>(bytes, crate::wire::depth::DEFAULT_MAX_DEPTH)
-                .map_err(|e| Error::Decode { message: e.to_string() })?;
+        let (value, rest) = super::depth::take_from_bytes_limited::<T>(bytes, super::depth::DEFAULT_MAX_DEPTH)
+            .map_err(|e| Error::Decode { message: e.to_string() })?;
         if !rest.is_empty() {
             return Err(Error::Decode { message: alloc::format!("{} trailing bytes after the value", rest.len()) });
         }

@@ -7,7 +7,7 @@ use core::ptr::NonNull;
 
 use super::cell::CellJob;
 use super::lifo_slot::RawJob;
-use crate::executor::task::Runnable;
+use super::task::Runnable;
 
 /// Set in a job's pointer when it is a cell.
 const CELL: usize = 1;

@@ -29,6 +29,9 @@
 //!   the `next` field of each task header; it converts `Runnable`s to and from raw
 //!   pointers.
 //!
+//! * [`task`]: the metadata of a task cell (the intrusive link) and `Runnable`, which the
+//!   run queues above move as pointers.
+//!
 //! * [`waker_slot`]: a mailbox receiver's waker in one tagged atomic word — a cell's
 //!   lent waker (a pointer to the cell) or a general waker boxed on first use (turned
 //!   back into a reference after the publishing CAS).
@@ -57,4 +60,5 @@ pub(crate) mod local_queue;
 pub(crate) mod os;
 #[cfg(feature = "std")]
 pub(crate) mod spin_lock;
+pub(crate) mod task;
 pub(crate) mod waker_slot;

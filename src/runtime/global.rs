@@ -1,82 +1,17 @@
 //! The process-wide default runtime: [`init`], [`shutdown`], [`spawn`], [`put`], and what
-//! `#[rustyray::main]` expands to.
+//! `#[rustyray::main]` expands to. The runtime is owned here; its home is what the free
+//! functions find (`host::with_current_or_default`).
 
-use core::cell::RefCell;
 use core::future::Future;
 use std::sync::{Mutex, PoisonError};
 
 use super::{Handle, Runtime};
 use crate::executor::{self, JoinHandle};
-use crate::object::{ObjectRef, Store};
+use crate::host;
+use crate::object::ObjectRef;
 use crate::Error;
 
 static DEFAULT: Mutex<Option<Runtime>> = Mutex::new(None);
-
-std::thread_local! {
-    /// The runtime this thread works for: set for a worker's whole life and for the
-    /// duration of a `block_on`, exactly where the executor context is set. Borrowed (not
-    /// cloned) on the submission hot paths.
-    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
-}
-
-/// Restores the previous current runtime when dropped.
-pub(crate) struct HandleGuard {
-    previous: Option<Handle>,
-}
-
-/// Makes `handle` this thread's current runtime until the guard drops.
-pub(crate) fn enter_handle(handle: Handle) -> HandleGuard {
-    HandleGuard { previous: CURRENT.with(|c| c.borrow_mut().replace(handle)) }
-}
-
-impl Drop for HandleGuard {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        // The handle (and with it the store) may drop here: outside the borrow.
-        let current = CURRENT.try_with(|c| core::mem::replace(&mut *c.borrow_mut(), previous));
-        drop(current);
-    }
-}
-
-impl core::fmt::Debug for HandleGuard {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("HandleGuard").finish_non_exhaustive()
-    }
-}
-
-/// Runs `f` with the current runtime (when called from one of its threads), else the
-/// default one. On a runtime thread this borrows the handle: no reference-count traffic.
-///
-/// # Errors
-/// [`Error::NoRuntime`] with neither running.
-pub(crate) fn with_current_or_default<R>(f: impl FnOnce(&Handle) -> R) -> Result<R, Error> {
-    let mut f = Some(f);
-    let current = CURRENT.try_with(|c| c.borrow().as_ref().map(|handle| (f.take().expect("called once"))(handle)));
-    if let Ok(Some(r)) = current {
-        return Ok(r);
-    }
-    let f = f.take().expect("not called yet");
-    let handle = default_handle()?;
-    Ok(f(&handle))
-}
-
-fn default_handle() -> Result<Handle, Error> {
-    DEFAULT
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .as_ref()
-        .map(|rt| rt.handle().clone())
-        .ok_or(Error::NoRuntime)
-}
-
-/// Runs `f` with the current runtime's store (when called from one of its threads), else
-/// the default runtime's.
-///
-/// # Errors
-/// [`Error::NoRuntime`] with neither running.
-pub(crate) fn with_store<R>(f: impl FnOnce(&Store) -> R) -> Result<R, Error> {
-    with_current_or_default(|h| f(&h.parts.store))
-}
 
 /// Stores `value` as a new object, ready at once, in the current runtime's store (when
 /// called from one of its tasks or a `block_on`) or the default runtime's
@@ -95,7 +30,7 @@ pub(crate) fn with_store<R>(f: impl FnOnce(&Store) -> R) -> Result<R, Error> {
 /// # Errors
 /// [`Error::NoRuntime`] with neither running.
 pub fn put<T: Send + Sync + 'static>(value: T) -> Result<ObjectRef<T>, Error> {
-    with_store(|store| store.put(value))
+    host::with_current_or_default(|parts| parts.store.put(value))
 }
 
 /// Starts the process-wide default runtime (one worker per CPU), used by the free
@@ -113,7 +48,9 @@ pub(crate) fn init_with(builder: super::Builder) -> Result<(), Error> {
     if slot.is_some() {
         return Err(Error::AlreadyInitialized);
     }
-    *slot = Some(builder.build()?);
+    let rt = builder.build()?;
+    host::set_default(Some(rt.handle().parts.clone()));
+    *slot = Some(rt);
     Ok(())
 }
 
@@ -125,6 +62,7 @@ pub fn shutdown() -> Result<(), Error> {
     let rt = DEFAULT.lock().unwrap_or_else(PoisonError::into_inner).take();
     match rt {
         Some(rt) => {
+            host::set_default(None);
             rt.shutdown();
             Ok(())
         }
@@ -132,13 +70,14 @@ pub fn shutdown() -> Result<(), Error> {
     }
 }
 
-/// The runtime whose thread this is, else the default runtime.
-#[doc(hidden)]
-pub fn current_or_default() -> Result<Handle, Error> {
-    if let Some(handle) = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten() {
-        return Ok(handle);
-    }
-    default_handle()
+/// A handle to the default runtime, if it runs.
+fn default_handle() -> Result<Handle, Error> {
+    DEFAULT
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .map(|rt| rt.handle().clone())
+        .ok_or(Error::NoRuntime)
 }
 
 /// Spawns `future` onto the current runtime (when called from one of its threads) or the
@@ -153,7 +92,7 @@ where
     if let Some(handle) = executor::with_current(|c| c.map(|c| c.shared.spawn(future.take().expect("taken once")))) {
         return handle;
     }
-    match current_or_default() {
+    match default_handle() {
         Ok(h) => h.spawn(future.take().expect("not taken on this path")),
         Err(e) => JoinHandle::failed(e),
     }
@@ -168,7 +107,7 @@ pub fn run_main<F: Future>(body: F) -> F::Output {
     if let Err(e) = init() {
         panic!("#[rustyray::main] could not start the runtime: {e}");
     }
-    let handle = current_or_default().unwrap_or_else(|e| panic!("#[rustyray::main]: {e}"));
+    let handle = default_handle().unwrap_or_else(|e| panic!("#[rustyray::main]: {e}"));
     let out = handle.block_on(body);
     let _ = shutdown();
     out

@@ -1,4 +1,6 @@
-//! The [`Runtime`]: owns the worker threads, the scheduler and the timer driver.
+//! The [`Runtime`]: owns the worker threads, the monitor thread, and its parts (the
+//! scheduler, the object store, the named actors, the CPU pool and the timer: a
+//! `host::RuntimeParts`, which its actors and tasks reach through their `Home`).
 //!
 //! ```text
 //!   Builder::build ──▶ RUNNING ──shutdown() / drop──▶ STOPPING ──workers joined──▶ STOPPED
@@ -17,15 +19,16 @@ use core::time::Duration;
 use std::time::Instant;
 
 pub use builder::{Builder, MAX_WORKER_THREADS};
-pub(crate) use global::with_current_or_default;
 #[doc(hidden)]
-pub use global::{current_or_default, run_main};
+pub use global::run_main;
 pub use global::{init, put, shutdown, spawn};
 
 use crate::executor::scheduler::Shared;
 use crate::executor::{self, JoinHandle};
+use crate::host::{self, Home, Host, NameTable, RuntimeParts};
 use crate::object::Store;
 use crate::task::admission::CpuPool;
+use crate::time::TimerDriver;
 use crate::Error;
 use threads::Threads;
 
@@ -45,17 +48,7 @@ pub struct Runtime {
 /// holds or clones one, and the count's cache line is shared by every thread.
 #[derive(Debug, Clone)]
 pub struct Handle {
-    pub(crate) parts: Arc<Parts>,
-}
-
-/// What a [`Handle`] refers to.
-#[derive(Debug)]
-pub(crate) struct Parts {
-    pub(crate) shared: Arc<Shared>,
-    /// The runtime's object store (what `rustyray::put` and remote results use).
-    pub(crate) store: Arc<Store>,
-    /// The runtime's CPUs, shared out to remote tasks by their `num_cpus`.
-    pub(crate) cpus: Arc<CpuPool>,
+    pub(crate) parts: Arc<RuntimeParts>,
 }
 
 impl Handle {
@@ -65,13 +58,14 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.parts.shared.spawn(future)
+        self.parts.scheduler.spawn(future)
     }
 
     /// Runs `future` on this thread; see [`Runtime::block_on`].
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _current = global::enter_handle(self.clone());
-        executor::block_on(&self.parts.shared, future)
+        let _home = host::enter(self.parts.clone());
+        let _timer = crate::time::enter(&self.parts.timer);
+        executor::block_on(&self.parts.scheduler, future)
     }
 
     /// The runtime's object store; see [`Runtime::store`].
@@ -81,7 +75,43 @@ impl Handle {
 
     /// True once the runtime has been shut down.
     pub fn is_shutdown(&self) -> bool {
-        self.parts.shared.is_shutdown()
+        self.parts.scheduler.is_shutdown()
+    }
+}
+
+impl host::sealed::Sealed for Handle {
+    #[allow(private_interfaces)]
+    fn runtime_parts(&self) -> Option<&Arc<RuntimeParts>> {
+        Some(&self.parts)
+    }
+}
+
+/// Runs actors and tasks on this runtime.
+impl Host for Handle {
+    fn spawn_detached<F: Future<Output = ()> + Send + 'static>(&self, future: F) {
+        self.spawn(future).detach();
+    }
+
+    fn home(&self) -> Home {
+        Home::runtime(self.parts.clone())
+    }
+}
+
+impl host::sealed::Sealed for Runtime {
+    #[allow(private_interfaces)]
+    fn runtime_parts(&self) -> Option<&Arc<RuntimeParts>> {
+        Some(&self.handle.parts)
+    }
+}
+
+/// Runs actors and tasks on this runtime.
+impl Host for Runtime {
+    fn spawn_detached<F: Future<Output = ()> + Send + 'static>(&self, future: F) {
+        self.handle.spawn_detached(future);
+    }
+
+    fn home(&self) -> Home {
+        self.handle.home()
     }
 }
 
@@ -100,11 +130,17 @@ impl Runtime {
     }
 
     fn start(config: &Builder, workers: usize) -> Result<Runtime, Error> {
-        crate::executor::task::install_panic_recorder();
+        crate::executor::failure::install_panic_recorder();
         let (shared, locals) = Shared::new(workers);
-        let store = Arc::new(Store::new());
-        let cpus = Arc::new(CpuPool::new(config.num_cpus.unwrap_or(workers as f64)));
-        let handle = Handle { parts: Arc::new(Parts { shared: shared.clone(), store, cpus }) };
+        let cpus = crate::task::options::to_units(config.num_cpus.unwrap_or(workers as f64));
+        let parts = RuntimeParts {
+            scheduler: shared.clone(),
+            store: Arc::new(Store::new()),
+            names: NameTable::default(),
+            cpus: Arc::new(CpuPool::new(cpus)),
+            timer: Arc::new(TimerDriver::new()),
+        };
+        let handle = Handle { parts: Arc::new(parts) };
         let rt = Runtime { handle: handle.clone(), threads: Threads::default() };
         for (index, local) in locals.into_iter().enumerate() {
             let mut b = std::thread::Builder::new().name(alloc::format!("{}-{index}", config.thread_name));
@@ -112,9 +148,10 @@ impl Runtime {
                 b = b.stack_size(size);
             }
             let shared = shared.clone();
-            let handle = handle.clone();
+            let parts = handle.parts.clone();
             let worker = move || {
-                let _current = global::enter_handle(handle);
+                let _timer = crate::time::enter(&parts.timer);
+                let _home = host::enter(parts);
                 executor::run_worker(shared, index, local)
             };
             // On failure `rt` drops here and stops the threads already started.
@@ -167,7 +204,7 @@ impl Runtime {
 
     /// Number of worker threads.
     pub fn worker_threads(&self) -> usize {
-        self.handle.parts.shared.num_workers()
+        self.handle.parts.scheduler.num_workers()
     }
 
     /// Stops the runtime and returns once every worker thread has stopped. Tasks still
@@ -217,12 +254,12 @@ impl Runtime {
     /// Shuts down, waiting for the runtime's threads until `deadline` (`None`: for as long
     /// as it takes). Returns how many threads were left behind.
     fn shutdown_inner(&self, deadline: Option<Instant>) -> usize {
-        if self.handle.parts.shared.is_shutdown() {
+        if self.handle.parts.scheduler.is_shutdown() {
             return 0; // `shutdown_timeout` did it already
         }
         // Remote tasks waiting for CPUs give up; tasks dropped below store `RuntimeShutdown`.
         self.handle.parts.cpus.close();
-        let shared = &self.handle.parts.shared;
+        let shared = &self.handle.parts.scheduler;
         let queued = shared.begin_shutdown();
         // Dropping a task may run user code that wakes other tasks: never under a lock.
         // (Those wake-ups are refused by the closed injector and go to the graveyard.)
@@ -232,7 +269,7 @@ impl Runtime {
             // The stuck workers will not drop what is queued for them: do it here.
             drop(shared.take_worker_queues());
         }
-        shared.timer.shutdown();
+        self.handle.parts.timer.shutdown();
         // Tasks waiting in no queue: wake each (from here, holding no lock) so it reaches
         // the graveyard; later spawns are refused.
         shared.owned.close_and_wake_all();

@@ -1,4 +1,4 @@
-//! The `task!` declarative DSL: the one generator behind both `rustyray::task! { … }` and
+//! The task DSL: the one generator behind both `rustyray::dsl::task! { … }` and
 //! `#[rustyray::remote]` (which validates the function, then expands to it).
 //!
 //! `__rr_task!` is a tt-muncher: it walks the input one function at a time (collecting
@@ -9,23 +9,23 @@
 //! * the function itself, unchanged (still callable locally);
 //! * a module `name` (functions and modules live in different namespaces) that starts with
 //!   `use super::*;` so the signature's types resolve, holding `remote(args…)` (std),
-//!   `remote_on(&spawner, args…)`, `options()` and its builder type `options::Options`;
+//!   `remote_on(&host, args…)`, `options()` and its builder type `options::Options`;
 //! * inside `const _: () = { … };`, the builder's methods.
 
 /// Declares remote functions without a proc-macro (works in `no_std` builds).
 ///
 /// Each function stays callable locally; a module of the same name offers
 /// `name::remote(args…)` (on the current or default runtime, `std`),
-/// `name::remote_on(&spawner, args…)` (a [`Runtime`](crate::Runtime),
+/// `name::remote_on(&host, args…)` (a [`Runtime`](crate::Runtime),
 /// a [`Handle`](crate::Handle), or a `(&'static LocalExecutor, &'static Store)` pair) and
 /// `name::options()` (`.num_cpus(f64)`, `.max_retries(u32)`, `.retry_exceptions(bool)`, then
-/// `.remote(args…)` / `.remote_on(&spawner, args…)`). Each returns, once the task is
+/// `.remote(args…)` / `.remote_on(&host, args…)`). Each returns, once the task is
 /// submitted, an [`ObjectRef`](crate::ObjectRef) to the function's result.
 ///
 /// # Grammar
 ///
 /// ```text
-/// task! {
+/// rustyray::dsl::task! {
 ///     [#[options(num_cpus = 2.0, max_retries = 3, retry_exceptions = true)]]   // any subset, any order
 ///     [#[attr]…] [pub] [async] fn name(arg: Type, …) [-> Ret] { … }
 ///     …more functions…
@@ -48,7 +48,7 @@
 /// # Example
 ///
 /// ```
-/// rustyray::task! {
+/// rustyray::dsl::task! {
 ///     pub async fn add(x: i32, y: i32) -> i32 { x + y }
 ///
 ///     #[options(num_cpus = 0.5, max_retries = 2)]
@@ -70,10 +70,20 @@
 ///     })
 /// }
 /// ```
+#[doc(hidden)] // shown as `rustyray::dsl::task!`
 #[macro_export]
-macro_rules! task {
+macro_rules! __rr_dsl_task {
     ($($items:tt)*) => {
-        $crate::__rr_task! { @munch [] [] { $($items)* } }
+        $crate::__rr_task! { @munch "rustyray::dsl::task!" [] [] { $($items)* } }
+    };
+}
+
+/// The task DSL's entry for front ends that name themselves (`#[rustyray::remote]`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_task_entry {
+    ($who:literal $($items:tt)*) => {
+        $crate::__rr_task! { @munch $who [] [] { $($items)* } }
     };
 }
 
@@ -81,117 +91,117 @@ macro_rules! task {
 #[macro_export]
 macro_rules! __rr_task {
     // ---- end of input -------------------------------------------------------------
-    (@munch [] [] {}) => {};
-    (@munch [$($o:tt)*] [$($a:tt)*] {}) => {
-        ::core::compile_error!("rustyray::task!: attributes at the end with no function after them; put them right before a `fn`");
+    (@munch $who:literal [] [] {}) => {};
+    (@munch $who:literal [$($o:tt)*] [$($a:tt)*] {}) => {
+        ::core::compile_error!(::core::concat!($who, ": attributes at the end with no function after them; put them right before a `fn`"));
     };
 
     // ---- #[options(…)] ------------------------------------------------------------
-    (@munch [] [$($a:tt)*] { #[options( $($opt:tt)* )] $($rest:tt)* }) => {
-        $crate::__rr_task! { @opts [!] [$($opt)*] [$($a)*] { $($rest)* } }
+    (@munch $who:literal [] [$($a:tt)*] { #[options( $($opt:tt)* )] $($rest:tt)* }) => {
+        $crate::__rr_task! { @opts $who [!] [$($opt)*] [$($a)*] { $($rest)* } }
     };
-    (@munch [! $($o:tt)*] [$($a:tt)*] { #[options $($opt:tt)*] $($rest:tt)* }) => {
-        ::core::compile_error!("rustyray::task!: a function has two #[options(…)] attributes; merge them into one: #[options(num_cpus = 2.0, max_retries = 3)]");
+    (@munch $who:literal [! $($o:tt)*] [$($a:tt)*] { #[options $($opt:tt)*] $($rest:tt)* }) => {
+        ::core::compile_error!(::core::concat!($who, ": a function has two #[options(…)] attributes; merge them into one: #[options(num_cpus = 2.0, max_retries = 3)]"));
     };
-    (@munch [] [$($a:tt)*] { #[options $($opt:tt)*] $($rest:tt)* }) => {
-        ::core::compile_error!("rustyray::task!: write task options as #[options(num_cpus = 2.0, max_retries = 3, retry_exceptions = true)]");
+    (@munch $who:literal [] [$($a:tt)*] { #[options $($opt:tt)*] $($rest:tt)* }) => {
+        ::core::compile_error!(::core::concat!($who, ": write task options as #[options(num_cpus = 2.0, max_retries = 3, retry_exceptions = true)]"));
     };
-    (@opts [$($acc:tt)*] [] $a:tt { $($rest:tt)* }) => {
-        $crate::__rr_task! { @munch [$($acc)*] $a { $($rest)* } }
+    (@opts $who:literal [$($acc:tt)*] [] $a:tt { $($rest:tt)* }) => {
+        $crate::__rr_task! { @munch $who [$($acc)*] $a { $($rest)* } }
     };
-    (@opts [$($acc:tt)*] [num_cpus = $v:expr $(, $($more:tt)*)?] $a:tt $rest:tt) => {
-        $crate::__rr_task! { @opts [$($acc)* num_cpus((($v) as f64))] [$($($more)*)?] $a $rest }
+    (@opts $who:literal [$($acc:tt)*] [num_cpus = $v:expr $(, $($more:tt)*)?] $a:tt $rest:tt) => {
+        $crate::__rr_task! { @opts $who [$($acc)* num_cpus((($v) as f64))] [$($($more)*)?] $a $rest }
     };
-    (@opts [$($acc:tt)*] [max_retries = $v:expr $(, $($more:tt)*)?] $a:tt $rest:tt) => {
-        $crate::__rr_task! { @opts [$($acc)* max_retries(($v))] [$($($more)*)?] $a $rest }
+    (@opts $who:literal [$($acc:tt)*] [max_retries = $v:expr $(, $($more:tt)*)?] $a:tt $rest:tt) => {
+        $crate::__rr_task! { @opts $who [$($acc)* max_retries(($v))] [$($($more)*)?] $a $rest }
     };
-    (@opts [$($acc:tt)*] [retry_exceptions = $v:expr $(, $($more:tt)*)?] $a:tt $rest:tt) => {
-        $crate::__rr_task! { @opts [$($acc)* retry_exceptions(($v))] [$($($more)*)?] $a $rest }
+    (@opts $who:literal [$($acc:tt)*] [retry_exceptions = $v:expr $(, $($more:tt)*)?] $a:tt $rest:tt) => {
+        $crate::__rr_task! { @opts $who [$($acc)* retry_exceptions(($v))] [$($($more)*)?] $a $rest }
     };
-    (@opts [$($acc:tt)*] [$k:ident = $($more:tt)*] $a:tt $rest:tt) => {
-        ::core::compile_error!(::core::concat!("rustyray::task!: unknown task option `", ::core::stringify!($k), "`; the options are `num_cpus = <f64>`, `max_retries = <u32>` and `retry_exceptions = <bool>`"));
+    (@opts $who:literal [$($acc:tt)*] [$k:ident = $($more:tt)*] $a:tt $rest:tt) => {
+        ::core::compile_error!(::core::concat!($who, ": unknown task option `", ::core::stringify!($k), "`; the options are `num_cpus = <f64>`, `max_retries = <u32>` and `retry_exceptions = <bool>`"));
     };
-    (@opts [$($acc:tt)*] [$($other:tt)+] $a:tt $rest:tt) => {
-        ::core::compile_error!("rustyray::task!: write each option as `name = value`, e.g. #[options(num_cpus = 2.0, max_retries = 3)]");
+    (@opts $who:literal [$($acc:tt)*] [$($other:tt)+] $a:tt $rest:tt) => {
+        ::core::compile_error!(::core::concat!($who, ": write each option as `name = value`, e.g. #[options(num_cpus = 2.0, max_retries = 3)]"));
     };
 
     // ---- other attributes (docs, lints, …) stay on the function ---------------------
-    (@munch $o:tt [$($a:tt)*] { #[$($attr:tt)*] $($rest:tt)* }) => {
-        $crate::__rr_task! { @munch $o [$($a)* #[$($attr)*]] { $($rest)* } }
+    (@munch $who:literal $o:tt [$($a:tt)*] { #[$($attr:tt)*] $($rest:tt)* }) => {
+        $crate::__rr_task! { @munch $who $o [$($a)* #[$($attr)*]] { $($rest)* } }
     };
 
     // ---- common mistakes ------------------------------------------------------------
-    (@munch $o:tt $a:tt { $v:vis $(async)? fn $name:ident < $($rest:tt)* }) => {
-        ::core::compile_error!(::core::concat!("rustyray::task!: `", ::core::stringify!($name), "` is generic; a remote function needs concrete types (write one function per type, or take an enum)"));
+    (@munch $who:literal $o:tt $a:tt { $v:vis $(async)? fn $name:ident < $($rest:tt)* }) => {
+        ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($name), "` is generic; a remote function needs concrete types (write one function per type, or take an enum)"));
     };
-    (@munch $o:tt $a:tt { $v:vis $(async)? fn $name:ident ( $($args:tt)* ) -> impl $($rest:tt)* }) => {
-        ::core::compile_error!(::core::concat!("rustyray::task!: `", ::core::stringify!($name), "` returns `impl Trait`; a task's result is stored as an object and needs a nameable type: return a concrete type"));
+    (@munch $who:literal $o:tt $a:tt { $v:vis $(async)? fn $name:ident ( $($args:tt)* ) -> impl $($rest:tt)* }) => {
+        ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($name), "` returns `impl Trait`; a task's result is stored as an object and needs a nameable type: return a concrete type"));
     };
-    (@munch $o:tt $a:tt { $v:vis $(async)? fn $name:ident ( $($args:tt)* ) $(-> $ret:ty)? where $($rest:tt)* }) => {
-        ::core::compile_error!(::core::concat!("rustyray::task!: `", ::core::stringify!($name), "` has a `where` clause; a remote function needs concrete types: remove it"));
+    (@munch $who:literal $o:tt $a:tt { $v:vis $(async)? fn $name:ident ( $($args:tt)* ) $(-> $ret:ty)? where $($rest:tt)* }) => {
+        ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($name), "` has a `where` clause; a remote function needs concrete types: remove it"));
     };
-    (@munch $o:tt $a:tt { $v:vis const $($rest:tt)* }) => {
-        ::core::compile_error!("rustyray::task!: a remote function is a plain `fn` or `async fn` (not `const`)");
+    (@munch $who:literal $o:tt $a:tt { $v:vis const $($rest:tt)* }) => {
+        ::core::compile_error!(::core::concat!($who, ": a remote function is a plain `fn` or `async fn` (not `const`)"));
     };
-    (@munch $o:tt $a:tt { $v:vis $(async)? unsafe $($rest:tt)* }) => {
-        ::core::compile_error!("rustyray::task!: a remote function is a plain `fn` or `async fn` (not `unsafe`); call unsafe code inside a safe function");
+    (@munch $who:literal $o:tt $a:tt { $v:vis $(async)? unsafe $($rest:tt)* }) => {
+        ::core::compile_error!(::core::concat!($who, ": a remote function is a plain `fn` or `async fn` (not `unsafe`); call unsafe code inside a safe function"));
     };
-    (@munch $o:tt $a:tt { $v:vis $(async)? extern $($rest:tt)* }) => {
-        ::core::compile_error!("rustyray::task!: a remote function is a plain `fn` or `async fn` (not `extern`)");
+    (@munch $who:literal $o:tt $a:tt { $v:vis $(async)? extern $($rest:tt)* }) => {
+        ::core::compile_error!(::core::concat!($who, ": a remote function is a plain `fn` or `async fn` (not `extern`)"));
     };
 
     // ---- a function -----------------------------------------------------------------
-    (@munch $o:tt $a:tt { $v:vis async fn $name:ident ( $($args:tt)* ) $(-> $ret:ty)? $body:block $($rest:tt)* }) => {
-        $crate::__rr_task! { @args $name ($o $a [$v] [async] $name [$($args)*] [$($ret)?] $body) [$($args)*] }
-        $crate::__rr_task! { @munch [] [] { $($rest)* } }
+    (@munch $who:literal $o:tt $a:tt { $v:vis async fn $name:ident ( $($args:tt)* ) $(-> $ret:ty)? $body:block $($rest:tt)* }) => {
+        $crate::__rr_task! { @args $who $name ($o $a [$v] [async] $name [$($args)*] [$($ret)?] $body) [$($args)*] }
+        $crate::__rr_task! { @munch $who [] [] { $($rest)* } }
     };
-    (@munch $o:tt $a:tt { $v:vis fn $name:ident ( $($args:tt)* ) $(-> $ret:ty)? $body:block $($rest:tt)* }) => {
-        $crate::__rr_task! { @args $name ($o $a [$v] [] $name [$($args)*] [$($ret)?] $body) [$($args)*] }
-        $crate::__rr_task! { @munch [] [] { $($rest)* } }
+    (@munch $who:literal $o:tt $a:tt { $v:vis fn $name:ident ( $($args:tt)* ) $(-> $ret:ty)? $body:block $($rest:tt)* }) => {
+        $crate::__rr_task! { @args $who $name ($o $a [$v] [] $name [$($args)*] [$($ret)?] $body) [$($args)*] }
+        $crate::__rr_task! { @munch $who [] [] { $($rest)* } }
     };
-    (@munch $o:tt $a:tt { $v:vis $(async)? fn $name:ident $($rest:tt)* }) => {
-        ::core::compile_error!(::core::concat!("rustyray::task!: could not read function `", ::core::stringify!($name), "`; write `[pub] [async] fn name(arg: Type, …) [-> Ret] { … }`"));
+    (@munch $who:literal $o:tt $a:tt { $v:vis $(async)? fn $name:ident $($rest:tt)* }) => {
+        ::core::compile_error!(::core::concat!($who, ": could not read function `", ::core::stringify!($name), "`; write `[pub] [async] fn name(arg: Type, …) [-> Ret] { … }`"));
     };
-    (@munch $o:tt $a:tt { $($other:tt)+ }) => {
-        ::core::compile_error!("rustyray::task!: only functions may appear here: `[#[options(…)]] [pub] [async] fn name(arg: Type, …) [-> Ret] { … }`; define structs, impls and other items outside the macro");
+    (@munch $who:literal $o:tt $a:tt { $($other:tt)+ }) => {
+        ::core::compile_error!(::core::concat!($who, ": only functions may appear here: `[#[options(…)]] [pub] [async] fn name(arg: Type, …) [-> Ret] { … }`; define structs, impls and other items outside the macro"));
     };
 
     // ---- arguments, one at a time ---------------------------------------------------
-    (@args $name:ident $rec:tt []) => {
+    (@args $who:literal $name:ident $rec:tt []) => {
         $crate::__rr_task! { @emit $rec }
     };
-    (@args $name:ident $rec:tt [ $(&)? $(mut)? self $($rest:tt)* ]) => {
-        $crate::__rr_task! { @self_error $name }
+    (@args $who:literal $name:ident $rec:tt [ $(&)? $(mut)? self $($rest:tt)* ]) => {
+        $crate::__rr_task! { @self_error $who $name }
     };
-    (@args $name:ident $rec:tt [ & $lt:lifetime $(mut)? self $($rest:tt)* ]) => {
-        $crate::__rr_task! { @self_error $name }
+    (@args $who:literal $name:ident $rec:tt [ & $lt:lifetime $(mut)? self $($rest:tt)* ]) => {
+        $crate::__rr_task! { @self_error $who $name }
     };
-    (@args $name:ident $rec:tt [ mut $arg:ident : $($rest:tt)* ]) => {
-        ::core::compile_error!(::core::concat!("rustyray::task!: write the argument `mut ", ::core::stringify!($arg), "` of `", ::core::stringify!($name), "` as `", ::core::stringify!($arg), ": Type` and rebind it in the body (`let mut ", ::core::stringify!($arg), " = ", ::core::stringify!($arg), ";`)"));
+    (@args $who:literal $name:ident $rec:tt [ mut $arg:ident : $($rest:tt)* ]) => {
+        ::core::compile_error!(::core::concat!($who, ": write the argument `mut ", ::core::stringify!($arg), "` of `", ::core::stringify!($name), "` as `", ::core::stringify!($arg), ": Type` and rebind it in the body (`let mut ", ::core::stringify!($arg), " = ", ::core::stringify!($arg), ";`)"));
     };
-    (@args $name:ident $rec:tt [ $arg:ident : impl $($rest:tt)* ]) => {
-        ::core::compile_error!(::core::concat!("rustyray::task!: argument `", ::core::stringify!($arg), "` of `", ::core::stringify!($name), "` has an `impl Trait` type; a remote function needs concrete types: name the type (e.g. `String` instead of `impl Into<String>`)"));
+    (@args $who:literal $name:ident $rec:tt [ $arg:ident : impl $($rest:tt)* ]) => {
+        ::core::compile_error!(::core::concat!($who, ": argument `", ::core::stringify!($arg), "` of `", ::core::stringify!($name), "` has an `impl Trait` type; a remote function needs concrete types: name the type (e.g. `String` instead of `impl Into<String>`)"));
     };
-    (@args $name:ident $rec:tt [ $arg:ident : & 'static $t:ty $(, $($rest:tt)*)? ]) => {
-        $crate::__rr_task! { @args $name $rec [$($($rest)*)?] }
+    (@args $who:literal $name:ident $rec:tt [ $arg:ident : & 'static $t:ty $(, $($rest:tt)*)? ]) => {
+        $crate::__rr_task! { @args $who $name $rec [$($($rest)*)?] }
     };
-    (@args $name:ident $rec:tt [ $arg:ident : & $($rest:tt)* ]) => {
-        $crate::__rr_task! { @ref_error $name $arg }
+    (@args $who:literal $name:ident $rec:tt [ $arg:ident : & $($rest:tt)* ]) => {
+        $crate::__rr_task! { @ref_error $who $name $arg }
     };
-    (@args $name:ident $rec:tt [ $arg:ident : && $($rest:tt)* ]) => {
-        $crate::__rr_task! { @ref_error $name $arg }
+    (@args $who:literal $name:ident $rec:tt [ $arg:ident : && $($rest:tt)* ]) => {
+        $crate::__rr_task! { @ref_error $who $name $arg }
     };
-    (@args $name:ident $rec:tt [ $arg:ident : $t:ty $(, $($rest:tt)*)? ]) => {
-        $crate::__rr_task! { @args $name $rec [$($($rest)*)?] }
+    (@args $who:literal $name:ident $rec:tt [ $arg:ident : $t:ty $(, $($rest:tt)*)? ]) => {
+        $crate::__rr_task! { @args $who $name $rec [$($($rest)*)?] }
     };
-    (@args $name:ident $rec:tt [ $($other:tt)* ]) => {
-        ::core::compile_error!(::core::concat!("rustyray::task!: an argument of `", ::core::stringify!($name), "` is not `name: Type` (patterns such as `(a, b): (i32, i32)` or `_` are not supported); write each argument as `name: Type` and destructure it in the body"));
+    (@args $who:literal $name:ident $rec:tt [ $($other:tt)* ]) => {
+        ::core::compile_error!(::core::concat!($who, ": an argument of `", ::core::stringify!($name), "` is not `name: Type` (patterns such as `(a, b): (i32, i32)` or `_` are not supported); write each argument as `name: Type` and destructure it in the body"));
     };
-    (@self_error $name:ident) => {
-        ::core::compile_error!(::core::concat!("rustyray::task!: `", ::core::stringify!($name), "` takes `self`; a remote function is a free function: pass the value as an ordinary argument, or make it an actor method (rustyray::declare_actor!)"));
+    (@self_error $who:literal $name:ident) => {
+        ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($name), "` takes `self`; a remote function is a free function: pass the value as an ordinary argument, or make it an actor method (rustyray::dsl::actor!)"));
     };
-    (@ref_error $name:ident $arg:ident) => {
-        ::core::compile_error!(::core::concat!("rustyray::task!: argument `", ::core::stringify!($arg), "` of `", ::core::stringify!($name), "` is a reference; a task outlives its caller, so take an owned value (`String` instead of `&str`, `Vec<T>` instead of `&[T]`, `Arc<T>` to share)"));
+    (@ref_error $who:literal $name:ident $arg:ident) => {
+        ::core::compile_error!(::core::concat!($who, ": argument `", ::core::stringify!($arg), "` of `", ::core::stringify!($name), "` is a reference; a task outlives its caller, so take an owned value (`String` instead of `&str`, `Vec<T>` instead of `&[T]`, `Arc<T>` to share)"));
     };
 
     // ---- generation -----------------------------------------------------------------
@@ -213,7 +223,7 @@ macro_rules! __rr_task {
             /// The builder type of [`options()`](fn@options).
             pub mod options {
                 /// Options for one call; finish with `.remote(args…)` or
-                /// `.remote_on(&spawner, args…)`.
+                /// `.remote_on(&host, args…)`.
                 #[derive(Debug, Clone, Copy)]
                 #[must_use = "options do nothing until .remote(…) is called"]
                 pub struct Options(pub(super) $crate::__private::task::TaskOptions);
@@ -241,17 +251,17 @@ macro_rules! __rr_task {
                         Self(self.0.retry_exceptions(yes))
                     }
 
-                    /// Submits the task to `spawner` (a `Runtime`, a `Handle`, or a
+                    /// Submits the task to `host` (a `Runtime`, a `Handle`, or a
                     /// `(&'static LocalExecutor, &'static Store)` pair).
                     pub async fn remote_on(
                         self,
-                        __rr_spawner: &impl $crate::__private::task::Spawner,
+                        __rr_host: &impl $crate::__private::task::Host,
                         $($arg : impl $crate::__private::task::Arg<$ty>),*
                     ) -> ::core::result::Result<
                         $crate::__private::task::ObjectRef<$crate::__rr_task!(@ret $($ret)?)>,
                         $crate::Error,
                     > {
-                        self.__rr_submit($crate::__private::task::Target::On(__rr_spawner), $($arg),*)
+                        self.__rr_submit($crate::__private::task::Target::On(__rr_host), $($arg),*)
                     }
 
                     $crate::__rr_if_std! {
@@ -268,7 +278,7 @@ macro_rules! __rr_task {
                     }
 
                     /// The one submission path of this function.
-                    fn __rr_submit<S: $crate::__private::task::Spawner>(
+                    fn __rr_submit<S: $crate::__private::task::Host>(
                         self,
                         __rr_target: $crate::__private::task::Target<'_, S>,
                         $($arg : impl $crate::__private::task::Arg<$ty>),*
@@ -287,16 +297,16 @@ macro_rules! __rr_task {
                 }
             };
 
-            /// Submits the task to `spawner` (a `Runtime`, a `Handle`, or a
+            /// Submits the task to `host` (a `Runtime`, a `Handle`, or a
             /// `(&'static LocalExecutor, &'static Store)` pair); returns the ref of its result.
             pub async fn remote_on(
-                __rr_spawner: &impl $crate::__private::task::Spawner,
+                __rr_host: &impl $crate::__private::task::Host,
                 $($arg : impl $crate::__private::task::Arg<$ty>),*
             ) -> ::core::result::Result<
                 $crate::__private::task::ObjectRef<$crate::__rr_task!(@ret $($ret)?)>,
                 $crate::Error,
             > {
-                options().remote_on(__rr_spawner, $($arg),*).await
+                options().remote_on(__rr_host, $($arg),*).await
             }
 
             $crate::__rr_if_std! {

@@ -16,7 +16,7 @@
 //! ```
 //!
 //! Declare remote functions with `#[rustyray::remote]` (feature `macros`) or the
-//! [`task!`](crate::task!) DSL (also on `no_std`); the pieces they generate code for:
+//! [`dsl::task!`](crate::dsl::task) DSL (also on `no_std`); the pieces they generate code for:
 //!
 //! * [`Arg`]: what an argument position accepts (a value, or a ref to one).
 //! * [`TaskOptions`]: `num_cpus`, `max_retries`, `retry_exceptions`.
@@ -50,7 +50,7 @@
 mod arg;
 mod cancel;
 mod dsl;
-mod options;
+pub(crate) mod options;
 mod probe;
 mod run;
 

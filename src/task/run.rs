@@ -1,7 +1,7 @@
 //! Submitting a remote task and the future that runs it: watch for cancellation, resolve
 //! the arguments, take the CPU share, run the body (panics caught), retry, store the result.
 //!
-//! The generated code (see [`task!`](crate::task!)) hands over three pieces, all built
+//! The generated code (see [`dsl::task!`](crate::dsl::task)) hands over three pieces, all built
 //! where the function's types are concrete:
 //!
 //! * `resolve`: a future resolving every argument (values at once, refs when their objects
@@ -16,8 +16,10 @@ use core::pin::pin;
 use core::task::Poll;
 
 use super::options::TaskOptions;
-use crate::actor::Spawner;
-use crate::executor::task::catch;
+use crate::executor::catch;
+use crate::host::Host;
+#[cfg(feature = "std")]
+use crate::host::RuntimeParts;
 use crate::object::{pending, ObjectRef, Promise};
 use crate::Error;
 
@@ -26,7 +28,7 @@ use super::admission::{CpuPool, Grant};
 #[cfg(feature = "std")]
 use alloc::sync::Arc;
 
-/// Where a task is submitted: an explicit spawner, or the current (else default) runtime.
+/// Where a task is submitted: an explicit host, or the current (else default) runtime.
 #[doc(hidden)]
 #[derive(Debug)]
 pub enum Target<'a, S> {
@@ -38,10 +40,10 @@ pub enum Target<'a, S> {
     Current,
 }
 
-/// [`Target::Current`], with a concrete (unused) spawner type.
+/// [`Target::Current`], with a concrete (unused) host type.
 #[cfg(feature = "std")]
 #[doc(hidden)]
-pub fn current() -> Target<'static, crate::Handle> {
+pub fn current() -> Target<'static, (&'static crate::executor::LocalExecutor, &'static crate::object::Store)> {
     Target::Current
 }
 
@@ -60,7 +62,7 @@ pub fn submit<S, R, A, Res, Make, Fut>(
     is_err: fn(&R) -> bool,
 ) -> Result<ObjectRef<R>, Error>
 where
-    S: Spawner,
+    S: Host,
     R: Send + Sync + 'static,
     A: Send + 'static,
     Res: Future<Output = Result<A, Error>> + Send + 'static,
@@ -73,31 +75,31 @@ where
     options.check()?;
     // Without `std`, `Target` has one variant: the match is then a plain destructuring.
     #[cfg_attr(not(feature = "std"), allow(clippy::infallible_destructuring_match))]
-    let spawner = match target {
-        Target::On(spawner) => spawner,
+    let host = match target {
+        Target::On(host) => host,
         #[cfg(feature = "std")]
         Target::Current => {
-            return crate::runtime::with_current_or_default(|handle| {
-                submit_on_handle(handle, options, units, resolve, make, is_err)
+            return crate::host::with_current_or_default(|parts| {
+                submit_on_runtime(parts, options, units, resolve, make, is_err)
             })?;
         }
     };
     #[cfg(feature = "std")]
-    if let Some(handle) = spawner.runtime_handle() {
-        return submit_on_handle(&handle, options, units, resolve, make, is_err);
+    if let Some(parts) = host.runtime_parts() {
+        return submit_on_runtime(parts, options, units, resolve, make, is_err);
     }
     #[cfg(feature = "std")]
     let _ = units; // admission needs a std runtime; a LocalExecutor runs one task at a time
-    let store = spawner.store();
-    let (object, promise) = pending::<R>(&store);
+    let home = host.home();
+    let (object, promise) = pending::<R>(home.store());
     let done = Done::new(promise);
-    spawner.spawn_detached(run(object.clone(), done, options, Grant::none(), resolve, make, is_err));
+    host.spawn_detached(run(object.clone(), done, options, Grant::none(), resolve, make, is_err));
     Ok(object)
 }
 
 #[cfg(feature = "std")]
-fn submit_on_handle<R, A, Res, Make, Fut>(
-    handle: &crate::Handle,
+fn submit_on_runtime<R, A, Res, Make, Fut>(
+    parts: &Arc<RuntimeParts>,
     options: TaskOptions,
     units: u64,
     resolve: Res,
@@ -111,19 +113,19 @@ where
     Make: FnMut(&mut Option<A>, bool) -> Option<Fut> + Send + 'static,
     Fut: Future<Output = R> + Send + 'static,
 {
-    if handle.is_shutdown() {
+    if parts.scheduler.is_shutdown() {
         return Err(Error::RuntimeShutdown);
     }
-    let pool = &handle.parts.cpus;
+    let pool = &parts.cpus;
     if units > pool.total() {
         return Err(Error::InvalidConfig {
             reason: "a task asks for more num_cpus than its runtime has (Builder::num_cpus, default: worker_threads); lower the task's num_cpus or raise the runtime's",
         });
     }
-    let (object, promise) = pending::<R>(&handle.parts.store);
+    let (object, promise) = pending::<R>(&parts.store);
     let done = Done::new(promise).on_pool(pool.clone());
     let grant = Grant::new(Some(pool.clone()), units);
-    let task = handle.spawn(run(object.clone(), done, options, grant, resolve, make, is_err));
+    let task = parts.scheduler.spawn(run(object.clone(), done, options, grant, resolve, make, is_err));
     object.cell().set_producer(task.into_producer());
     Ok(object)
 }

@@ -144,7 +144,32 @@ pub(crate) fn fallback() -> &'static TimerDriver {
     FALLBACK.get_or_init(TimerDriver::new)
 }
 
+std::thread_local! {
+    /// The timer of the runtime this thread works for (set with [`enter`]).
+    static CURRENT: core::cell::RefCell<Option<Arc<TimerDriver>>> = const { core::cell::RefCell::new(None) };
+}
+
+/// Makes `driver` this thread's timer until the guard drops: the hook through which the
+/// runtime that owns a timer lends it to the threads it runs (workers, `block_on`).
+pub(crate) fn enter(driver: &Arc<TimerDriver>) -> TimerGuard {
+    TimerGuard { previous: CURRENT.with(|c| c.borrow_mut().replace(driver.clone())) }
+}
+
+/// Restores the previous timer of the thread when dropped.
+#[derive(Debug)]
+pub(crate) struct TimerGuard {
+    previous: Option<Arc<TimerDriver>>,
+}
+
+impl Drop for TimerGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let current = CURRENT.try_with(|c| core::mem::replace(&mut *c.borrow_mut(), previous));
+        drop(current);
+    }
+}
+
 /// The timer of the runtime whose thread this is, or the process-wide fallback.
 pub(crate) fn current() -> Arc<TimerShared> {
-    crate::executor::with_current(|core| core.map(|c| c.shared.timer.handle())).unwrap_or_else(|| fallback().handle())
+    CURRENT.try_with(|c| c.borrow().as_ref().map(|d| d.handle())).ok().flatten().unwrap_or_else(|| fallback().handle())
 }

@@ -20,7 +20,7 @@ mod interval;
 mod sleep;
 mod timeout;
 
-pub(crate) use driver::TimerDriver;
+pub(crate) use driver::{enter, TimerDriver};
 pub use interval::{interval, Interval};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::timeout;

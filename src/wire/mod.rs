@@ -32,7 +32,6 @@
 //! ```
 
 mod codec;
-pub mod depth;
 mod error;
 mod frame;
 mod framing;

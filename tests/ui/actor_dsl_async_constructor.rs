@@ -1,5 +1,5 @@
 // The constructor re-runs synchronously on every restart: it cannot be `async`.
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Counter { value: i32 }
     impl Counter {
         pub async fn new() -> Self { Counter { value: 0 } }

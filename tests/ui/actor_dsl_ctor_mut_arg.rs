@@ -1,5 +1,5 @@
 // The constructor's arguments follow the same rule as the methods': `name: Type`.
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Sorter { items: Vec<i32> }
     impl Sorter {
         pub fn new(mut items: Vec<i32>) -> Self { items.sort(); Sorter { items } }

@@ -1,5 +1,5 @@
 // Each method becomes a message variant, which needs concrete types.
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Store { items: Vec<String> }
     impl Store {
         pub fn new() -> Self { Store { items: Vec::new() } }

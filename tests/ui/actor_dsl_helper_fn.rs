@@ -1,5 +1,5 @@
 // A function with no receiver that does not return `Self` is not a method.
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Counter { value: i32 }
     impl Counter {
         pub fn new() -> Self { Counter { value: 0 } }

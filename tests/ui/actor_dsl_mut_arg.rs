@@ -1,5 +1,5 @@
 // `mut name` is a pattern too: rebind the argument in the body instead.
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Sorter { last: Vec<i32> }
     impl Sorter {
         pub fn new() -> Self { Sorter { last: Vec::new() } }

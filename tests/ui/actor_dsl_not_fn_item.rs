@@ -1,5 +1,5 @@
 // Only the constructor, methods and hooks go in the actor's impl block.
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Counter { value: i32 }
     impl Counter {
         const START: i32 = 0;

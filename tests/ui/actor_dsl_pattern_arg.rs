@@ -1,5 +1,5 @@
 // Arguments become fields of a message variant: each needs a plain name.
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Plane { x: i32, y: i32 }
     impl Plane {
         pub fn new() -> Self { Plane { x: 0, y: 0 } }

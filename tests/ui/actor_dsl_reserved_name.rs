@@ -1,6 +1,6 @@
 // `handle.stop()` is the handle's own lifecycle method; an actor method of that name
 // would never be reachable through the handle.
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Worker { running: bool }
     impl Worker {
         pub fn new() -> Self { Worker { running: true } }

@@ -1,5 +1,5 @@
 // A method that takes `self` by value would consume the actor's state.
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Counter { value: i32 }
     impl Counter {
         pub fn new() -> Self { Counter { value: 0 } }

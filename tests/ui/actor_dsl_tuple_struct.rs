@@ -1,5 +1,5 @@
 // The DSL takes the actor struct with named fields.
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Counter(i32);
     impl Counter {
         pub fn new() -> Self { Counter(0) }

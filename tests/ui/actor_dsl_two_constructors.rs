@@ -1,5 +1,5 @@
 // A restart re-runs *the* constructor: there can be only one.
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Counter { value: i32 }
     impl Counter {
         pub fn new() -> Self { Counter { value: 0 } }

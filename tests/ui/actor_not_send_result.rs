@@ -2,7 +2,7 @@
 // `Send + Sync`. `Rc` is neither.
 use std::rc::Rc;
 
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     pub struct Names { names: Vec<String> }
     impl Names {
         pub fn new() -> Self { Names { names: Vec::new() } }

@@ -1,4 +1,4 @@
-rustyray::task! {
+rustyray::dsl::task! {
     fn identity<T: Send + 'static>(x: T) -> T { x }
 }
 

@@ -1,4 +1,4 @@
-rustyray::task! {
+rustyray::dsl::task! {
     fn numbers() -> impl Iterator<Item = u32> { 0..3 }
 }
 

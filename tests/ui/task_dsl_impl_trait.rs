@@ -1,4 +1,4 @@
-rustyray::task! {
+rustyray::dsl::task! {
     fn greet(name: impl Into<String>) -> String { name.into() }
 }
 

@@ -1,4 +1,4 @@
-rustyray::task! {
+rustyray::dsl::task! {
     struct Point { x: i32, y: i32 }
 }
 

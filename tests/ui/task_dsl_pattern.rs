@@ -1,4 +1,4 @@
-rustyray::task! {
+rustyray::dsl::task! {
     fn sum((a, b): (i32, i32)) -> i32 { a + b }
 }
 

@@ -1,4 +1,4 @@
-rustyray::task! {
+rustyray::dsl::task! {
     fn shout(text: &str) -> String { text.to_uppercase() }
 }
 

@@ -1,4 +1,4 @@
-rustyray::task! {
+rustyray::dsl::task! {
     fn area(&self) -> f64 { 1.0 }
 }
 

@@ -57,7 +57,7 @@ impl Fault {
     }
 }
 
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     /// Returns every ball it receives, one higher, until it has returned `max_hits`.
     pub struct Pong { returned: u32, max_hits: u32 }
     impl Pong {
@@ -76,7 +76,7 @@ rustyray::declare_actor! {
     }
 }
 
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     /// Serves to its `Pong` and checks every return.
     pub struct Ping { pong: ActorHandle<Pong> }
     impl Ping {
@@ -99,7 +99,7 @@ rustyray::declare_actor! {
 
 // ---- phase 2: a chain of dependent remote tasks -----------------------------------------
 
-rustyray::task! {
+rustyray::dsl::task! {
     /// One link of the chain: each call takes the previous call's `ObjectRef`.
     pub fn add_one(x: u32) -> u32 { x + 1 }
 }
@@ -173,8 +173,11 @@ fn main() -> ! {
 async fn run(spawner: (&'static LocalExecutor, &'static Store), checks: &mut Checks) -> Result<(), Error> {
     // Phase 1: ping-pong over fixed-capacity mailboxes (one buffer per actor, allocated
     // with it; no allocation per message for the mailbox).
-    let pong = Pong::options().fixed_mailbox::<2>().remote_on(&spawner, (u32::MAX,))?;
-    let ping = Ping::options().fixed_mailbox::<2>().remote_on(&spawner, (pong.clone(),))?;
+    // (`remote_on` creates the actor when called; its future is ready at once, and
+    // `into_inner` takes the handle without an await: one suspension point less, which
+    // firmware pays for in flash.)
+    let pong = Pong::options().fixed_mailbox::<2>().remote_on(&spawner, u32::MAX).into_inner()?;
+    let ping = Ping::options().fixed_mailbox::<2>().remote_on(&spawner, pong.clone()).into_inner()?;
     let ball = ping.rally(ROUNDS).await?.get().await??;
     let returned = pong.returned().await?.get().await?;
     hprintln!("ping-pong: {} round trips, final ball {}, pong returned {}", ROUNDS, ball, returned);
@@ -204,7 +207,7 @@ async fn run(spawner: (&'static LocalExecutor, &'static Store), checks: &mut Che
     // `main`) kills the actor and creates a fresh one.
     hprintln!("panic policy: no unwinding on no_std; a panic runs the panic handler and stops the firmware (max_restarts cannot apply)");
     hprintln!("supervision: a fault is an Err value; the supervisor kill()s the actor and re-creates it");
-    let pong = Pong::options().fixed_mailbox::<2>().remote_on(&spawner, (2,))?;
+    let pong = Pong::options().fixed_mailbox::<2>().remote_on(&spawner, 2).into_inner()?;
     let mut hits: u32 = 0;
     let fault = loop {
         match pong.hit(hits).await?.get().await? {
@@ -221,7 +224,7 @@ async fn run(spawner: (&'static LocalExecutor, &'static Store), checks: &mut Che
     yield_to_executor().await;
     checks.check("the killed pong is stopped", pong.state() == ActorState::Stopped);
     drop(pong);
-    let pong = Pong::options().fixed_mailbox::<2>().remote_on(&spawner, (2,))?;
+    let pong = Pong::options().fixed_mailbox::<2>().remote_on(&spawner, 2).into_inner()?;
     let first = pong.hit(0).await?.get().await?;
     let returned = pong.returned().await?.get().await?;
     match first {

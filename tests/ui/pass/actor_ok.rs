@@ -11,7 +11,7 @@ pub enum AccountError {
 
 // ---- via the declarative DSL ----------------------------------------------------------
 
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     /// A bank account.
     pub struct Account { owner: String, balance: i64, starts: Arc<AtomicU32>, stopped: Arc<AtomicBool> }
     impl Account {
@@ -111,7 +111,8 @@ fn main() -> Result<(), rustyray::Error> {
         let (starts, stopped) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicBool::new(false)));
         let wallet: WalletHandle = Wallet::options()
             .mailbox_capacity(8)
-            .remote_on(&rt, (vec![1, 2], starts.clone(), stopped.clone()))?;
+            .remote_on(&rt, vec![1, 2], starts.clone(), stopped.clone())
+            .await?;
         wallet.add(5, 3).await?;
         assert_eq!(wallet.total().await?.get().await?, 18);
         assert_eq!(wallet.count().await?.get().await?, 5);

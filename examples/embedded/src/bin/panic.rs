@@ -15,7 +15,7 @@ use rustyray_embedded::{finish, heap};
 
 static EXEC: LocalExecutor = LocalExecutor::new(&cortex_m::asm::sev);
 
-rustyray::declare_actor! {
+rustyray::dsl::actor! {
     /// Divides by its argument: `divide(0)` panics.
     pub struct Divider { dividend: u32 }
     impl Divider {
@@ -36,7 +36,7 @@ fn main() -> ! {
     let spawner = (&EXEC, store);
     let outcome = EXEC.block_on(
         async {
-            let divider = Divider::options().max_restarts(3).fixed_mailbox::<2>().remote_on(&spawner, (12,))?;
+            let divider = Divider::options().max_restarts(3).fixed_mailbox::<2>().remote_on(&spawner, 12).await?;
             let ok = divider.divide(4).await?.get().await?;
             hprintln!("divide(4) = {}", ok);
             hprintln!("calling divide(0) on an actor with max_restarts(3)");
