@@ -102,14 +102,17 @@ impl<T> Lock<T> {
     }
 
     /// The value, through a unique borrow: no locking needed.
-    #[cfg(not(loom))]
     #[inline]
     pub(crate) fn get_mut(&mut self) -> &mut T {
-        #[cfg(feature = "std")]
+        #[cfg(loom)]
+        {
+            self.inner.get_mut().unwrap()
+        }
+        #[cfg(all(not(loom), feature = "std"))]
         {
             self.inner.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner)
         }
-        #[cfg(not(feature = "std"))]
+        #[cfg(all(not(loom), not(feature = "std")))]
         {
             self.inner.get_mut().get_mut()
         }

@@ -31,6 +31,7 @@ mod error {
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub(crate) enum Error {
         RuntimeShutdown,
+        ObjectLost,
     }
 }
 use error::Error;
@@ -47,8 +48,16 @@ mod raw {
     pub(crate) mod lifo_slot;
     #[path = "local_queue.rs"]
     pub(crate) mod local_queue;
+    /// Shim of `deferred_drop` (the models drop no long chains).
+    pub(crate) mod deferred_drop {
+        pub(crate) fn drop_nested<T>(value: T) {
+            drop(value);
+        }
+    }
     #[path = "spin_lock.rs"]
     pub(crate) mod spin_lock;
+    #[path = "task.rs"]
+    pub(crate) mod task;
     #[path = "waker_slot.rs"]
     pub(crate) mod waker_slot;
 }
@@ -75,30 +84,15 @@ mod executor {
         Poll::Ready(())
     }
 
+    /// Shim of the handle an object keeps of the task computing it.
+    #[derive(Debug)]
+    pub(crate) struct Producer;
+
     /// Shim of `budget`: `block_on` polls its future inside `scoped`.
     pub(crate) mod budget {
         pub(crate) fn scoped<R>(f: impl FnOnce() -> R) -> R {
             f()
         }
-    }
-
-    /// The task header exactly as in `src/executor/task.rs` (that file needs the whole
-    /// task wrapper: error types, budget, panic containment).
-    pub(crate) mod task {
-        use crate::sync::atomic::AtomicPtr;
-
-        #[derive(Debug)]
-        pub(crate) struct Header {
-            pub(crate) next: AtomicPtr<()>,
-        }
-
-        impl Header {
-            pub(crate) fn new() -> Self {
-                Header { next: AtomicPtr::new(core::ptr::null_mut()) }
-            }
-        }
-
-        pub(crate) type Runnable = async_task::Runnable<Header>;
     }
 
     /// Shim of `context`: `block_on` enters its core as the thread's current one.
@@ -185,6 +179,43 @@ mod executor {
                 match task {}
             }
         }
+    }
+}
+
+#[path = "../src/host"]
+mod host {
+    #[path = "cpus.rs"]
+    pub(crate) mod cpus;
+    pub(crate) use cpus::CpuPool;
+}
+
+#[path = "../src/object"]
+mod object {
+    #[path = "cell.rs"]
+    pub(crate) mod cell;
+    #[path = "id.rs"]
+    pub(crate) mod id;
+
+    /// Shim of the store's shard: a cell counts itself freed there, and registers its id.
+    pub(crate) mod store {
+        use alloc::sync::Weak;
+        use core::any::Any;
+
+        #[derive(Debug)]
+        pub(crate) struct Shard;
+
+        impl Shard {
+            pub(crate) fn count_freed(&self) {}
+            pub(crate) fn register(&self, _cell: Weak<dyn Any + Send + Sync>) -> super::id::ObjectId {
+                super::id::ObjectId::from_u64(1)
+            }
+            pub(crate) fn unregister(&self, _id: super::id::ObjectId) {}
+        }
+    }
+
+    /// Shim of the object layer's `watch_waits` hook (no `get` runs in the admission model).
+    pub(crate) fn watch_waits<R>(f: impl FnOnce() -> R) -> (R, bool) {
+        (f(), false)
     }
 }
 
@@ -1044,13 +1075,13 @@ fn park_waker() -> (Arc<ParkWaker>, Waker) {
 // The local executor's intrusive run queue (raw/intrusive_stack.rs)
 // ---------------------------------------------------------------------------------------
 
-/// A real `async-task` runnable with the executor's [`Header`](executor::task::Header) as
+/// A real `async-task` runnable with the executor's [`Header`](raw::task::Header) as
 /// metadata, whose task records `id` in `ran` when it runs.
-fn recording_runnable(id: usize, ran: &Arc<std::sync::Mutex<Vec<usize>>>) -> executor::task::Runnable {
+fn recording_runnable(id: usize, ran: &Arc<std::sync::Mutex<Vec<usize>>>) -> raw::task::Runnable {
     let ran = ran.clone();
-    let (runnable, task) = async_task::Builder::new().metadata(executor::task::Header::new()).spawn(
+    let (runnable, task) = async_task::Builder::new().metadata(raw::task::Header::new()).spawn(
         move |_| async move { ran.lock().unwrap().push(id) },
-        |_: executor::task::Runnable| unreachable!("the task finishes in its first poll"),
+        |_: raw::task::Runnable| unreachable!("the task finishes in its first poll"),
     );
     task.detach();
     runnable
@@ -1382,7 +1413,7 @@ fn pool_task(pool: Arc<task::admission::CpuPool>, units: u64) -> bool {
 #[test]
 fn cpu_pool_release_grants_the_queued_task() {
     model(3, || {
-        let pool = Arc::new(task::admission::CpuPool::new(1.0));
+        let pool = Arc::new(task::admission::CpuPool::new(task::options::to_units(1.0)));
         let total = pool.total();
         let other = {
             let pool = pool.clone();
@@ -1508,5 +1539,83 @@ fn wait_signal_sees_both_completions() {
             o.join().unwrap();
         }
         assert_eq!(signal.completed.load(SeqCst), 2);
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// The object cell (object/cell.rs): a producer completes an object while a reader registers
+// on it and the last ref goes
+// ---------------------------------------------------------------------------------------
+
+/// A value that counts its drops.
+struct Dropped(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn pending_cell<T>() -> Arc<object::cell::ObjectCell<T>> {
+    Arc::new(object::cell::ObjectCell::new(
+        Arc::new(object::store::Shard),
+        object::cell::State::Pending(Default::default()),
+    ))
+}
+
+/// A producer completes the object (through a weak ref, as a `Promise` does: its strong
+/// ref goes before it wakes) while a reader checks it and, finding it pending, registers
+/// and sleeps until woken: the reader is always woken and then reads the value (a lost
+/// wake-up leaves it parked: loom's deadlock report).
+#[test]
+fn object_cell_completion_races_a_registering_reader() {
+    model(3, || {
+        let cell = pending_cell::<usize>();
+        let weak = Arc::downgrade(&cell);
+        let producer = thread::spawn(move || {
+            if let Some(cell) = weak.upgrade() {
+                let wakeup = cell.complete(Ok(7));
+                drop(cell);
+                wakeup.wake();
+            }
+        });
+        let (woken, waker) = park_waker();
+        let mut key = None;
+        let read = |key: &mut Option<usize>| cell.read_or_register(&waker, key, |s| s.value().copied());
+        let got = match read(&mut key) {
+            Some(r) => r,
+            None => {
+                woken.parker.park();
+                read(&mut key).expect("ready once woken")
+            }
+        };
+        assert_eq!(got, Ok(7));
+        producer.join().unwrap();
+    });
+}
+
+/// A producer completes the object while the reader looks at it and drops the last ref:
+/// the value is dropped exactly once, whichever wins (stored then freed with the cell, or
+/// refused by a cell already gone). (The refs' counts are `alloc`'s `Arc`, which loom does
+/// not model; the cell's lock, taken by both sides, is.)
+#[test]
+fn object_cell_completion_races_the_last_ref() {
+    model(3, || {
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let cell = pending_cell::<Dropped>();
+        let weak = Arc::downgrade(&cell);
+        let value = Dropped(drops.clone());
+        let producer = thread::spawn(move || match weak.upgrade() {
+            Some(cell) => {
+                let wakeup = cell.complete(Ok(value));
+                drop(cell);
+                wakeup.wake();
+            }
+            None => drop(value),
+        });
+        let _seen_ready = cell.is_ready();
+        drop(cell);
+        producer.join().unwrap();
+        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1, "the value dropped once");
     });
 }
