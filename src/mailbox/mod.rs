@@ -30,7 +30,7 @@ use event_listener::{Event, EventListener};
 
 pub use error::{SendError, TrySendError};
 pub(crate) use queue::Spill;
-use queue::{Queue, BUSY, IDLE_ATOMIC, IDLE_LENT};
+use queue::{Queue, Receiver, Refused, Wake};
 
 use crate::executor::poll_proceed;
 use crate::raw::waker_slot::WakerSlot;
@@ -135,7 +135,7 @@ impl<T> Mailbox<T> {
             capacity,
             closed: AtomicBool::new(false),
             receiver: WakerSlot::new(),
-            receiver_idle: AtomicU8::new(BUSY),
+            receiver_idle: AtomicU8::new(Receiver::Busy.bits() as u8),
             space: Event::new(),
         }
     }
@@ -152,7 +152,7 @@ impl<T> Mailbox<T> {
                 self.len.fetch_sub(1, AcqRel);
                 return Err(TrySendError::Full(msg));
             }
-            if self.queue.queued().is_none() {
+            if self.is_fixed() {
                 // A fixed queue is closed without a lock: look again now that the place is
                 // reserved. Pairs with `drained_after_close`: either this sees the close, or
                 // the receiver sees the reservation and waits for the message.
@@ -164,15 +164,18 @@ impl<T> Mailbox<T> {
             }
         }
         match self.queue.push(msg, &self.closed) {
-            Ok(how) => {
-                self.wake(how);
+            Ok(wake) => {
+                self.wake(wake);
                 Ok(())
             }
-            Err((msg, closed)) => {
+            Err(refused) => {
                 if self.is_bounded() {
                     self.unreserve();
                 }
-                Err(if closed { TrySendError::Closed(msg) } else { TrySendError::Full(msg) })
+                Err(match refused {
+                    Refused::Closed(msg) => TrySendError::Closed(msg),
+                    Refused::Full(msg) => TrySendError::Full(msg),
+                })
             }
         }
     }
@@ -204,7 +207,7 @@ impl<T> Mailbox<T> {
     /// the close is still pushing (it wakes the receiver when it has; see `try_send`).
     #[inline]
     fn drained_after_close(&self) -> bool {
-        if self.queue.queued().is_some() {
+        if !self.is_fixed() {
             return true;
         }
         fence(SeqCst);
@@ -253,12 +256,21 @@ impl<T> Mailbox<T> {
     /// After a push: wakes the receiver as the queue says (a growable queue reports the
     /// idle state it saw under its lock; a fixed queue leaves it to the flag).
     #[inline]
-    fn wake(&self, how: u8) {
-        match how {
-            BUSY => {}
-            IDLE_LENT => self.wake_actor(),
-            IDLE_ATOMIC => self.wake_receiver(),
-            _ => self.wake_if_idle(),
+    fn wake(&self, wake: Wake) {
+        match wake {
+            Wake::Nobody => {}
+            Wake::Receiver(receiver) => self.wake_idle(receiver),
+            Wake::AskTheFlag => self.wake_if_idle(),
+        }
+    }
+
+    /// Wakes a receiver that announced `receiver` (idle, its waker where the state says).
+    #[inline]
+    fn wake_idle(&self, receiver: Receiver) {
+        match receiver {
+            Receiver::Busy => {}
+            Receiver::IdleLent => self.wake_actor(),
+            Receiver::IdleAtomic => self.wake_receiver(),
         }
     }
 
@@ -271,13 +283,9 @@ impl<T> Mailbox<T> {
     /// `IDLE_LENT` also sees the lent waker.)
     #[inline]
     fn wake_if_idle(&self) {
-        debug_assert!(self.queue.queued().is_none(), "growable queues report idleness from push");
+        debug_assert!(self.is_fixed(), "growable queues report idleness from push");
         fence(SeqCst);
-        match self.receiver_idle.load(Acquire) {
-            IDLE_LENT => self.wake_actor(),
-            IDLE_ATOMIC => self.wake_receiver(),
-            _ => {}
-        }
+        self.wake_idle(Receiver::from_bits(usize::from(self.receiver_idle.load(Acquire))));
     }
 
     /// Wakes the task registered in the general waker, if any.
@@ -295,28 +303,29 @@ impl<T> Mailbox<T> {
     /// The receiver is about to sleep unless its last look finds a message: announces it
     /// (after registering its waker where `how` says), see [`Self::wake_if_idle`].
     #[inline]
-    fn go_idle(&self, how: u8) {
-        self.receiver_idle.store(how, Release);
+    fn go_idle(&self, how: Receiver) {
+        self.receiver_idle.store(how.bits() as u8, Release);
         fence(SeqCst);
     }
 
     /// The receiver is polling: senders need not wake it.
     #[inline]
     fn busy(&self) {
-        if self.receiver_idle.load(Relaxed) != BUSY {
-            self.receiver_idle.store(BUSY, Relaxed);
+        if self.receiver_idle.load(Relaxed) != Receiver::Busy.bits() as u8 {
+            self.receiver_idle.store(Receiver::Busy.bits() as u8, Relaxed);
         }
     }
 
     /// An actor's receiver registers `waker`: nothing to store if it is the lent cell
-    /// waker (a comparison), else in the `AtomicWaker`. Returns where.
+    /// waker (a comparison), else in the `AtomicWaker`. Returns the idle state that names
+    /// where.
     #[inline]
-    fn register_actor(&self, waker: &core::task::Waker) -> u8 {
+    fn register_actor(&self, waker: &core::task::Waker) -> Receiver {
         if self.receiver.is_lent(waker) {
-            IDLE_LENT
+            Receiver::IdleLent
         } else {
             self.receiver.atomic().register(waker);
-            IDLE_ATOMIC
+            Receiver::IdleAtomic
         }
     }
 
@@ -357,11 +366,13 @@ impl<T> Mailbox<T> {
         self.receiver.atomic().register(cx.waker());
         // Read `closed` before the last look: a send that succeeded did so before the close.
         let closed = self.closed.load(Acquire);
-        let found = match self.queue.pop_or_idle(IDLE_ATOMIC) {
-            Some(found) => found,
-            None => {
-                self.go_idle(IDLE_ATOMIC);
-                self.queue.pop()
+        // The last look, by the queue's protocol: under the lock (growable), or after the
+        // flag and its fence (fixed).
+        let found = match &self.queue {
+            Queue::Growable(q) => q.pop_or_idle(Receiver::IdleAtomic),
+            Queue::Fixed(q) => {
+                self.go_idle(Receiver::IdleAtomic);
+                q.pop()
             }
         };
         if let Some(m) = found {
@@ -390,17 +401,21 @@ impl<T> Mailbox<T> {
         let how = self.register_actor(cx.waker());
         // Read `closed` before the last look: a send that succeeded did so before the close.
         let closed = self.closed.load(Acquire);
-        // Growable: taken (or found empty) with the receiver recorded idle under the lock,
-        // so a later push wakes it. Fixed: the flag-and-fences protocol.
-        if !self.queue.take_armed(slot, out, how) {
-            self.busy();
-            *slot = self.pop_counted();
-            if slot.is_none() {
-                // A send that does not see us idle has its count and message visible here.
-                self.go_idle(how);
+        match &self.queue {
+            // Taken (or found empty) with the receiver recorded idle under the lock, so a
+            // later push wakes it.
+            Queue::Growable(q) => q.take_armed(slot, out, how),
+            // The flag-and-fences protocol.
+            Queue::Fixed(_) => {
+                self.busy();
                 *slot = self.pop_counted();
-                if slot.is_some() {
-                    self.busy();
+                if slot.is_none() {
+                    // A send that does not see us idle has its count and message visible here.
+                    self.go_idle(how);
+                    *slot = self.pop_counted();
+                    if slot.is_some() {
+                        self.busy();
+                    }
                 }
             }
         }
@@ -468,10 +483,10 @@ impl<T> Mailbox<T> {
     /// Number of messages waiting: queued, and for a bounded mailbox also those an actor
     /// has taken into its current batch but not yet handled (they hold their places).
     pub fn len(&self) -> usize {
-        if self.is_bounded() {
-            self.len.load(Acquire)
-        } else {
-            self.queue.queued().unwrap_or(0)
+        match &self.queue {
+            _ if self.is_bounded() => self.len.load(Acquire),
+            Queue::Growable(q) => q.queued(),
+            Queue::Fixed(_) => 0, // (a fixed mailbox is always bounded)
         }
     }
 
@@ -483,6 +498,13 @@ impl<T> Mailbox<T> {
     /// The capacity (`None` when unbounded).
     pub fn capacity(&self) -> Option<usize> {
         self.is_bounded().then_some(self.capacity as usize)
+    }
+
+    /// True for a fixed-capacity queue (its own wake-up and close protocol: flag and
+    /// fences, reservations), false for a growable one (both under its lock).
+    #[inline]
+    fn is_fixed(&self) -> bool {
+        matches!(self.queue, Queue::Fixed(_))
     }
 
     /// True unless the mailbox is unbounded (only bounded ones count `len` and notify

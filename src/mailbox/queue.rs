@@ -100,22 +100,72 @@ pub(crate) struct Slots<T> {
     rest: Spill<T>,
 }
 
-/// The receiver is running (or about to look again): a push need not wake it.
-pub(crate) const BUSY: u8 = 0;
-/// The receiver sleeps; its waker is the cell waker lent to the mailbox.
-pub(crate) const IDLE_LENT: u8 = 1;
-/// The receiver sleeps; its waker is in the `AtomicWaker`.
-pub(crate) const IDLE_ATOMIC: u8 = 2;
-/// Reported by a fixed queue's push: the receiver's state is in the mailbox's flag.
-pub(crate) const UNKNOWN: u8 = 3;
+/// What the receiver is doing, as its senders see it (two bits of a word: the growable
+/// queue's mirror, or the fixed mailbox's flag).
+///
+/// ```text
+///  Busy ──last look finds nothing──▶ IdleLent / IdleAtomic ──first push after it──▶ Busy
+///  (the idle states say where its waker is; the push that takes it back wakes that one)
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Receiver {
+    /// Running, or about to look again: a push need not wake it.
+    Busy,
+    /// Asleep; its waker is the actor cell's, lent to the mailbox.
+    IdleLent,
+    /// Asleep; its waker is in the general `AtomicWaker`.
+    IdleAtomic,
+}
+
+impl Receiver {
+    /// The state's two bits.
+    #[inline]
+    pub(crate) const fn bits(self) -> usize {
+        match self {
+            Receiver::Busy => 0,
+            Receiver::IdleLent => 1,
+            Receiver::IdleAtomic => 2,
+        }
+    }
+
+    /// The state stored as `bits` (only `bits()` values are ever stored).
+    #[inline]
+    pub(crate) const fn from_bits(bits: usize) -> Self {
+        match bits & 3 {
+            1 => Receiver::IdleLent,
+            2 => Receiver::IdleAtomic,
+            _ => Receiver::Busy,
+        }
+    }
+}
+
+/// What a sender must do after its push.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wake {
+    /// The receiver was busy (or another sender woke it already).
+    Nobody,
+    /// Wake the receiver through the waker its idle state names.
+    Receiver(Receiver),
+    /// A fixed queue: the mailbox's flag says (flag-and-fences protocol).
+    AskTheFlag,
+}
+
+/// Why a push handed its message back.
+#[derive(Debug)]
+pub(crate) enum Refused<T> {
+    /// The mailbox is closed.
+    Closed(T),
+    /// A fixed queue had no free slot.
+    Full(T),
+}
 
 /// A [`Slots`] behind its lock, with its length mirrored outside it.
 pub(crate) struct Growable<T> {
     slots: QueueLock<Slots<T>>,
-    /// `queued << 2 | idle`: the number of queued messages and the receiver's announced
-    /// state ([`BUSY`], or idle and where its waker is: set by the receiver when its last
-    /// look under the lock finds nothing, taken back to `BUSY` by the first push after
-    /// it, whose sender then wakes the receiver). Written (never read-modify-written) only
+    /// `queued << 2 | receiver.bits()`: the number of queued messages and the receiver's
+    /// announced state ([`Receiver`]: idle, and where its waker is, set by the receiver
+    /// when its last look under the lock finds nothing; taken back to `Busy` by the first
+    /// push after it, whose sender then wakes the receiver). Written (never read-modify-written) only
     /// under the lock, after every change: exact whenever the lock is free, and the one
     /// copy of the idle state (the slots keep none, which saves a word per mailbox).
     mirror: AtomicUsize,
@@ -125,15 +175,55 @@ impl<T> Growable<T> {
     /// Runs `f` under the lock on the slots and the receiver's idle state, and mirrors
     /// both again.
     #[inline]
-    fn with<R>(&self, f: impl FnOnce(&mut Slots<T>, &mut u8) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut Slots<T>, &mut Receiver) -> R) -> R {
         self.slots.with(|q| {
             // Stored only under this lock: the last holder's store is visible to its
             // successor, so `Relaxed` reads the current value.
-            let mut idle = (self.mirror.load(Relaxed) & 3) as u8;
-            let out = f(q, &mut idle);
-            self.mirror.store(q.len() << 2 | usize::from(idle), Release);
+            let mut receiver = Receiver::from_bits(self.mirror.load(Relaxed));
+            let out = f(q, &mut receiver);
+            self.mirror.store(q.len() << 2 | receiver.bits(), Release);
             out
         })
+    }
+
+    /// The number of queued messages, read without the lock. A push stores the new count
+    /// before its lock is released, so a zero read after a `SeqCst` fence that follows a
+    /// sender's own fence means nothing is queued.
+    #[inline]
+    pub(crate) fn queued(&self) -> usize {
+        self.mirror.load(Acquire) >> 2
+    }
+
+    /// A receiver's last look before it sleeps (the public `recv`): under the lock, pops
+    /// the oldest message or, when nothing is queued, records the receiver idle as `how`:
+    /// a push then can neither slip in unseen nor miss that it must wake.
+    #[inline]
+    pub(crate) fn pop_or_idle(&self, how: Receiver) -> Option<T> {
+        self.with(|q, receiver| {
+            let found = q.pop();
+            *receiver = if found.is_some() { Receiver::Busy } else { how };
+            found
+        })
+    }
+
+    /// An actor's receiver: moves the oldest message into `slot` (empty on entry) and every
+    /// other queued one to the back of `out`, and — the queue being empty after that —
+    /// records the receiver idle as `how`, so the next push wakes it even if it is still
+    /// busy with this batch (an early wake-up costs one extra poll; a late one would be
+    /// lost). `slot` still empty: nothing queued, idle recorded; when the mirror already
+    /// shows exactly that, without the lock.
+    ///
+    /// A push since the record either happened before this poll's wake-up (then its
+    /// mirror store is visible here and the lock is taken) or will wake the receiver again.
+    #[inline]
+    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
+    pub(crate) fn take_armed(&self, slot: &mut Option<T>, out: &mut Spill<T>, how: Receiver) {
+        if self.mirror.load(Acquire) != how.bits() {
+            self.with(|q, receiver| {
+                q.take(slot, out);
+                *receiver = how;
+            });
+        }
     }
 }
 
@@ -187,50 +277,26 @@ impl<T> Queue<T> {
         })
     }
 
-    /// The number of queued messages, read without the lock (growable queues only). A
-    /// push stores the new count before its lock is released, so a zero read after a
-    /// `SeqCst` fence that follows a sender's own fence means nothing is queued.
-    #[inline]
-    pub(crate) fn queued(&self) -> Option<usize> {
-        match self {
-            Queue::Growable(q) => Some(q.mirror.load(Acquire) >> 2),
-            Queue::Fixed(_) => None,
-        }
-    }
-
     /// Pushes unless `closed` is set; for growable queues the flag is read under the same
     /// lock that [`close`](Self::close) takes, so no message lands after the final drain.
     ///
     /// Returns what the sender must wake: a growable queue hands over the receiver's idle
-    /// state (resetting it to [`BUSY`], so of many senders only the first wakes it); a
-    /// fixed queue returns [`UNKNOWN`].
+    /// state (taking it back to `Busy`, so of many senders only the first wakes it); a
+    /// fixed queue leaves it to the mailbox's flag.
     #[inline]
-    pub(crate) fn push(&self, msg: T, closed: &AtomicBool) -> Result<u8, (T, bool)> {
+    pub(crate) fn push(&self, msg: T, closed: &AtomicBool) -> Result<Wake, Refused<T>> {
         match self {
-            Queue::Growable(q) => q.with(|q, idle| {
+            Queue::Growable(q) => q.with(|q, receiver| {
                 if closed.load(Relaxed) {
-                    return Err((msg, true));
+                    return Err(Refused::Closed(msg));
                 }
                 q.push(msg);
-                Ok(core::mem::replace(idle, BUSY))
+                Ok(match core::mem::replace(receiver, Receiver::Busy) {
+                    Receiver::Busy => Wake::Nobody,
+                    idle => Wake::Receiver(idle),
+                })
             }),
-            Queue::Fixed(q) => q.push(msg).map(|()| UNKNOWN).map_err(|m| (m, false)),
-        }
-    }
-
-    /// A receiver's last look before it sleeps (the public `recv`). A growable queue,
-    /// under its lock, pops the oldest message or, when nothing is queued, records the
-    /// receiver idle as `how`: a push then can neither slip in unseen nor miss that it
-    /// must wake. `None` for a fixed queue (the mailbox keeps its idle flag with fences).
-    #[inline]
-    pub(crate) fn pop_or_idle(&self, how: u8) -> Option<Option<T>> {
-        match self {
-            Queue::Growable(q) => Some(q.with(|q, idle| {
-                let found = q.pop();
-                *idle = if found.is_some() { BUSY } else { how };
-                found
-            })),
-            Queue::Fixed(_) => None,
+            Queue::Fixed(q) => q.push(msg).map(|()| Wake::AskTheFlag).map_err(Refused::Full),
         }
     }
 
@@ -247,33 +313,6 @@ impl<T> Queue<T> {
         match self {
             Queue::Growable(q) => q.with(|q, _| q.pop()),
             Queue::Fixed(q) => q.pop(),
-        }
-    }
-
-    /// An actor's receiver: moves the oldest message into `slot` (empty on entry) and every
-    /// other queued one to the back of `out`, and — the queue being empty after that —
-    /// records the receiver idle as `how`, so the next push wakes it even if it is still
-    /// busy with this batch (an early wake-up costs one extra poll; a late one would be
-    /// lost). `slot` still empty: nothing queued, idle recorded; when the mirror already
-    /// shows exactly that, without the lock. Returns `false` (and does nothing) for a
-    /// fixed queue.
-    ///
-    /// A push since the record either happened before this poll's wake-up (then its
-    /// mirror store is visible here and the lock is taken) or will wake the receiver again.
-    #[inline]
-    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
-    pub(crate) fn take_armed(&self, slot: &mut Option<T>, out: &mut Spill<T>, how: u8) -> bool {
-        match self {
-            Queue::Growable(q) => {
-                if q.mirror.load(Acquire) != usize::from(how) {
-                    q.with(|q, idle| {
-                        q.take(slot, out);
-                        *idle = how;
-                    });
-                }
-                true
-            }
-            Queue::Fixed(_) => false,
         }
     }
 }
