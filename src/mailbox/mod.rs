@@ -30,7 +30,7 @@ use event_listener::{Event, EventListener};
 
 pub use error::{SendError, TrySendError};
 pub(crate) use queue::Spill;
-use queue::{Queue, Receiver, Refused, Wake};
+use queue::{Queue, Receiver, Wake};
 
 use crate::executor::poll_proceed;
 use crate::raw::waker_slot::WakerSlot;
@@ -172,10 +172,7 @@ impl<T> Mailbox<T> {
                 if self.is_bounded() {
                     self.unreserve();
                 }
-                Err(match refused {
-                    Refused::Closed(msg) => TrySendError::Closed(msg),
-                    Refused::Full(msg) => TrySendError::Full(msg),
-                })
+                Err(refused)
             }
         }
     }
@@ -255,37 +252,29 @@ impl<T> Mailbox<T> {
 
     /// After a push: wakes the receiver as the queue says (a growable queue reports the
     /// idle state it saw under its lock; a fixed queue leaves it to the flag).
+    ///
+    /// Fixed queues, store-buffer pairing with [`Self::go_idle`]: the sender writes the
+    /// queue, fences, reads the flag; the receiver writes the flag, fences, reads the
+    /// queue. With both fences `SeqCst`, at least one of them sees the other's write: the
+    /// sender sees the receiver idle (and wakes it), or the receiver sees the message (and
+    /// takes it instead of sleeping). (The flag is stored with `Release` and read with
+    /// `Acquire`, so a sender that reads `IdleLent` also sees the lent waker.)
     #[inline]
     fn wake(&self, wake: Wake) {
         match wake {
             Wake::Nobody => {}
-            Wake::Receiver(receiver) => self.wake_idle(receiver),
-            Wake::AskTheFlag => self.wake_if_idle(),
+            Wake::Lent => self.wake_actor(),
+            Wake::Atomic => self.wake_receiver(),
+            Wake::AskTheFlag => {
+                debug_assert!(self.is_fixed(), "growable queues report idleness from push");
+                fence(SeqCst);
+                match Receiver::from_bits(usize::from(self.receiver_idle.load(Acquire))) {
+                    Receiver::Busy => {}
+                    Receiver::IdleLent => self.wake_actor(),
+                    Receiver::IdleAtomic => self.wake_receiver(),
+                }
+            }
         }
-    }
-
-    /// Wakes a receiver that announced `receiver` (idle, its waker where the state says).
-    #[inline]
-    fn wake_idle(&self, receiver: Receiver) {
-        match receiver {
-            Receiver::Busy => {}
-            Receiver::IdleLent => self.wake_actor(),
-            Receiver::IdleAtomic => self.wake_receiver(),
-        }
-    }
-
-    /// Fixed queues: wakes the receiver if it went idle. Store-buffer pairing with [`Self::go_idle`]:
-    /// the sender writes the queue, fences, reads the flag; the receiver writes the flag,
-    /// fences, reads the queue. With both fences `SeqCst`, at least one of them sees the
-    /// other's write: the sender sees the receiver idle (and wakes it), or the receiver
-    /// sees the message (and takes it instead of sleeping).
-    /// (The flag is stored with `Release` and read with `Acquire`, so a sender that reads
-    /// `IDLE_LENT` also sees the lent waker.)
-    #[inline]
-    fn wake_if_idle(&self) {
-        debug_assert!(self.is_fixed(), "growable queues report idleness from push");
-        fence(SeqCst);
-        self.wake_idle(Receiver::from_bits(usize::from(self.receiver_idle.load(Acquire))));
     }
 
     /// Wakes the task registered in the general waker, if any.
@@ -301,7 +290,7 @@ impl<T> Mailbox<T> {
     }
 
     /// The receiver is about to sleep unless its last look finds a message: announces it
-    /// (after registering its waker where `how` says), see [`Self::wake_if_idle`].
+    /// (after registering its waker where `how` says), see [`Self::wake`].
     #[inline]
     fn go_idle(&self, how: Receiver) {
         self.receiver_idle.store(how.bits() as u8, Release);

@@ -18,6 +18,7 @@
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 
+use super::TrySendError;
 use crate::raw::fixed_ring::FixedRing;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 
@@ -108,33 +109,30 @@ pub(crate) struct Slots<T> {
 ///  (the idle states say where its waker is; the push that takes it back wakes that one)
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub(crate) enum Receiver {
     /// Running, or about to look again: a push need not wake it.
-    Busy,
+    Busy = 0,
     /// Asleep; its waker is the actor cell's, lent to the mailbox.
-    IdleLent,
+    IdleLent = 1,
     /// Asleep; its waker is in the general `AtomicWaker`.
-    IdleAtomic,
+    IdleAtomic = 2,
 }
 
 impl Receiver {
     /// The state's two bits.
     #[inline]
     pub(crate) const fn bits(self) -> usize {
-        match self {
-            Receiver::Busy => 0,
-            Receiver::IdleLent => 1,
-            Receiver::IdleAtomic => 2,
-        }
+        self as usize
     }
 
     /// The state stored as `bits` (only `bits()` values are ever stored).
     #[inline]
     pub(crate) const fn from_bits(bits: usize) -> Self {
         match bits & 3 {
+            0 => Receiver::Busy,
             1 => Receiver::IdleLent,
-            2 => Receiver::IdleAtomic,
-            _ => Receiver::Busy,
+            _ => Receiver::IdleAtomic,
         }
     }
 }
@@ -144,19 +142,24 @@ impl Receiver {
 pub(crate) enum Wake {
     /// The receiver was busy (or another sender woke it already).
     Nobody,
-    /// Wake the receiver through the waker its idle state names.
-    Receiver(Receiver),
+    /// The receiver was idle, its waker the actor cell's (lent): wake that.
+    Lent,
+    /// The receiver was idle, its waker in the general `AtomicWaker`: wake that.
+    Atomic,
     /// A fixed queue: the mailbox's flag says (flag-and-fences protocol).
     AskTheFlag,
 }
 
-/// Why a push handed its message back.
-#[derive(Debug)]
-pub(crate) enum Refused<T> {
-    /// The mailbox is closed.
-    Closed(T),
-    /// A fixed queue had no free slot.
-    Full(T),
+impl From<Receiver> for Wake {
+    /// The wake-up a receiver in state `r` needs.
+    #[inline]
+    fn from(r: Receiver) -> Wake {
+        match r {
+            Receiver::Busy => Wake::Nobody,
+            Receiver::IdleLent => Wake::Lent,
+            Receiver::IdleAtomic => Wake::Atomic,
+        }
+    }
 }
 
 /// A [`Slots`] behind its lock, with its length mirrored outside it.
@@ -165,24 +168,52 @@ pub(crate) struct Growable<T> {
     /// `queued << 2 | receiver.bits()`: the number of queued messages and the receiver's
     /// announced state ([`Receiver`]: idle, and where its waker is, set by the receiver
     /// when its last look under the lock finds nothing; taken back to `Busy` by the first
-    /// push after it, whose sender then wakes the receiver). Written (never read-modify-written) only
-    /// under the lock, after every change: exact whenever the lock is free, and the one
-    /// copy of the idle state (the slots keep none, which saves a word per mailbox).
+    /// push after it, whose sender then wakes the receiver). Written (never
+    /// read-modify-written) only under the lock, after every change: exact whenever the lock
+    /// is free, and the one copy of the idle state (the slots keep none, which saves a word
+    /// per mailbox). A close changes neither, so it stores nothing here.
     mirror: AtomicUsize,
 }
 
 impl<T> Growable<T> {
-    /// Runs `f` under the lock on the slots and the receiver's idle state, and mirrors
-    /// both again.
+    /// Runs `f` under the lock on the slots, then mirrors their length again (the
+    /// receiver's state carried over as it is).
     #[inline]
-    fn with<R>(&self, f: impl FnOnce(&mut Slots<T>, &mut Receiver) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut Slots<T>) -> R) -> R {
         self.slots.with(|q| {
             // Stored only under this lock: the last holder's store is visible to its
             // successor, so `Relaxed` reads the current value.
-            let mut receiver = Receiver::from_bits(self.mirror.load(Relaxed));
-            let out = f(q, &mut receiver);
+            let receiver = self.mirror.load(Relaxed) & 3;
+            let out = f(q);
+            self.mirror.store(q.len() << 2 | receiver, Release);
+            out
+        })
+    }
+
+    /// Runs `f` under the lock on the slots; `f` says the receiver's new state, mirrored
+    /// with the slots' length.
+    #[inline]
+    fn with_receiver<R>(&self, f: impl FnOnce(&mut Slots<T>) -> (R, Receiver)) -> R {
+        self.slots.with(|q| {
+            let (out, receiver) = f(q);
             self.mirror.store(q.len() << 2 | receiver.bits(), Release);
             out
+        })
+    }
+
+    /// Pushes unless `closed` is set (read under the lock that `close` takes): returns how
+    /// to wake the receiver, whose idle state goes back to `Busy` (of many senders, only
+    /// the first after it went idle wakes it).
+    #[inline]
+    fn push(&self, msg: T, closed: &AtomicBool) -> Result<Wake, TrySendError<T>> {
+        self.slots.with(|q| {
+            if closed.load(Relaxed) {
+                return Err(TrySendError::Closed(msg));
+            }
+            q.push(msg);
+            let was = Receiver::from_bits(self.mirror.load(Relaxed));
+            self.mirror.store(q.len() << 2 | Receiver::Busy.bits(), Release);
+            Ok(Wake::from(was))
         })
     }
 
@@ -199,10 +230,10 @@ impl<T> Growable<T> {
     /// a push then can neither slip in unseen nor miss that it must wake.
     #[inline]
     pub(crate) fn pop_or_idle(&self, how: Receiver) -> Option<T> {
-        self.with(|q, receiver| {
+        self.with_receiver(|q| {
             let found = q.pop();
-            *receiver = if found.is_some() { Receiver::Busy } else { how };
-            found
+            let receiver = if found.is_some() { Receiver::Busy } else { how };
+            (found, receiver)
         })
     }
 
@@ -219,9 +250,9 @@ impl<T> Growable<T> {
     #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
     pub(crate) fn take_armed(&self, slot: &mut Option<T>, out: &mut Spill<T>, how: Receiver) {
         if self.mirror.load(Acquire) != how.bits() {
-            self.with(|q, receiver| {
+            self.with_receiver(|q| {
                 q.take(slot, out);
-                *receiver = how;
+                ((), how)
             });
         }
     }
@@ -282,28 +313,21 @@ impl<T> Queue<T> {
     ///
     /// Returns what the sender must wake: a growable queue hands over the receiver's idle
     /// state (taking it back to `Busy`, so of many senders only the first wakes it); a
-    /// fixed queue leaves it to the mailbox's flag.
+    /// fixed queue leaves it to the mailbox's flag. A refused message comes back in the
+    /// mailbox's own error (`Closed`, or `Full` when a fixed queue has no free slot), so the
+    /// mailbox hands it on as it is.
     #[inline]
-    pub(crate) fn push(&self, msg: T, closed: &AtomicBool) -> Result<Wake, Refused<T>> {
+    pub(crate) fn push(&self, msg: T, closed: &AtomicBool) -> Result<Wake, TrySendError<T>> {
         match self {
-            Queue::Growable(q) => q.with(|q, receiver| {
-                if closed.load(Relaxed) {
-                    return Err(Refused::Closed(msg));
-                }
-                q.push(msg);
-                Ok(match core::mem::replace(receiver, Receiver::Busy) {
-                    Receiver::Busy => Wake::Nobody,
-                    idle => Wake::Receiver(idle),
-                })
-            }),
-            Queue::Fixed(q) => q.push(msg).map(|()| Wake::AskTheFlag).map_err(Refused::Full),
+            Queue::Growable(q) => q.push(msg, closed),
+            Queue::Fixed(q) => q.push(msg).map(|()| Wake::AskTheFlag).map_err(TrySendError::Full),
         }
     }
 
     /// Sets `closed` (under the queue's lock for growable queues).
     pub(crate) fn close(&self, closed: &AtomicBool) -> bool {
         match self {
-            Queue::Growable(q) => q.with(|_, _| !closed.swap(true, AcqRel)),
+            Queue::Growable(q) => q.slots.with(|_| !closed.swap(true, AcqRel)),
             Queue::Fixed(_) => !closed.swap(true, AcqRel),
         }
     }
@@ -311,7 +335,7 @@ impl<T> Queue<T> {
     #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
         match self {
-            Queue::Growable(q) => q.with(|q, _| q.pop()),
+            Queue::Growable(q) => q.with(Slots::pop),
             Queue::Fixed(q) => q.pop(),
         }
     }

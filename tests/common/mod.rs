@@ -1,21 +1,29 @@
 //! Helpers shared by the integration tests: hang guards (a test that would hang fails
-//! instead; nothing asserts on speed), a runtime whose shutdown cannot hang a test, drop
-//! counters, and a panic hook that keeps deliberate panics quiet.
+//! instead; nothing asserts on speed), a runtime whose shutdown cannot hang a test, a
+//! blocked worker and a cross-thread signal for the executor tests, drop counters, and a
+//! panic hook that keeps deliberate panics quiet. The actor types shared by the actor test
+//! files are in [`actors`].
 //!
 //! Each test file includes this module (`mod common;`) and uses what it needs.
 
 #![allow(dead_code, unreachable_pub)]
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::ops::Deref;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{mpsc, Arc, Once};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc, Mutex, Once};
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
-use rustyray::{time, Runtime};
+use rustyray::{time, Handle, JoinHandle, Runtime};
+
+pub mod actors;
 
 /// How long any single wait of a test may take before it fails instead of hanging.
 pub const GUARD: Duration = Duration::from_secs(10);
+
+/// How long a blocked worker stays blocked at most (longer than any wait of a test).
+pub const BLOCK_LIMIT: Duration = Duration::from_secs(40);
 
 /// A runtime whose shutdown (explicit or on drop, also while a test unwinds) runs on a
 /// helper thread, so that a shutdown that deadlocks fails the test instead of hanging it.
@@ -127,6 +135,54 @@ pub fn guarded<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'st
         let _ = tx.send(f());
     });
     recv(&rx, &format!("{what} did not return (deadlock?)"))
+}
+
+/// Blocks one worker thread: spawns a task that runs `before` on the worker, reports that
+/// it started, then blocks the thread until released (or until the hang guard). Returns
+/// the task's handle (true = released by the test, false = the guard expired) and the
+/// release switch. Returns only once the task is blocking its worker.
+pub fn block_a_worker(handle: &Handle, before: impl FnOnce() + Send + 'static) -> (JoinHandle<bool>, mpsc::Sender<()>) {
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let blocker = handle.spawn(async move {
+        before();
+        started_tx.send(std::thread::current().name().map(str::to_owned)).unwrap();
+        release_rx.recv_timeout(BLOCK_LIMIT).is_ok()
+    });
+    let name = recv(&started_rx, "the blocking task did not start");
+    let name = name.unwrap_or_default();
+    assert!(name.starts_with("rustyray-worker-"), "the blocker must run on a worker thread, ran on {name:?}");
+    (blocker, release_tx)
+}
+
+/// Wakes a waiting task from another thread; `wait` never misses a `notify`.
+#[derive(Debug, Default)]
+pub struct Signal {
+    set: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Signal {
+    pub fn notify(&self) {
+        self.set.store(true, SeqCst);
+        let waker = self.waker.lock().unwrap().take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    pub fn wait(&self) -> impl Future<Output = ()> + '_ {
+        poll_fn(move |cx| {
+            if self.set.swap(false, SeqCst) {
+                return Poll::Ready(());
+            }
+            *self.waker.lock().unwrap() = Some(cx.waker().clone());
+            if self.set.swap(false, SeqCst) {
+                return Poll::Ready(());
+            }
+            Poll::Pending
+        })
+    }
 }
 
 /// A shared counter.
