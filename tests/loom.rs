@@ -26,12 +26,14 @@ extern crate alloc;
 #[path = "../src/sync.rs"]
 mod sync;
 
-/// Stands in for `crate::Error` (the CPU pool only names `RuntimeShutdown`).
+/// Stands in for `crate::Error` (the CPU pool names `RuntimeShutdown`, a grant polled off a
+/// runtime `NoRuntime`).
 mod error {
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub(crate) enum Error {
         RuntimeShutdown,
         ObjectLost,
+        NoRuntime,
     }
 }
 use error::Error;
@@ -178,6 +180,9 @@ mod executor {
             pub(crate) fn inject(&self, task: Infallible) {
                 match task {}
             }
+            pub(crate) fn may_help(&self) -> bool {
+                true
+            }
         }
     }
 }
@@ -187,6 +192,17 @@ mod host {
     #[path = "cpus.rs"]
     pub(crate) mod cpus;
     pub(crate) use cpus::CpuPool;
+
+    /// Shim of a runtime's parts as a grant sees them.
+    pub(crate) struct RuntimeParts {
+        pub(crate) cpus: alloc::sync::Arc<CpuPool>,
+    }
+
+    /// Shim of the thread's current runtime: the models run on no runtime (their grants
+    /// are made on a pool of their own).
+    pub(crate) fn with_current<R>(f: impl FnOnce(Option<&alloc::sync::Arc<RuntimeParts>>) -> R) -> R {
+        f(None)
+    }
 }
 
 #[path = "../src/object"]
@@ -1386,7 +1402,7 @@ fn mailbox_fixed_send_races_close() {
 fn pool_task(pool: Arc<task::admission::CpuPool>, units: u64) -> bool {
     let (w, waker) = park_waker();
     let cx = Context::from_waker(&waker);
-    let mut grant = LeakOnUnwind::new(task::admission::Grant::new(Some(pool), units));
+    let mut grant = LeakOnUnwind::new(task::admission::Grant::on_pool(pool, units));
     let mut waited = false;
     loop {
         match grant.poll_held(&cx) {

@@ -8,7 +8,8 @@
 //! ```text
 //!  loop:  main future woken? ── poll it ── Ready ──▶ return (LIFO task → injector)
 //!         a task in this thread's LIFO slot ── run it
-//!         injected work while every worker is busy (or blocked) ── run one such task
+//!         injected work while every worker is busy (or blocked), and the runtime's
+//!         gate open (a CPU free for remote tasks) ── run one such task
 //!         else: spin briefly for the main future, then park until it is woken
 //! ```
 
@@ -91,7 +92,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         // Injected work while every worker is busy (or blocked in a task): help with it.
         // When some worker is idle it will take the work; helping then would only put one
         // more thread on the same cores.
-        if shared.idle.all_busy() {
+        if shared.idle.all_busy() && shared.may_help() {
             if let Some(task) = shared.injector.pop() {
                 core.run(task);
                 continue;
@@ -112,7 +113,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         // Pairs with the fence in `Shared::inject`: either it sees us registered, or we see
         // its task here.
         fence(SeqCst);
-        let work_for_us = shared.idle.all_busy() && !shared.injector.is_empty();
+        let work_for_us = shared.idle.all_busy() && !shared.injector.is_empty() && shared.may_help();
         if !work_for_us && !signal.woken.load(SeqCst) {
             // Asleep with an empty LIFO slot: the monitor need not watch this thread.
             core.set_parked(true);

@@ -6,10 +6,17 @@
 //! `RuntimeShutdown`.
 //!
 //! ```text
-//!  spawn ──register(waker)──▶ shard slab ──task completes or is cancelled──▶ unregister
-//!  shutdown: close every shard (later spawns are refused), wake every registered task
-//!            ──▶ schedule ──▶ injector closed ──▶ graveyard ──▶ dropped by shutdown
+//!  spawn ──▶ queued (reached by shutdown through the queues)
+//!  first poll that returns Pending ──register(waker)──▶ shard slab ──done or dropped──▶ unregister
+//!  shutdown: close every shard, wake every registered task
+//!            ──▶ schedule ──▶ shut down ──▶ graveyard ──▶ dropped by shutdown
+//!  a task that would wait after the close: refused, it wakes itself ──▶ graveyard
 //! ```
+//!
+//! A task is registered only once it *waits*: a task that finishes in its first poll (most
+//! remote tasks, most spawned work) never takes a registry lock — it is always in some
+//! queue, or being polled, until it is done. Actor cells register at creation (they are
+//! long-lived and wait most of the time).
 //!
 //! Sharded, and each thread spreads its registrations over the shards in turn: a task is
 //! usually registered on one thread and removed on another (a driver submitting work that
@@ -97,6 +104,19 @@ impl OwnedTasks {
         })
     }
 
+    /// Registers the waker of a task about to wait for the first time; `None` once closed
+    /// (shutdown began).
+    pub(crate) fn register_waiting(&self, waker: &Waker) -> Option<TaskKey> {
+        let shard = next_shard(self.shards.len());
+        self.shards[shard].with(|s| {
+            if s.closed {
+                return None;
+            }
+            let index = s.tasks.insert(waker.clone());
+            Some(TaskKey { shard: shard as u32, index: index as u32 })
+        })
+    }
+
     /// Unregisters a task that completed or was dropped (nothing for [`TaskKey::NONE`]).
     pub(crate) fn remove(&self, key: TaskKey) {
         if key.shard == TaskKey::NONE.shard {
@@ -121,26 +141,27 @@ impl OwnedTasks {
 }
 
 pin_project_lite::pin_project! {
-    /// A spawned task's future, unregistering the task when it completes or is dropped.
+    /// A spawned task's future: registers the task the first time it waits, and
+    /// unregisters it when it completes or is dropped.
     #[derive(Debug)]
     pub(crate) struct Tracked<F> {
         #[pin]
         future: F,
-        shared: Arc<Shared>,
-        key: TaskKey,
+        registered: Option<(Arc<Shared>, TaskKey)>,
     }
 
     impl<F> PinnedDrop for Tracked<F> {
         fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            this.shared.owned.remove(*this.key);
+            if let Some((shared, key)) = this.project().registered.take() {
+                shared.owned.remove(key);
+            }
         }
     }
 }
 
 impl<F> Tracked<F> {
-    pub(crate) fn new(future: F, shared: Arc<Shared>, key: TaskKey) -> Self {
-        Tracked { future, shared, key }
+    pub(crate) fn new(future: F) -> Self {
+        Tracked { future, registered: None }
     }
 }
 
@@ -149,6 +170,27 @@ impl<F: Future> Future for Tracked<F> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.project().future.poll(cx)
+        let this = self.project();
+        let out = this.future.poll(cx);
+        if out.is_pending() && this.registered.is_none() {
+            *this.registered = register_waiting(cx.waker());
+        }
+        out
+    }
+}
+
+/// A task about to wait for the first time registers with the runtime polling it (a task
+/// is only polled by its own runtime's threads). Refused — shutdown began — it wakes
+/// itself instead: the wake-up takes it to the graveyard, where shutdown drops it.
+#[cold]
+#[inline(never)]
+fn register_waiting(waker: &Waker) -> Option<(Arc<Shared>, TaskKey)> {
+    let shared = super::context::with_current(|core| core.map(|core| core.shared.clone()))?;
+    match shared.owned.register_waiting(waker) {
+        Some(key) => Some((shared, key)),
+        None => {
+            waker.wake_by_ref();
+            None
+        }
     }
 }

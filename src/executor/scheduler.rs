@@ -60,6 +60,18 @@ pub(crate) struct Shared {
     pub(crate) graveyard: crate::sync::Lock<Vec<Job>>,
     /// `block_on` threads asleep (woken by `inject` when every worker is busy).
     pub(crate) drivers: crate::sync::Lock<Vec<StdArc<super::block_on::DriverSignal>>>,
+    /// Whether a `block_on` thread may help with injected work now (see
+    /// [`Self::set_help_gate`]); open when unset.
+    help_gate: std::sync::OnceLock<HelpGate>,
+}
+
+/// See [`Shared::set_help_gate`].
+pub(crate) struct HelpGate(pub(crate) alloc::boxed::Box<dyn Fn() -> bool + Send + Sync>);
+
+impl core::fmt::Debug for HelpGate {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("HelpGate")
+    }
 }
 
 impl Shared {
@@ -84,6 +96,7 @@ impl Shared {
             owned: OwnedTasks::new(num_workers),
             graveyard: crate::sync::Lock::new(Vec::new()),
             drivers: crate::sync::Lock::new(Vec::new()),
+            help_gate: std::sync::OnceLock::new(),
         };
         (StdArc::new(shared), locals)
     }
@@ -96,36 +109,45 @@ impl Shared {
         self.shutdown.load(Acquire)
     }
 
+    /// Lets the layer that owns the runtime say when a `block_on` thread may take injected
+    /// work (it does so only while every worker is busy): a runtime whose CPUs are all
+    /// granted to remote tasks closes the gate, since a task the helper took would only
+    /// queue for a CPU — a lock and a wake-up per task instead of a compare-and-swap. The
+    /// workers drain the injector either way; helping is an optimization. Set once.
+    pub(crate) fn set_help_gate(&self, gate: HelpGate) {
+        let _ = self.help_gate.set(gate);
+    }
+
+    /// True if a `block_on` thread may help with injected work now.
+    #[inline]
+    pub(crate) fn may_help(&self) -> bool {
+        self.help_gate.get().is_none_or(|gate| (gate.0)())
+    }
+
     /// Spawns `future` onto this runtime. After shutdown the future is dropped at once
-    /// and the handle resolves to `RuntimeShutdown`.
+    /// and the handle resolves to `RuntimeShutdown`. The task registers with the runtime
+    /// only if it ever waits (see `owned`).
     pub(crate) fn spawn<F>(self: &StdArc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let mut future = Some(future);
-        let spawned = self.owned.register(|key| {
-            let shared = self.clone();
-            let tracked = Tracked::new(future.take().expect("spawned once"), self.clone(), key);
-            let (runnable, handle) = task::spawn(
-                tracked,
-                async_task::WithInfo(move |r: Runnable, info: async_task::ScheduleInfo| {
-                    shared.schedule(Job::from(r), info.woken_while_running)
-                }),
-            );
-            let waker = runnable.waker();
-            ((runnable, handle), waker)
-        });
-        match spawned {
-            Some((runnable, handle)) => {
-                self.schedule_new(Job::from(runnable));
-                handle
-            }
-            None => {
-                drop(future);
-                JoinHandle::failed(crate::Error::RuntimeShutdown)
-            }
+        if self.is_shutdown() {
+            // Refused: what the future owns learns why.
+            let mut scope = super::failure::FailureScope::new();
+            scope.set(crate::Error::RuntimeShutdown);
+            drop(future);
+            return JoinHandle::failed(crate::Error::RuntimeShutdown);
         }
+        let shared = self.clone();
+        let (runnable, handle) = task::spawn(
+            Tracked::new(future),
+            async_task::WithInfo(move |r: Runnable, info: async_task::ScheduleInfo| {
+                shared.schedule(Job::from(r), info.woken_while_running)
+            }),
+        );
+        self.schedule_new(Job::from(runnable));
+        handle
     }
 
     /// Spawns an actor's cell: its prefix and the future `make` builds from a reference
@@ -181,8 +203,14 @@ impl Shared {
         }
     }
 
-    /// The schedule function of every task and cell of this runtime.
+    /// The schedule function of every task and cell of this runtime. Once shutdown began a
+    /// woken task goes to the graveyard (shutdown drops it), never back to a thread that
+    /// would run it again.
     pub(crate) fn schedule(self: &StdArc<Self>, runnable: Job, woken_while_running: bool) {
+        if self.is_shutdown() {
+            self.graveyard.with(|g| g.push(runnable));
+            return;
+        }
         let rest = context::with_current(|core| match core {
             Some(core) if core.belongs_to(self) => {
                 if woken_while_running {
@@ -210,7 +238,7 @@ impl Shared {
                 // (idle state) then read (injector), and the task would wait for a wake-up
                 // that never comes. (Found by loom.)
                 fence(SeqCst);
-                if !self.notify_parked() && self.idle.all_busy() {
+                if !self.notify_parked() && self.idle.all_busy() && self.may_help() {
                     // No worker can take it (all running or blocked): wake a sleeping
                     // `block_on` thread, which then helps.
                     if let Some(d) = self.drivers.with(|d| d.first().cloned()) {

@@ -22,6 +22,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::context;
+use super::failure::FailureScope;
 use super::scheduler::{Core, Shared};
 use crate::raw::job::Job;
 use crate::raw::local_queue::{self, Local};
@@ -69,6 +70,9 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local<Job>) {
     // goes last: its LIFO task to the graveyard, its local queue's tasks dropped here.
     let Worker { core, shared, .. } = worker;
     drop(guard);
+    // The tasks dropped from here on were dropped by the shutdown: their promises say so.
+    let mut scope = FailureScope::new();
+    scope.set(crate::Error::RuntimeShutdown);
     let local = core.local.borrow_mut().take();
     drop(local);
     drop(core);
@@ -172,8 +176,12 @@ impl Worker {
     fn run_task(&mut self, task: Job) {
         if self.is_searching {
             self.is_searching = false;
-            if self.shared.idle.transition_from_searching() {
-                // We were the last searcher and found work: there may be more.
+            // The last searcher found work: if more is visible, wake another worker to take
+            // it. (A task pushed while we still searched is visible here: its producer saw
+            // us searching and woke nobody. One pushed later wakes a worker itself.) Not
+            // when nothing more is queued: a wake-up costs tens of microseconds between
+            // vCPUs, and a worker woken for nothing parks again.
+            if self.shared.idle.transition_from_searching() && self.shared.has_visible_work() {
                 self.shared.notify_parked();
             }
         }

@@ -20,7 +20,9 @@ use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 use core::task::{Context, Poll, Waker};
 
-use crate::sync::atomic::{AtomicBool, AtomicU64, Ordering::AcqRel, Ordering::Acquire, Ordering::Release};
+use crate::sync::atomic::{
+    AtomicBool, AtomicU64, Ordering::AcqRel, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
+};
 use crate::sync::{lock, Mutex};
 use crate::Error;
 
@@ -78,6 +80,13 @@ impl CpuPool {
         for w in wakers {
             w.wake();
         }
+    }
+
+    /// True if some units are free and nobody is queued for them (a snapshot).
+    #[inline]
+    pub(crate) fn has_free(&self) -> bool {
+        let s = self.state.load(Relaxed);
+        s & QUEUED == 0 && s & FREE > 0
     }
 
     fn try_acquire_fast(&self, need: u64) -> bool {

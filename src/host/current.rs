@@ -51,6 +51,20 @@ pub(crate) fn set_default(parts: Option<Arc<RuntimeParts>>) {
     drop(previous);
 }
 
+/// Runs `f` with the calling thread's runtime, if it is one of a runtime's threads (a
+/// worker, or inside a `block_on`): borrowed, no reference-count traffic.
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Arc<RuntimeParts>>) -> R) -> R {
+    let mut f = Some(f);
+    // During thread-local destruction: no runtime.
+    let out = CURRENT.try_with(|c| f.take().map(|f| f(c.borrow().as_ref())));
+    match (out, f) {
+        (Ok(Some(r)), _) => r,
+        (_, Some(f)) => f(None),
+        (_, None) => unreachable!("f runs once"),
+    }
+}
+
 /// Runs `f` with the calling thread's runtime (when it is one of a runtime's threads), else
 /// the default runtime. On a runtime thread this borrows it: no reference-count traffic.
 ///

@@ -30,7 +30,7 @@ use core::future::Future;
 #[cfg(feature = "std")]
 pub(crate) use cpus::CpuPool;
 #[cfg(feature = "std")]
-pub(crate) use current::{enter, set_default, with_current_or_default};
+pub(crate) use current::{enter, set_default, with_current, with_current_or_default};
 pub use home::Home;
 #[cfg(feature = "std")]
 pub(crate) use names::{NameEntry, NameTable, Named};

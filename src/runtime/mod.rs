@@ -23,6 +23,7 @@ pub use builder::{Builder, MAX_WORKER_THREADS};
 pub use global::run_main;
 pub use global::{init, put, shutdown, spawn};
 
+use crate::executor::failure::FailureScope;
 use crate::executor::scheduler::Shared;
 use crate::executor::{self, JoinHandle};
 use crate::host::{self, Home, Host, NameTable, RuntimeParts};
@@ -132,12 +133,15 @@ impl Runtime {
     fn start(config: &Builder, workers: usize) -> Result<Runtime, Error> {
         crate::executor::failure::install_panic_recorder();
         let (shared, locals) = Shared::new(workers);
-        let cpus = crate::task::options::to_units(config.num_cpus.unwrap_or(workers as f64));
+        let cpus = Arc::new(CpuPool::new(crate::task::options::to_units(config.num_cpus.unwrap_or(workers as f64))));
+        // A `block_on` thread helps the workers only while a CPU is free for remote tasks.
+        let gate = cpus.clone();
+        shared.set_help_gate(executor::scheduler::HelpGate(alloc::boxed::Box::new(move || gate.has_free())));
         let parts = RuntimeParts {
             scheduler: shared.clone(),
             store: Arc::new(Store::new()),
             names: NameTable::default(),
-            cpus: Arc::new(CpuPool::new(cpus)),
+            cpus,
             timer: Arc::new(TimerDriver::new()),
         };
         let handle = Handle { parts: Arc::new(parts) };
@@ -257,8 +261,11 @@ impl Runtime {
         if self.handle.parts.scheduler.is_shutdown() {
             return 0; // `shutdown_timeout` did it already
         }
-        // Remote tasks waiting for CPUs give up; tasks dropped below store `RuntimeShutdown`.
+        // Remote tasks waiting for CPUs give up; the promises of tasks dropped below store
+        // `RuntimeShutdown` (the workers drop theirs inside the same scope).
         self.handle.parts.cpus.close();
+        let mut scope = FailureScope::new();
+        scope.set(Error::RuntimeShutdown);
         let shared = &self.handle.parts.scheduler;
         let queued = shared.begin_shutdown();
         // Dropping a task may run user code that wakes other tasks: never under a lock.

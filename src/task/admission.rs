@@ -20,44 +20,85 @@ pub(crate) use crate::host::CpuPool;
 use crate::Error;
 
 /// One task's share of its runtime's CPUs: not held, being acquired, or held.
+///
+/// The pool is found through the polling thread's runtime (a remote task is only ever
+/// polled by its own runtime's threads: its workers, or a `block_on` of it), so a task that
+/// takes its share and gives it back within one poll — the common case — never touches the
+/// pool's reference count: the submitting thread and the workers would otherwise trade
+/// that count's cache line twice per task. The grant keeps a reference only while a share
+/// or a ticket outlives a poll (a body that waits holding its CPUs, or a task queued for
+/// them), so whoever drops the task can give them back.
 #[derive(Debug)]
 pub(crate) struct Grant {
-    pool: Option<Arc<CpuPool>>,
     units: u64,
     held: bool,
     ticket: Option<u64>,
+    /// Set while `held` or `ticket` outlives a poll.
+    kept: Option<Arc<CpuPool>>,
 }
 
 impl Grant {
-    /// A share of `units` of `pool`; `None` (no std runtime) or 0 units: always admitted.
-    pub(crate) fn new(pool: Option<Arc<CpuPool>>, units: u64) -> Self {
-        let pool = if units == 0 { None } else { pool };
-        Grant { pool, units, held: false, ticket: None }
+    /// A share of `units` of the polling runtime's pool (0 units: always admitted).
+    pub(crate) fn new(units: u64) -> Self {
+        Grant { units, held: false, ticket: None, kept: None }
+    }
+
+    /// A share of `units` of `pool` itself, polled anywhere (the unit and loom tests poll
+    /// outside any runtime).
+    #[cfg(any(test, loom))]
+    pub(crate) fn on_pool(pool: Arc<CpuPool>, units: u64) -> Self {
+        Grant { units, held: false, ticket: None, kept: Some(pool) }
     }
 
     /// No share: admission does not apply (no std runtime).
     pub(crate) fn none() -> Self {
-        Grant::new(None, 0)
+        Grant::new(0)
+    }
+
+    /// Runs `f` with the pool: the one kept, else the polling thread's runtime's. `None`
+    /// only off a runtime thread, where no remote task is polled.
+    fn with_pool<R>(&self, f: impl FnOnce(&Arc<CpuPool>) -> R) -> Option<R> {
+        match &self.kept {
+            Some(pool) => Some(f(pool)),
+            None => crate::host::with_current(|parts| parts.map(|p| f(&p.cpus))),
+        }
     }
 
     /// Ready once the share is held (at once if it already is).
     pub(crate) fn poll_held(&mut self, cx: &Context<'_>) -> Poll<Result<(), Error>> {
-        let Some(pool) = &self.pool else { return Poll::Ready(Ok(())) };
-        if self.held {
+        if self.units == 0 || self.held {
             return Poll::Ready(Ok(()));
         }
-        let r = pool.poll_acquire(self.units, &mut self.ticket, cx);
-        if let Poll::Ready(Ok(())) = r {
-            self.held = true;
+        let (units, ticket) = (self.units, &mut self.ticket);
+        let r = match &self.kept {
+            Some(pool) => pool.poll_acquire(units, ticket, cx),
+            None => crate::host::with_current(|parts| match parts {
+                Some(parts) => parts.cpus.poll_acquire(units, ticket, cx),
+                None => Poll::Ready(Err(Error::NoRuntime)),
+            }),
+        };
+        match r {
+            Poll::Ready(Ok(())) => self.held = true,
+            // Queued: whoever drops the task must withdraw the ticket.
+            Poll::Pending => self.keep(),
+            Poll::Ready(Err(_)) => {}
         }
         r
     }
 
+    /// The share (or the ticket) outlives this poll: keep the pool.
+    fn keep(&mut self) {
+        if self.kept.is_none() {
+            self.kept = crate::host::with_current(|parts| parts.map(|p| p.cpus.clone()));
+        }
+    }
+
     /// Gives the share back (a no-op when not held).
     pub(crate) fn release(&mut self) {
-        if let (true, Some(pool)) = (self.held, &self.pool) {
+        if self.held {
             self.held = false;
-            pool.release(self.units);
+            let units = self.units;
+            let _ = self.with_pool(|pool| pool.release(units));
         }
     }
 
@@ -68,7 +109,7 @@ impl Grant {
         body: Pin<&mut F>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<F::Output, Error>> {
-        if self.pool.is_none() {
+        if self.units == 0 {
             return body.poll(cx).map(Ok);
         }
         match self.poll_held(cx) {
@@ -76,10 +117,14 @@ impl Grant {
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
             Poll::Pending => return Poll::Pending,
         }
-        // A `get` that had to wait inside the body: the share goes back until the next poll.
         let (out, waited) = crate::object::watch_waits(|| body.poll(cx));
-        if out.is_pending() && waited {
-            self.release();
+        match &out {
+            // Done: the share goes back now (the attempt may retry: it takes it again).
+            Poll::Ready(_) => self.release(),
+            // A `get` that had to wait inside the body: the share goes back until the next poll.
+            Poll::Pending if waited => self.release(),
+            // Waiting on something else, holding the share.
+            Poll::Pending => self.keep(),
         }
         out.map(Ok)
     }
@@ -88,8 +133,9 @@ impl Grant {
 impl Drop for Grant {
     fn drop(&mut self) {
         self.release();
-        if let (Some(t), Some(pool)) = (self.ticket.take(), &self.pool) {
-            pool.withdraw(self.units, t);
+        if let Some(t) = self.ticket.take() {
+            let units = self.units;
+            let _ = self.with_pool(|pool| pool.withdraw(units, t));
         }
     }
 }
@@ -116,9 +162,9 @@ mod tests {
         let count = Arc::new(Count::default());
         let waker = Waker::from(count.clone());
         let cx = Context::from_waker(&waker);
-        let mut a = Grant::new(Some(pool.clone()), to_units(2.0));
-        let mut b = Grant::new(Some(pool.clone()), to_units(2.0));
-        let mut c = Grant::new(Some(pool.clone()), to_units(0.5));
+        let mut a = Grant::on_pool(pool.clone(), to_units(2.0));
+        let mut b = Grant::on_pool(pool.clone(), to_units(2.0));
+        let mut c = Grant::on_pool(pool.clone(), to_units(0.5));
         assert!(a.poll_held(&cx).is_ready());
         assert!(b.poll_held(&cx).is_pending());
         // c would fit after a releases, but b is first in line.
@@ -140,8 +186,8 @@ mod tests {
         let pool = Arc::new(CpuPool::new(to_units(1.0)));
         let waker = Waker::from(Arc::new(Count::default()));
         let cx = Context::from_waker(&waker);
-        let mut a = Grant::new(Some(pool.clone()), to_units(1.0));
-        let mut b = Grant::new(Some(pool.clone()), to_units(1.0));
+        let mut a = Grant::on_pool(pool.clone(), to_units(1.0));
+        let mut b = Grant::on_pool(pool.clone(), to_units(1.0));
         assert!(a.poll_held(&cx).is_ready());
         assert!(b.poll_held(&cx).is_pending());
         a.release(); // grants b's ticket

@@ -24,7 +24,7 @@ use crate::object::{pending, ObjectRef, Promise};
 use crate::Error;
 
 #[cfg(feature = "std")]
-use super::admission::{CpuPool, Grant};
+use super::admission::Grant;
 #[cfg(feature = "std")]
 use alloc::sync::Arc;
 
@@ -123,8 +123,9 @@ where
         });
     }
     let (object, promise) = pending::<R>(&parts.store);
-    let done = Done::new(promise).on_pool(pool.clone());
-    let grant = Grant::new(Some(pool.clone()), units);
+    let done = Done::new(promise);
+    // The pool is found through the runtime's threads when the task runs (see `Grant`).
+    let grant = Grant::new(units);
     let task = parts.scheduler.spawn(run(object.clone(), done, options, grant, resolve, make, is_err));
     object.cell().set_producer(task.into_producer());
     Ok(object)
@@ -218,28 +219,17 @@ where
     }
 }
 
-/// The task's promise: fulfilled with the result, or, if the task is dropped first, with
-/// `RuntimeShutdown` when its runtime stopped (else the promise's own drop error:
-/// `TaskPanicked` while unwinding, `ObjectLost` otherwise).
+/// The task's promise: fulfilled with the result. A task dropped unfinished drops it, and
+/// the promise stores why: `RuntimeShutdown` when its runtime's shutdown dropped the task
+/// (the runtime drops tasks inside a failure scope naming it), else `TaskPanicked` while
+/// unwinding, else `ObjectLost`.
 struct Done<R> {
     promise: Option<Promise<R>>,
-    #[cfg(feature = "std")]
-    pool: Option<Arc<CpuPool>>,
 }
 
 impl<R> Done<R> {
     fn new(promise: Promise<R>) -> Self {
-        Done {
-            promise: Some(promise),
-            #[cfg(feature = "std")]
-            pool: None,
-        }
-    }
-
-    #[cfg(feature = "std")]
-    fn on_pool(mut self, pool: Arc<CpuPool>) -> Self {
-        self.pool = Some(pool);
-        self
+        Done { promise: Some(promise) }
     }
 
     fn fulfill(&mut self, outcome: Result<R, Error>) {
@@ -251,16 +241,6 @@ impl<R> Done<R> {
     /// The object already holds `Cancelled`: the promise has nothing left to do.
     fn cancelled(&mut self) {
         self.fulfill(Err(Error::Cancelled));
-    }
-}
-
-impl<R> Drop for Done<R> {
-    fn drop(&mut self) {
-        #[cfg(feature = "std")]
-        if self.pool.as_ref().is_some_and(|p| p.is_closed()) {
-            self.fulfill(Err(Error::RuntimeShutdown));
-        }
-        // Otherwise the promise's drop stores why (TaskPanicked / ObjectLost).
     }
 }
 
