@@ -1,5 +1,5 @@
-//! Shutting the multi-threaded runtime down: queued tasks (also behind a blocked worker)
-//! never run and are dropped exactly once, waiting futures are dropped before `shutdown`
+//! Shutting the multi-threaded runtime down: queued tasks (also behind a blocked worker, or
+//! spawned by a `block_on` thread) never run and are dropped exactly once, waiting futures are dropped before `shutdown`
 //! returns, join handles resolve to `RuntimeShutdown`, waking a task of a stopped runtime
 //! does not deadlock, spawning after shutdown is refused, and a task can shut down its own
 //! runtime.
@@ -82,6 +82,53 @@ fn shutdown_drops_tasks_queued_behind_a_blocked_worker() {
     assert_eq!(wait("the blocker", blocker), Ok(true));
     assert_eq!(drops.get(), LOCAL + INJECTED, "no future is dropped twice");
     assert!(handle.is_shutdown());
+}
+
+#[test]
+fn shutdown_drops_tasks_queued_by_a_block_on_thread() {
+    const QUEUED: usize = 40;
+    let rt = runtime(1);
+    let drops = Counter::new();
+    let polls = Counter::new();
+    let handle = rt.handle().clone();
+    let (_blocker, release_worker) = block_a_worker(rt.handle(), || {});
+
+    // A `block_on` thread spawns tasks (its LIFO slot, then its driver queue) and then
+    // blocks inside its main future: nobody may run them (the only worker is blocked too).
+    let (queued_tx, queued_rx) = mpsc::channel();
+    let (release_driver, driver_rx) = mpsc::channel::<()>();
+    let (d, p, h) = (drops.clone(), polls.clone(), handle.clone());
+    let driver = std::thread::spawn(move || {
+        h.block_on(async move {
+            for _ in 0..QUEUED {
+                let t = d.track();
+                let p = p.clone();
+                drop(rustyray::spawn(async move {
+                    let _t = t;
+                    p.inc();
+                }));
+            }
+            queued_tx.send(()).unwrap();
+            let _ = driver_rx.recv_timeout(Duration::from_secs(30));
+        });
+    });
+    recv(&queued_rx, "the driver's spawns");
+
+    let watcher = handle.clone();
+    std::thread::spawn(move || {
+        if eventually(|| watcher.is_shutdown()) {
+            let _ = release_worker.send(());
+        }
+    });
+    rt.shutdown();
+    // The driver queue's tasks are dropped by shutdown; the one in the (still blocked)
+    // driver's LIFO slot when `block_on` returns, unless the monitor moved it first.
+    assert!(drops.get() >= QUEUED - 1, "shutdown drops the driver queue: {} dropped", drops.get());
+    let _ = release_driver.send(());
+    driver.join().unwrap();
+
+    assert_eq!(polls.get(), 0, "no queued task may run once shutdown has begun");
+    assert_eq!(drops.get(), QUEUED, "every queued future is dropped, exactly once");
 }
 
 /// Spawns `n` tasks that never complete (and hold a `Tracked`) and waits until each has

@@ -86,10 +86,6 @@ mod executor {
         Poll::Ready(())
     }
 
-    /// Shim of the handle an object keeps of the task computing it.
-    #[derive(Debug)]
-    pub(crate) struct Producer;
-
     /// Shim of `budget`: `block_on` polls its future inside `scoped`.
     pub(crate) mod budget {
         pub(crate) fn scoped<R>(f: impl FnOnce() -> R) -> R {
@@ -109,8 +105,8 @@ mod executor {
         }
     }
 
-    /// Shim of the scheduler as `block_on` sees it: a driver core with an empty LIFO slot,
-    /// no injected work, and some worker idle (so the driver never helps with the
+    /// Shim of the scheduler as `block_on` sees it: a driver core with an empty LIFO slot
+    /// and an empty driver queue, no injected work, and some worker idle (so the driver never helps with the
     /// injector). What remains of `block_on` is exactly its wake-up protocol: the
     /// `DriverSignal`'s `woken` flag and `Parker`.
     pub(crate) mod scheduler {
@@ -130,6 +126,12 @@ mod executor {
                 None
             }
             pub(crate) fn others_waiting(&self) -> bool {
+                false
+            }
+            pub(crate) fn pop_local(&self) -> Option<Infallible> {
+                None
+            }
+            pub(crate) fn has_local_work(&self) -> bool {
                 false
             }
             pub(crate) fn run(&self, task: Infallible) {
@@ -660,6 +662,8 @@ fn parker_ping_pong() {
 
 struct Shared {
     injector: Injector<usize>,
+    /// The steal end of a `block_on` thread's driver queue (scheduler.rs `DriverQueue`).
+    driver_queue: Steal<usize>,
     idle: Idle,
     parkers: Vec<Parker>,
     shutdown: AtomicBool,
@@ -675,9 +679,10 @@ impl Shared {
         }
     }
 
-    /// Local queues are not modeled: tasks only ever sit in the injector.
+    /// Workers' own local queues are not modeled: tasks sit in the injector or in the
+    /// driver queue.
     fn has_visible_work(&self) -> bool {
-        !self.injector.is_empty()
+        !self.injector.is_empty() || !self.driver_queue.is_empty()
     }
 
     fn is_shutdown(&self) -> bool {
@@ -699,16 +704,18 @@ fn worker(shared: &Shared, index: usize) -> bool {
         shared.ran.fetch_add(1, Relaxed);
         shared.done.unpark();
     };
+    // What a driver queue's task is stolen into.
+    let (mut local, _steal) = local_queue::new::<usize>();
     while !shared.is_shutdown() {
         // next_task
         if shared.injector.pop().is_some() {
             run_task(&mut is_searching);
             continue;
         }
-        // search
+        // search: steal (from the driver queue), then the injector
         if is_searching || shared.idle.transition_to_searching() {
             is_searching = true;
-            if shared.injector.pop().is_some() {
+            if shared.driver_queue.steal_into(&mut local).is_some() || shared.injector.pop().is_some() {
                 run_task(&mut is_searching);
                 continue;
             }
@@ -753,12 +760,15 @@ fn assert_idle_at_rest(idle: &Idle, num_workers: usize, searching: usize) {
     assert_eq!(idle.worker_to_notify(), None);
 }
 
-/// `num_workers` workers start up and go idle while the main thread injects one task; the
-/// task must run (if its wake-up were lost, the main thread would wait for it forever and
-/// loom reports a deadlock). Then the main thread shuts the runtime down.
-fn park_protocol(num_workers: usize) {
+/// `num_workers` workers start up and go idle while the main thread injects one task (or,
+/// `via_driver_queue`, pushes it to the driver queue it checked out, as a `block_on` thread
+/// spawning does); the task must run (if its wake-up were lost, the main thread would wait
+/// for it forever and loom reports a deadlock). Then the main thread shuts the runtime down.
+fn park_protocol(num_workers: usize, via_driver_queue: bool) {
+    let (mut driver_local, driver_queue) = local_queue::new::<usize>();
     let shared = Arc::new(Shared {
         injector: Injector::new(),
+        driver_queue,
         idle: Idle::new(num_workers),
         parkers: (0..num_workers).map(|_| Parker::new()).collect(),
         shutdown: AtomicBool::new(false),
@@ -772,9 +782,14 @@ fn park_protocol(num_workers: usize) {
         })
         .collect();
 
-    // Shared::inject
-    shared.injector.push(7).unwrap();
-    // The fence in `Shared::inject`.
+    if via_driver_queue {
+        // Core::push_back on a driver
+        driver_local.push_back_or_overflow(7, &mut |_| unreachable!("one task fits"));
+    } else {
+        // Shared::inject
+        shared.injector.push(7).unwrap();
+    }
+    // The fence in `Shared::inject` (and in `Core::push_back` on a driver).
     loom::sync::atomic::fence(SeqCst);
     shared.notify_parked();
     // Wait for the task to run.
@@ -784,6 +799,7 @@ fn park_protocol(num_workers: usize) {
     // Shared::begin_shutdown
     shared.shutdown.store(true, Release);
     assert!(shared.injector.close().is_empty());
+    assert!(driver_local.pop().is_none(), "the task ran once");
     for p in &shared.parkers {
         p.unpark();
     }
@@ -795,13 +811,25 @@ fn park_protocol(num_workers: usize) {
 /// One worker, which is always the last searcher when it parks.
 #[test]
 fn park_protocol_one_worker() {
-    model(3, || park_protocol(1));
+    model(3, || park_protocol(1, false));
+}
+
+/// One worker, the task in a `block_on` thread's driver queue.
+#[test]
+fn park_protocol_one_worker_driver_queue() {
+    model(3, || park_protocol(1, true));
 }
 
 /// Two workers: one may park without searching (only half the workers may search).
 #[test]
 fn park_protocol_two_workers() {
-    model(2, || park_protocol(2));
+    model(2, || park_protocol(2, false));
+}
+
+/// Two workers, the task in a `block_on` thread's driver queue.
+#[test]
+fn park_protocol_two_workers_driver_queue() {
+    model(2, || park_protocol(2, true));
 }
 
 // ---- the boxed-once slot ------------------------------------------------------------------
@@ -1597,7 +1625,7 @@ fn object_cell_completion_races_a_registering_reader() {
         });
         let (woken, waker) = park_waker();
         let mut key = None;
-        let read = |key: &mut Option<usize>| cell.read_or_register(&waker, key, |s| s.value().copied());
+        let read = |key: &mut Option<usize>| cell.read_or_register(&waker, key, |s, _named| s.value().copied());
         let got = match read(&mut key) {
             Some(r) => r,
             None => {

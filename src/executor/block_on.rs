@@ -89,11 +89,12 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
             core.run(task);
             continue;
         }
-        // Injected work while every worker is busy (or blocked in a task): help with it.
+        // Queued work (its own queue's, then the injector's) while every worker is busy (or
+        // blocked in a task): help with it.
         // When some worker is idle it will take the work; helping then would only put one
         // more thread on the same cores.
         if shared.idle.all_busy() && shared.may_help() {
-            if let Some(task) = shared.injector.pop() {
+            if let Some(task) = core.pop_local().or_else(|| shared.injector.pop()) {
                 core.run(task);
                 continue;
             }
@@ -113,7 +114,8 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         // Pairs with the fence in `Shared::inject`: either it sees us registered, or we see
         // its task here.
         fence(SeqCst);
-        let work_for_us = shared.idle.all_busy() && !shared.injector.is_empty() && shared.may_help();
+        let work_for_us =
+            shared.idle.all_busy() && (!shared.injector.is_empty() || core.has_local_work()) && shared.may_help();
         if !work_for_us && !signal.woken.load(SeqCst) {
             // Asleep with an empty LIFO slot: the monitor need not watch this thread.
             core.set_parked(true);

@@ -1,5 +1,4 @@
-//! [`JoinHandle`]: an owned permission to await a spawned task's output; and `Producer`,
-//! the handle an object keeps of the task computing it.
+//! [`JoinHandle`]: an owned permission to await a spawned task's output.
 
 use core::future::Future;
 use core::pin::Pin;
@@ -65,34 +64,6 @@ impl<T> JoinHandle<T> {
         match &self.state {
             State::Task(t) => t.is_finished(),
             State::Failed(_) | State::Done => true,
-        }
-    }
-}
-
-impl JoinHandle<()> {
-    /// Turns the handle into a [`Producer`]: the task runs on, detached, but its memory is
-    /// released where the producer is dropped (if the task finished by then).
-    #[cfg(feature = "std")]
-    pub(crate) fn into_producer(mut self) -> Producer {
-        match core::mem::replace(&mut self.state, State::Done) {
-            State::Task(t) => Producer(Some(t)),
-            _ => Producer(None),
-        }
-    }
-}
-
-/// The handle of a task that produces an object, kept by that object: dropping it detaches
-/// the task. A task that finished before its object is dropped is freed right here, on the
-/// object's thread, rather than on the worker that ran it — a submitter that reads its
-/// results frees its own allocations (which keeps the allocator's per-thread caches warm).
-#[cfg(feature = "std")]
-pub(crate) struct Producer(Option<async_task::FallibleTask<Result<Contained<()>, Error>, Header>>);
-
-#[cfg(feature = "std")]
-impl Drop for Producer {
-    fn drop(&mut self) {
-        if let Some(t) = self.0.take() {
-            t.detach();
         }
     }
 }

@@ -42,14 +42,11 @@ pub use join_handle::JoinHandle;
 pub use local::{LocalExecutor, Pender};
 
 #[cfg(feature = "std")]
+pub(crate) use block_on::block_on;
+#[cfg(feature = "std")]
 pub(crate) use catch::panic_message;
 #[cfg_attr(not(target_has_atomic = "ptr"), allow(unused_imports))] // used by actors and tasks
-pub(crate) use catch::{catch, catch_sync, poll_catch};
-#[cfg(feature = "std")]
-pub(crate) use join_handle::Producer;
-
-#[cfg(feature = "std")]
-pub(crate) use block_on::block_on;
+pub(crate) use catch::{catch, catch_sync, poll_catch, Catch};
 #[cfg(feature = "std")]
 pub(crate) use context::with_current;
 #[cfg(feature = "std")]

@@ -45,11 +45,26 @@ pub(crate) struct Remote {
     pub(crate) visible: StdArc<Visible>,
 }
 
+/// A run queue a `block_on` thread checks out for as long as it drives (see
+/// [`Core::driver`]): the tasks it spawns queue there, and the workers steal them half a
+/// queue at a time, instead of each one passing through the injector.
+#[derive(Debug)]
+pub(crate) struct DriverQueue {
+    pub(crate) steal: Steal<Job>,
+    /// The owner's end, while no driver holds it.
+    local: crate::sync::Lock<Option<Local<Job>>>,
+}
+
+/// Driver queues per runtime: more `block_on` threads at once spawn through the injector.
+const DRIVER_QUEUES: usize = 4;
+
 /// State shared by all threads of one runtime.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) injector: Injector<Job>,
     pub(crate) remotes: Box<[Remote]>,
+    /// Run queues `block_on` threads check out (see [`DriverQueue`]).
+    pub(crate) driver_queues: Box<[DriverQueue]>,
     pub(crate) idle: Idle,
     /// Rescues jobs stranded in the LIFO slot of a thread blocked in user code.
     pub(crate) monitor: Monitor,
@@ -87,9 +102,16 @@ impl Shared {
             monitor.register(&visible);
             remotes.push(Remote { steal, parker: Parker::new(), visible });
         }
+        let driver_queues = (0..DRIVER_QUEUES)
+            .map(|_| {
+                let (local, steal) = local_queue::new();
+                DriverQueue { steal, local: crate::sync::Lock::new(Some(local)) }
+            })
+            .collect();
         let shared = Shared {
             injector: Injector::new(),
             remotes: remotes.into_boxed_slice(),
+            driver_queues,
             idle: Idle::new(num_workers),
             monitor,
             shutdown: AtomicBool::new(false),
@@ -150,6 +172,25 @@ impl Shared {
         handle
     }
 
+    /// Spawns `future` as a cell of its own that nobody awaits (a remote task: it fulfils
+    /// its promise itself): one block from the cell pool, no join handle. After shutdown
+    /// the future is dropped at once, inside a failure scope naming `RuntimeShutdown`.
+    pub(crate) fn spawn_task<F>(self: &StdArc<Self>, future: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        if self.is_shutdown() {
+            let mut scope = super::failure::FailureScope::new();
+            scope.set(crate::Error::RuntimeShutdown);
+            drop(future);
+            return;
+        }
+        let job = CellRef::spawn_job(self.clone(), Tracked::new(future), |shared: &StdArc<Self>, job, woken| {
+            shared.schedule(Job::from(job), woken);
+        });
+        self.schedule_new(Job::from(job));
+    }
+
     /// Spawns an actor's cell: its prefix and the future `make` builds from a reference
     /// to it and its registry key (built before the cell is first queued, so `make` may
     /// also set the cell up). The future must unregister the key when it is dropped (the
@@ -190,7 +231,11 @@ impl Shared {
         let rest = context::with_current(|core| match core {
             Some(core) if core.belongs_to(self) => {
                 if core.kind == CoreKind::Driver {
-                    core.put_lifo_if_free(runnable)
+                    // The LIFO slot if it is free, else the driver queue (or the injector).
+                    if let Some(r) = core.put_lifo_if_free(runnable) {
+                        core.push_back(r);
+                    }
+                    None
                 } else {
                     core.push_back(runnable);
                     None
@@ -279,6 +324,20 @@ impl Shared {
         jobs
     }
 
+    /// Takes every task queued in the driver queues (no worker takes them once the runtime
+    /// shuts down).
+    pub(crate) fn take_driver_queues(&self) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        let (mut into, _) = local_queue::new::<Job>();
+        for queue in self.driver_queues.iter() {
+            while let Some(job) = queue.steal.steal_into(&mut into) {
+                jobs.push(job);
+                jobs.extend(core::iter::from_fn(|| into.pop()));
+            }
+        }
+        jobs
+    }
+
     /// Takes the graveyard's tasks (the caller drops them outside the lock).
     pub(crate) fn take_graveyard(&self) -> Vec<Job> {
         self.graveyard.with(core::mem::take)
@@ -286,7 +345,9 @@ impl Shared {
 
     /// True if any queue visible to other threads holds a task.
     pub(crate) fn has_visible_work(&self) -> bool {
-        !self.injector.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty())
+        !self.injector.is_empty()
+            || self.remotes.iter().any(|r| !r.steal.is_empty())
+            || self.driver_queues.iter().any(|d| !d.steal.is_empty())
     }
 
     /// Stops the runtime: refuses new work, wakes every worker, and returns the tasks
@@ -321,8 +382,11 @@ pub(crate) struct Core {
     /// The task to run next on this thread (woken by the task that ran last), and the
     /// poll count: what the monitor watches.
     visible: StdArc<Visible>,
-    /// The worker's local run queue (`None` for a driver thread).
+    /// The thread's local run queue: a worker's own, or the driver queue a `block_on`
+    /// thread checked out (`None` if every one was taken).
     pub(crate) local: RefCell<Option<Local<Job>>>,
+    /// The driver queue checked out, to give back on drop.
+    driver_queue: Option<usize>,
 }
 
 impl core::fmt::Debug for Core {
@@ -334,15 +398,22 @@ impl core::fmt::Debug for Core {
 impl Core {
     pub(crate) fn worker(shared: StdArc<Shared>, index: usize, local: Local<Job>) -> Self {
         let visible = shared.remotes[index].visible.clone();
-        Core { shared, kind: CoreKind::Worker(index), visible, local: RefCell::new(Some(local)) }
+        Core { shared, kind: CoreKind::Worker(index), visible, local: RefCell::new(Some(local)), driver_queue: None }
     }
 
     /// The core of a thread inside `block_on`, watched by the monitor until it is dropped.
+    /// It checks out a free driver queue, if any, for the tasks it spawns.
     pub(crate) fn driver(shared: StdArc<Shared>) -> Self {
         let visible = StdArc::new(Visible::new(None));
         shared.monitor.register(&visible);
         shared.monitor.arm();
-        Core { shared, kind: CoreKind::Driver, visible, local: RefCell::new(None) }
+        let (driver_queue, local) = shared
+            .driver_queues
+            .iter()
+            .enumerate()
+            .find_map(|(i, q)| q.local.with(Option::take).map(|local| (Some(i), Some(local))))
+            .unwrap_or((None, None));
+        Core { shared, kind: CoreKind::Driver, visible, local: RefCell::new(local), driver_queue }
     }
 
     /// A `block_on` thread goes to sleep (its LIFO slot is empty) or woke up: the monitor
@@ -409,6 +480,12 @@ impl Core {
                     }
                 });
                 drop(local);
+                if self.kind == CoreKind::Driver {
+                    // A driver does not run its queue itself: as `Shared::inject`, pair with
+                    // the fence in `Worker::park`, so a worker parking now either sees the
+                    // task or is woken for it.
+                    fence(SeqCst);
+                }
                 self.shared.notify_parked();
             }
             None => {
@@ -424,10 +501,15 @@ impl Core {
         self.visible.lifo.take()
     }
 
-    /// True if a task other than the LIFO one waits in this thread's local queue (a driver
-    /// has none) or in the injector: the LIFO cap then hands the LIFO task over.
+    /// True if a task other than the LIFO one waits in this thread's local queue (a driver's
+    /// checked-out one included) or in the injector: the LIFO cap then hands the LIFO task over.
     pub(crate) fn others_waiting(&self) -> bool {
         self.local.borrow().as_ref().is_some_and(|q| !q.is_empty()) || !self.shared.injector.is_empty()
+    }
+
+    /// Takes the task at the front of this thread's local queue, if any.
+    pub(crate) fn pop_local(&self) -> Option<Job> {
+        self.local.borrow_mut().as_mut().and_then(Local::pop)
     }
 
     /// True if the LIFO slot or the local queue holds a task.
@@ -442,9 +524,25 @@ impl Drop for Core {
             self.shared.monitor.unregister(&self.visible);
         }
         // A job left in the slot (a `block_on` that returned or unwound right after waking
-        // it) runs elsewhere; after shutdown the injector hands it to the graveyard.
-        if let Some(job) = self.visible.lifo.take() {
-            self.shared.inject(job);
+        // it) runs elsewhere; so do the jobs left in the driver queue, which goes back
+        // empty (the next driver to check it out must find it so: its steal end may still
+        // be mid-steal, which is as good).
+        let mut left: Vec<Job> = self.visible.lifo.take().into_iter().collect();
+        if let (Some(index), Some(mut local)) = (self.driver_queue, self.local.get_mut().take()) {
+            left.extend(core::iter::from_fn(|| local.pop()));
+            self.shared.driver_queues[index].local.with(|slot| *slot = Some(local));
+        }
+        if self.shared.is_shutdown() {
+            // Nobody will run them: a `block_on` thread still driving when its runtime
+            // shut down drops them here, as shutdown drops everything queued (the injector
+            // would only hand them to the graveyard, dropped with the runtime's last handle).
+            let mut scope = super::failure::FailureScope::new();
+            scope.set(crate::Error::RuntimeShutdown);
+            drop(left);
+        } else {
+            for job in left {
+                self.shared.inject(job);
+            }
         }
     }
 }

@@ -35,7 +35,7 @@ const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 const MAX_LIFO_POLLS: u32 = 3;
 /// Rounds of "steal, check the injector, pause" a searching worker makes before it parks.
 /// Each round is well under a microsecond; a futex hand-off costs ~55 µs here.
-const SPIN_ROUNDS: u32 = 128;
+const SPIN_ROUNDS: u32 = 64;
 
 struct Worker {
     core: Rc<Core>,
@@ -157,13 +157,21 @@ impl Worker {
                     return stolen;
                 }
             }
+            // The queues of `block_on` threads (the tasks a driver spawns).
+            for queue in self.shared.driver_queues.iter() {
+                let mut local = self.core.local.borrow_mut();
+                let stolen = local.as_mut().and_then(|l| queue.steal.steal_into(l));
+                if stolen.is_some() {
+                    return stolen;
+                }
+            }
             if let Some(t) = self.take_from_injector() {
                 return Some(t);
             }
             if self.shared.is_shutdown() {
                 return None;
             }
-            for _ in 0..(4 + round.min(32)) {
+            for _ in 0..(16 + 4 * round.min(32)) {
                 crate::sync::spin_hint();
             }
             if round % 16 == 15 {

@@ -18,6 +18,7 @@
 //! serialized ref, an export): most objects (a task's result read once, an actor call's
 //! reply) are never named, and then never touch the shard's registry.
 
+use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 use core::any::Any;
 use core::task::Waker;
@@ -26,8 +27,6 @@ use slab::Slab;
 
 use super::id::ObjectId;
 use super::store::Shard;
-#[cfg(feature = "std")]
-use crate::executor::Producer;
 use crate::sync::Lock;
 use crate::Error;
 
@@ -80,16 +79,21 @@ impl<T> Stored<T> {
 }
 
 /// The storage of one object.
+///
+/// Its id and its state share one lock: a fresh process faults in every live object's
+/// memory, so a few words per object are felt (96 bytes with its `Arc` header for a `u64`,
+/// one allocator size class below two locks' worth).
 pub(crate) struct ObjectCell<T> {
-    /// The id, once asked for (registered in `shard` then; unregistered on drop).
-    id: Lock<Option<ObjectId>>,
     /// The shard that counts the object (and registers its id).
     shard: Arc<Shard>,
-    state: Lock<State<T>>,
-    /// The task computing the object, if a runtime's task does: detached when the object
-    /// is freed (see [`Producer`]). Only std runtimes run remote tasks.
-    #[cfg(feature = "std")]
-    producer: Lock<Option<Producer>>,
+    inner: Lock<Inner<T>>,
+}
+
+/// What a cell's lock guards.
+struct Inner<T> {
+    /// The id, once asked for (registered in `shard` then; unregistered on drop).
+    id: Option<ObjectId>,
+    state: State<T>,
 }
 
 /// The life-cycle state of an object. See the module docs.
@@ -111,7 +115,8 @@ pub(crate) type WaiterKey = usize;
 #[derive(Default)]
 pub(crate) struct Waiters {
     first: Option<Waker>,
-    rest: Slab<Waker>,
+    /// Boxed: most objects never have a second waiter, and the slab's header is five words.
+    rest: Option<Box<Slab<Waker>>>,
 }
 
 impl Waiters {
@@ -121,7 +126,7 @@ impl Waiters {
     fn register(&mut self, waker: &Waker, key: &mut Option<WaiterKey>) -> Option<Waker> {
         let slot = match *key {
             Some(0) => self.first.as_mut(),
-            Some(k) => self.rest.get_mut(k - 1),
+            Some(k) => self.rest.as_mut().and_then(|rest| rest.get_mut(k - 1)),
             None => None,
         };
         if let Some(existing) = slot {
@@ -132,7 +137,7 @@ impl Waiters {
             self.first = Some(waker.clone());
             *key = Some(0);
         } else {
-            *key = Some(self.rest.insert(waker.clone()) + 1);
+            *key = Some(self.rest.get_or_insert_with(Box::default).insert(waker.clone()) + 1);
         }
         None
     }
@@ -142,12 +147,12 @@ impl Waiters {
         if key == 0 {
             self.first.take()
         } else {
-            self.rest.try_remove(key - 1)
+            self.rest.as_mut().and_then(|rest| rest.try_remove(key - 1))
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.first.is_none() && self.rest.is_empty()
+        self.first.is_none() && self.rest.as_ref().is_none_or(|rest| rest.is_empty())
     }
 
     /// Wakes every waiter once.
@@ -155,7 +160,7 @@ impl Waiters {
         if let Some(w) = self.first {
             w.wake();
         }
-        for (_, w) in self.rest {
+        for (_, w) in self.rest.into_iter().flat_map(|rest| *rest) {
             w.wake();
         }
     }
@@ -164,20 +169,7 @@ impl Waiters {
 impl<T> ObjectCell<T> {
     /// A cell counted in `shard` (the caller has counted it), with no id yet.
     pub(crate) fn new(shard: Arc<Shard>, state: State<T>) -> Self {
-        ObjectCell {
-            id: Lock::new(None),
-            shard,
-            state: Lock::new(state),
-            #[cfg(feature = "std")]
-            producer: Lock::new(None),
-        }
-    }
-
-    /// Keeps the handle of the task computing this object until the object is freed.
-    #[cfg(feature = "std")]
-    pub(crate) fn set_producer(&self, producer: Producer) {
-        let previous = self.producer.with(|p| p.replace(producer));
-        drop(previous);
+        ObjectCell { shard, inner: Lock::new(Inner { id: None, state }) }
     }
 
     /// The object's id: registered in the shard on first use (the registry holds a weak
@@ -186,9 +178,9 @@ impl<T> ObjectCell<T> {
     where
         T: Send + Sync + 'static,
     {
-        // Lock order: the cell's id, then the shard (a lookup takes only the shard's).
-        self.id.with(|id| {
-            *id.get_or_insert_with(|| {
+        // Lock order: the cell's, then the shard's (a lookup takes only the shard's).
+        self.inner.with(|inner| {
+            *inner.id.get_or_insert_with(|| {
                 let erased: Weak<dyn Any + Send + Sync> = Arc::downgrade(this) as Weak<dyn Any + Send + Sync>;
                 self.shard.register(erased)
             })
@@ -197,15 +189,16 @@ impl<T> ObjectCell<T> {
 
     /// The id, if one was assigned.
     pub(crate) fn assigned_id(&self) -> Option<ObjectId> {
-        self.id.with(|id| *id)
+        self.inner.with(|inner| inner.id)
     }
 
     pub(crate) fn is_ready(&self) -> bool {
-        self.state.with(|s| matches!(s, State::Ready(_)))
+        self.inner.with(|inner| matches!(inner.state, State::Ready(_)))
     }
 
     /// If ready, what `read` makes of the stored value (it runs under the cell's lock: it
-    /// may clone the value, share it, or move it out), or a clone of the stored error;
+    /// may clone the value, share it, or move it out; its flag tells whether the object
+    /// has an id, through which the registry could hand out more refs), or a clone of the stored error;
     /// otherwise registers `waker` under `key` (refreshing an earlier registration) and
     /// returns `None`. The check and the registration are one critical section, so a
     /// completion can never slip between them unnoticed.
@@ -213,10 +206,10 @@ impl<T> ObjectCell<T> {
         &self,
         waker: &Waker,
         key: &mut Option<WaiterKey>,
-        read: impl FnOnce(&mut Stored<T>) -> Result<R, Error>,
+        read: impl FnOnce(&mut Stored<T>, bool) -> Result<R, Error>,
     ) -> Option<Result<R, Error>> {
-        let (outcome, replaced) = self.state.with(|s| match s {
-            State::Ready(Ok(stored)) => (Some(read(stored)), None),
+        let (outcome, replaced) = self.inner.with(|inner| match &mut inner.state {
+            State::Ready(Ok(stored)) => (Some(read(stored, inner.id.is_some())), None),
             State::Ready(Err(e)) => (Some(Err(e.clone())), None),
             State::Pending(waiters) => (None, waiters.register(waker, key)),
         });
@@ -230,7 +223,7 @@ impl<T> ObjectCell<T> {
     /// Like [`outcome_or_register`](Self::outcome_or_register), for futures that only need
     /// to know whether the object is ready. Returns true if it is.
     pub(crate) fn ready_or_register(&self, waker: &Waker, key: &mut Option<WaiterKey>) -> bool {
-        let (ready, replaced) = self.state.with(|s| match s {
+        let (ready, replaced) = self.inner.with(|inner| match &mut inner.state {
             State::Ready(_) => (true, None),
             State::Pending(waiters) => (false, waiters.register(waker, key)),
         });
@@ -245,7 +238,7 @@ impl<T> ObjectCell<T> {
     /// (a waiting future was dropped). A no-op once the object is ready: completion took
     /// the whole list.
     pub(crate) fn deregister(&self, key: WaiterKey) {
-        let removed = self.state.with(|s| match s {
+        let removed = self.inner.with(|inner| match &mut inner.state {
             State::Pending(waiters) => waiters.remove(key),
             State::Ready(_) => None,
         });
@@ -258,12 +251,12 @@ impl<T> ObjectCell<T> {
     /// ignored (and its value dropped).
     pub(crate) fn complete(&self, outcome: Result<T, Error>) -> Wakeup {
         let mut outcome = Some(outcome.map(Stored::Inline));
-        let waiters = self.state.with(|s| match s {
+        let waiters = self.inner.with(|inner| match &mut inner.state {
             State::Pending(waiters) => {
                 // Nobody waiting (a result produced before anyone asked): nothing to move.
                 let waiters = if waiters.is_empty() { None } else { Some(core::mem::take(waiters)) };
                 if let Some(outcome) = outcome.take() {
-                    *s = State::Ready(outcome);
+                    inner.state = State::Ready(outcome);
                 }
                 waiters
             }
@@ -292,7 +285,7 @@ impl<T> Drop for ObjectCell<T> {
     /// The last ref is gone: count the object freed and remove its registry entry, if it
     /// has one. The value drops right after, with the cell's fields, outside every lock.
     fn drop(&mut self) {
-        if let Some(id) = *self.id.get_mut() {
+        if let Some(id) = self.inner.get_mut().id {
             self.shard.unregister(id);
         }
         self.shard.count_freed();
@@ -301,7 +294,7 @@ impl<T> Drop for ObjectCell<T> {
         #[cfg(feature = "std")]
         if core::mem::needs_drop::<T>() {
             crate::raw::deferred_drop::drop_nested(core::mem::replace(
-                self.state.get_mut(),
+                &mut self.inner.get_mut().state,
                 State::Pending(Waiters::default()),
             ));
         }

@@ -48,10 +48,10 @@ impl<T> ObjectRef<T> {
         &self.cell
     }
 
-    /// True if this is the object's only ref and the object has no id (through which the
-    /// registry could hand out another): nobody else can ever read the value.
-    pub(crate) fn is_last_unnamed_ref(&self) -> bool {
-        Arc::strong_count(&self.cell) == 1 && self.cell.assigned_id().is_none()
+    /// True if this is the object's only ref (if the object has no id either, through which
+    /// the registry could hand out another, nobody else can ever read the value).
+    pub(crate) fn is_only_ref(&self) -> bool {
+        Arc::strong_count(&self.cell) == 1
     }
 
     /// True once the object holds a value or an error (a `get` would not wait).
@@ -154,7 +154,7 @@ impl<'a, T> Waiting<'a, T> {
         if poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
-        match self.cell.read_or_register(cx.waker(), &mut self.key, read) {
+        match self.cell.read_or_register(cx.waker(), &mut self.key, |stored, _named| read(stored)) {
             Some(outcome) => Poll::Ready(outcome),
             None => {
                 // The hook for the layers above (see `object::watch`): a remote task

@@ -3,7 +3,7 @@
 use alloc::sync::{Arc, Weak};
 use core::fmt;
 
-use super::cell::{ObjectCell, State};
+use super::cell::{ObjectCell, State, WaiterKey};
 use super::{ObjectId, ObjectRef, Store};
 use crate::Error;
 
@@ -71,6 +71,28 @@ impl<T> Promise<T> {
     /// result any more, so a producer may skip the work.
     pub fn is_abandoned(&self) -> bool {
         self.cell.as_ref().is_none_or(|cell| cell.strong_count() == 0)
+    }
+
+    /// True if the object was completed by someone else (`cancel`); false while it is
+    /// pending, and once it was freed (nobody holds a ref: nothing was cancelled).
+    pub(crate) fn is_completed(&self) -> bool {
+        self.cell.as_ref().and_then(Weak::upgrade).is_some_and(|cell| cell.is_ready())
+    }
+
+    /// As [`is_completed`](Self::is_completed); while pending, registers `waker` in the
+    /// object (under `key`), so completing it (`cancel`) wakes the producer.
+    pub(crate) fn completed_or_watch(&self, waker: &core::task::Waker, key: &mut Option<WaiterKey>) -> bool {
+        match self.cell.as_ref().and_then(Weak::upgrade) {
+            Some(cell) => cell.ready_or_register(waker, key),
+            None => false,
+        }
+    }
+
+    /// Withdraws a registration made by [`completed_or_watch`](Self::completed_or_watch).
+    pub(crate) fn unwatch(&self, key: WaiterKey) {
+        if let Some(cell) = self.cell.as_ref().and_then(Weak::upgrade) {
+            cell.deregister(key);
+        }
     }
 
     fn complete(&mut self, result: Result<T, Error>) {

@@ -502,18 +502,26 @@ impl<P: Send + Sync + 'static> CellRef<P> {
 
     /// A block in state COMPLETED with one reference (the returned one).
     fn alloc<F: Future<Output = ()> + Send + 'static, S: Schedule<P>>(prefix: P, schedule: S) -> Self {
+        let ptr = Self::new_block::<F, S>(prefix, schedule, COMPLETED | REF, MaybeUninit::uninit());
+        CellRef { ptr, _prefix: PhantomData }
+    }
+
+    /// A new block in `state`, its future slot holding `future`.
+    fn new_block<F: Future<Output = ()> + Send + 'static, S: Schedule<P>>(
+        prefix: P,
+        schedule: S,
+        state: usize,
+        future: MaybeUninit<F>,
+    ) -> NonNull<Header> {
         let ptr = alloc_block(Layout::new::<Block<P, F, S>>()).cast::<Block<P, F, S>>();
         let block = Block::<P, F, S> {
-            head: Head {
-                header: Header { state: AtomicUsize::new(COMPLETED | REF), vtable: &Block::<P, F, S>::VTABLE },
-                prefix,
-            },
+            head: Head { header: Header { state: AtomicUsize::new(state), vtable: &Block::<P, F, S>::VTABLE }, prefix },
             schedule,
-            future: UnsafeCell::new(MaybeUninit::uninit()),
+            future: UnsafeCell::new(future),
         };
         // SAFETY: fresh memory with the block's layout, written once before any use.
         unsafe { ptr.as_ptr().write(block) };
-        CellRef { ptr: ptr.cast(), _prefix: PhantomData }
+        ptr.cast()
     }
 
     #[cfg(feature = "std")]
@@ -539,6 +547,20 @@ impl<P: Send + Sync + 'static> CellRef<P> {
         let Ok(_) = old else { unreachable!("the closure always updates") };
         let job = CellJob { ptr: cell.ptr };
         (cell, job)
+    }
+
+    #[cfg(feature = "std")]
+    /// A cell running `future` that nobody holds but its job: no handle (the future reports
+    /// its outcome itself, as a remote task fulfils its promise); the block is freed when
+    /// the future is done and its last waker dropped.
+    pub(crate) fn spawn_job<F, S>(prefix: P, future: F, schedule: S) -> CellJob
+    where
+        F: Future<Output = ()> + Send + 'static,
+        S: Schedule<P>,
+    {
+        // Queued, with one reference: the job's.
+        let ptr = Self::new_block::<F, S>(prefix, schedule, SCHEDULED | REF, MaybeUninit::new(future));
+        CellJob { ptr }
     }
 
     #[cfg(feature = "std")]

@@ -271,6 +271,7 @@ impl Runtime {
         // Dropping a task may run user code that wakes other tasks: never under a lock.
         // (Those wake-ups are refused by the closed injector and go to the graveyard.)
         drop(queued);
+        drop(shared.take_driver_queues());
         let stuck = self.threads.join(deadline);
         if stuck > 0 {
             // The stuck workers will not drop what is queued for them: do it here.

@@ -126,7 +126,7 @@ impl<T, U> Future for ResolveRef<T, U> {
         let extract = this.extract;
         // Under the object's lock: with no other ref (and no id, through which the registry
         // could hand out a new one) nobody else can read the value.
-        let read = |stored: &mut Stored<T>| extract(stored, object.is_last_unnamed_ref());
+        let read = |stored: &mut Stored<T>, named: bool| extract(stored, !named && object.is_only_ref());
         match object.cell().read_or_register(cx.waker(), &mut this.key, read) {
             None => Poll::Pending,
             Some(result) => {

@@ -52,6 +52,7 @@ mod cancel;
 mod dsl;
 pub(crate) mod options;
 mod probe;
+mod remote;
 mod run;
 
 #[cfg(feature = "std")]

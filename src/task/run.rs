@@ -1,5 +1,6 @@
-//! Submitting a remote task and the future that runs it: watch for cancellation, resolve
-//! the arguments, take the CPU share, run the body (panics caught), retry, store the result.
+//! Submitting a remote task: a pending object, and the [`RemoteTask`] that resolves its
+//! arguments, takes its CPU share, runs its body (panics caught), retries and stores the
+//! result, spawned on the target.
 //!
 //! The generated code (see [`dsl::task!`](crate::dsl::task)) hands over three pieces, all built
 //! where the function's types are concrete:
@@ -11,16 +12,16 @@
 //!   `Clone`; without it, it moves them;
 //! * `is_err(&result)`: true for an `Err` result (always false for non-`Result` types).
 
-use core::future::{poll_fn, Future};
-use core::pin::pin;
+use core::future::Future;
+#[cfg(not(feature = "std"))]
 use core::task::Poll;
 
 use super::options::TaskOptions;
-use crate::executor::catch;
+use super::remote::RemoteTask;
 use crate::host::Host;
 #[cfg(feature = "std")]
 use crate::host::RuntimeParts;
-use crate::object::{pending, ObjectRef, Promise};
+use crate::object::{pending, ObjectRef};
 use crate::Error;
 
 #[cfg(feature = "std")]
@@ -92,8 +93,7 @@ where
     let _ = units; // admission needs a std runtime; a LocalExecutor runs one task at a time
     let home = host.home();
     let (object, promise) = pending::<R>(home.store());
-    let done = Done::new(promise);
-    host.spawn_detached(run(object.clone(), done, options, Grant::none(), resolve, make, is_err));
+    host.spawn_detached(RemoteTask::new(promise, resolve, make, is_err, options.retry_policy(), Grant::none()));
     Ok(object)
 }
 
@@ -123,131 +123,18 @@ where
         });
     }
     let (object, promise) = pending::<R>(&parts.store);
-    let done = Done::new(promise);
     // The pool is found through the runtime's threads when the task runs (see `Grant`).
     let grant = Grant::new(units);
-    let task = parts.scheduler.spawn(run(object.clone(), done, options, grant, resolve, make, is_err));
-    object.cell().set_producer(task.into_producer());
+    // A task refused by a runtime shutting down meanwhile drops its promise inside a scope
+    // naming `RuntimeShutdown`: the object says so.
+    parts.scheduler.spawn_task(RemoteTask::new(promise, resolve, make, is_err, options.retry_policy(), grant));
     Ok(object)
-}
-
-/// The task: runs `attempts` unless `own` (the task's result object) is completed first,
-/// which only [`cancel`](super::cancel) does. While the task waits, its waker is registered
-/// in `own`, so a cancel wakes it and its future is dropped at once.
-async fn run<R, A, Res, Make, Fut>(
-    own: ObjectRef<R>,
-    mut done: Done<R>,
-    options: TaskOptions,
-    grant: Grant,
-    resolve: Res,
-    make: Make,
-    is_err: fn(&R) -> bool,
-) where
-    Res: Future<Output = Result<A, Error>>,
-    Make: FnMut(&mut Option<A>, bool) -> Option<Fut>,
-    Fut: Future<Output = R>,
-{
-    let mut work = pin!(Some(attempts(options, grant, resolve, make, is_err)));
-    let mut key = None;
-    let result = poll_fn(|cx| {
-        let Some(fut) = work.as_mut().as_pin_mut() else { return Poll::Ready(None) };
-        // Cancelled before this poll: the body does not run (again).
-        if own.cell().is_ready() {
-            work.set(None);
-            return Poll::Ready(None);
-        }
-        match fut.poll(cx) {
-            Poll::Ready(out) => Poll::Ready(Some(out)),
-            Poll::Pending => {
-                // Watch our own object while we wait: `cancel` completes it and wakes us.
-                if own.cell().ready_or_register(cx.waker(), &mut key) {
-                    work.set(None);
-                    Poll::Ready(None)
-                } else {
-                    Poll::Pending
-                }
-            }
-        }
-    })
-    .await;
-    if let Some(key) = key {
-        own.cell().deregister(key);
-    }
-    // Our ref goes before the result is stored: if nobody else holds the object, it is
-    // freed now and the result is just dropped.
-    drop(own);
-    match result {
-        Some(outcome) => done.fulfill(outcome),
-        None => done.cancelled(),
-    }
-}
-
-/// Resolves the arguments, takes the CPU share, and runs attempts until one succeeds or
-/// the retries are spent. The share is released when this future ends (or is dropped).
-async fn attempts<R, A, Res, Make, Fut>(
-    options: TaskOptions,
-    mut grant: Grant,
-    resolve: Res,
-    mut make: Make,
-    is_err: fn(&R) -> bool,
-) -> Result<R, Error>
-where
-    Res: Future<Output = Result<A, Error>>,
-    Make: FnMut(&mut Option<A>, bool) -> Option<Fut>,
-    Fut: Future<Output = R>,
-{
-    // An argument holding an error: the body never runs, the error is the result.
-    let mut args = Some(resolve.await?);
-    let mut retries = options.get_max_retries();
-    loop {
-        let Some(body) = make(&mut args, retries > 0) else {
-            unreachable!("the arguments are moved only into the last attempt");
-        };
-        let mut body = pin!(catch(body));
-        // The CPU share is taken before the first poll of the body (admission).
-        let outcome = poll_fn(|cx| grant.poll_body(body.as_mut(), cx)).await?;
-        let retry = retries > 0
-            && args.is_some()
-            && match &outcome {
-                Ok(value) => options.get_retry_exceptions() && is_err(value),
-                Err(_panicked) => true,
-            };
-        if !retry {
-            return outcome;
-        }
-        retries -= 1;
-    }
-}
-
-/// The task's promise: fulfilled with the result. A task dropped unfinished drops it, and
-/// the promise stores why: `RuntimeShutdown` when its runtime's shutdown dropped the task
-/// (the runtime drops tasks inside a failure scope naming it), else `TaskPanicked` while
-/// unwinding, else `ObjectLost`.
-struct Done<R> {
-    promise: Option<Promise<R>>,
-}
-
-impl<R> Done<R> {
-    fn new(promise: Promise<R>) -> Self {
-        Done { promise: Some(promise) }
-    }
-
-    fn fulfill(&mut self, outcome: Result<R, Error>) {
-        if let Some(promise) = self.promise.take() {
-            promise.fulfill(outcome);
-        }
-    }
-
-    /// The object already holds `Cancelled`: the promise has nothing left to do.
-    fn cancelled(&mut self) {
-        self.fulfill(Err(Error::Cancelled));
-    }
 }
 
 /// Without `std` there is no admission: the body is polled as is.
 #[cfg(not(feature = "std"))]
 #[derive(Debug)]
-struct Grant;
+pub(crate) struct Grant;
 
 #[cfg(not(feature = "std"))]
 impl Grant {
@@ -256,7 +143,7 @@ impl Grant {
     }
 
     #[allow(clippy::unused_self)]
-    fn poll_body<F: Future>(
+    pub(crate) fn poll_body<F: Future>(
         &mut self,
         body: core::pin::Pin<&mut F>,
         cx: &mut core::task::Context<'_>,
