@@ -1,4 +1,5 @@
-//! `block_on` on the multi-threaded runtime: the `block_on` thread runs tasks while the only
+//! `block_on` on the multi-threaded runtime: the workers run what a `block_on` thread
+//! spawned before it blocked; the `block_on` thread runs tasks while the only
 //! worker is blocked (also tasks woken by the timer thread or a plain OS thread), it returns
 //! values and is woken from workers, and the cooperative budget is unlimited outside
 //! rustyray's polls.
@@ -79,6 +80,28 @@ fn block_on_thread_runs_tasks_woken_from_outside_while_the_only_worker_is_blocke
     );
     assert_eq!(wait("the blocker", blocker), Ok(true));
     rt.shutdown();
+}
+
+/// A `block_on` thread spawns a batch (its LIFO slot, then its driver queue, whose pushes
+/// it publishes only now and then) and then blocks in user code until every task has run:
+/// the workers must take them all (the driver queue by stealing, the LIFO task once the
+/// monitor moves it), whatever was published when the driver stopped.
+#[test]
+fn tasks_spawned_by_a_block_on_thread_that_then_blocks_all_run() {
+    const TASKS: usize = 300;
+    let rt = runtime(2);
+    for round in 0..5 {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ran = rt.block_on(async move {
+            for i in 0..TASKS {
+                let tx = tx.clone();
+                drop(rustyray::spawn(async move { tx.send(i).unwrap() }));
+            }
+            // Blocks this thread (no await): only the workers can run the batch.
+            (0..TASKS).filter(|_| rx.recv_timeout(GUARD).is_ok()).count()
+        });
+        assert_eq!(ran, TASKS, "round {round}: every task spawned before the driver blocked runs");
+    }
 }
 
 #[test]

@@ -67,6 +67,9 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     // LIFO tasks run back to back since the main future was last polled.
     let mut lifo_polls = 0;
     let out = loop {
+        // What the main future or a task run here pushed into the driver queue becomes
+        // visible to the workers before this thread runs anything else or sleeps.
+        core.publish();
         if signal.woken.swap(false, SeqCst) {
             lifo_polls = 0;
             core.started_poll();

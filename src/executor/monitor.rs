@@ -182,7 +182,9 @@ pub(crate) fn run(shared: Arc<Shared>) {
         for job in stolen.drain(..) {
             shared.inject(job);
         }
-        if stuck_with_work {
+        // A driver queue with tasks while workers sleep: the driver pushed them and is
+        // stuck in user code before it published them (see `Core::push_back`).
+        if stuck_with_work || shared.driver_queues.iter().any(|q| !q.steal.is_empty()) {
             shared.notify_parked();
         }
         let asleep = || shared.idle.all_parked() && monitor.drivers_asleep();

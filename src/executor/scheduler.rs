@@ -58,6 +58,11 @@ pub(crate) struct DriverQueue {
 /// Driver queues per runtime: more `block_on` threads at once spawn through the injector.
 const DRIVER_QUEUES: usize = 4;
 
+/// A driver publishes its pushes (a `SeqCst` fence, then a look for a parked worker) at
+/// least this often, besides whenever it pushes into an empty queue and whenever its
+/// `block_on` loop comes round (see [`Core::push_back`]).
+const DRIVER_PUBLISH_EVERY: u32 = 16;
+
 /// State shared by all threads of one runtime.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -230,16 +235,8 @@ impl Shared {
     fn schedule_new(self: &StdArc<Self>, runnable: Job) {
         let rest = context::with_current(|core| match core {
             Some(core) if core.belongs_to(self) => {
-                if core.kind == CoreKind::Driver {
-                    // The LIFO slot if it is free, else the driver queue (or the injector).
-                    if let Some(r) = core.put_lifo_if_free(runnable) {
-                        core.push_back(r);
-                    }
-                    None
-                } else {
-                    core.push_back(runnable);
-                    None
-                }
+                core.queue_new(runnable);
+                None
             }
             _ => Some(runnable),
         });
@@ -387,6 +384,8 @@ pub(crate) struct Core {
     pub(crate) local: RefCell<Option<Local<Job>>>,
     /// The driver queue checked out, to give back on drop.
     driver_queue: Option<usize>,
+    /// Pushes into the driver queue not yet published (see [`Core::push_back`]).
+    unpublished: core::cell::Cell<u32>,
 }
 
 impl core::fmt::Debug for Core {
@@ -398,7 +397,14 @@ impl core::fmt::Debug for Core {
 impl Core {
     pub(crate) fn worker(shared: StdArc<Shared>, index: usize, local: Local<Job>) -> Self {
         let visible = shared.remotes[index].visible.clone();
-        Core { shared, kind: CoreKind::Worker(index), visible, local: RefCell::new(Some(local)), driver_queue: None }
+        Core {
+            shared,
+            kind: CoreKind::Worker(index),
+            visible,
+            local: RefCell::new(Some(local)),
+            driver_queue: None,
+            unpublished: core::cell::Cell::new(0),
+        }
     }
 
     /// The core of a thread inside `block_on`, watched by the monitor until it is dropped.
@@ -413,7 +419,14 @@ impl Core {
             .enumerate()
             .find_map(|(i, q)| q.local.with(Option::take).map(|local| (Some(i), Some(local))))
             .unwrap_or((None, None));
-        Core { shared, kind: CoreKind::Driver, visible, local: RefCell::new(local), driver_queue }
+        Core {
+            shared,
+            kind: CoreKind::Driver,
+            visible,
+            local: RefCell::new(local),
+            driver_queue,
+            unpublished: core::cell::Cell::new(0),
+        }
     }
 
     /// A `block_on` thread goes to sleep (its LIFO slot is empty) or woke up: the monitor
@@ -447,6 +460,19 @@ impl Core {
         StdArc::ptr_eq(&self.shared, shared)
     }
 
+    /// Queues a task spawned on this thread: on a driver its LIFO slot if it is free, else
+    /// the driver queue (or the injector); on a worker the back of its local queue.
+    #[inline]
+    fn queue_new(&self, runnable: Job) {
+        if self.kind == CoreKind::Driver {
+            if let Some(r) = self.put_lifo_if_free(runnable) {
+                self.push_back(r);
+            }
+        } else {
+            self.push_back(runnable);
+        }
+    }
+
     /// Puts `runnable` in the LIFO slot; a displaced task goes to the back of the queue.
     #[inline]
     pub(crate) fn push_lifo(&self, runnable: Job) {
@@ -469,10 +495,22 @@ impl Core {
     }
 
     /// Queues `runnable` behind this thread's other work and lets idle workers know.
+    ///
+    /// A driver does not run its queue itself, so its pushes must be *published*: as in
+    /// `Shared::inject`, a `SeqCst` fence pairs with the one in `Worker::park` (a worker
+    /// parking then either sees the task or is woken for it). The fence waits for every
+    /// store before it (a fresh task's, its object's) to leave the core, so a driver
+    /// submitting a batch publishes only when it pushes into an empty queue (the workers
+    /// have caught up and may be parking), every [`DRIVER_PUBLISH_EVERY`] pushes, and
+    /// whenever its `block_on` loop comes round ([`publish`](Self::publish)), before it
+    /// can sleep. Between two publications a worker may park unaware of the newest tasks;
+    /// the next publication wakes it (and the monitor wakes one for a non-empty driver
+    /// queue if the driver is stuck in user code before publishing).
     pub(crate) fn push_back(&self, runnable: Job) {
         let mut local = self.local.borrow_mut();
         match local.as_mut() {
             Some(q) => {
+                let was_empty = self.kind == CoreKind::Driver && q.is_empty();
                 let shared = &self.shared;
                 q.push_back_or_overflow(runnable, &mut |batch| {
                     if let Err(batch) = shared.injector.push_batch(batch) {
@@ -481,10 +519,14 @@ impl Core {
                 });
                 drop(local);
                 if self.kind == CoreKind::Driver {
-                    // A driver does not run its queue itself: as `Shared::inject`, pair with
-                    // the fence in `Worker::park`, so a worker parking now either sees the
-                    // task or is woken for it.
-                    fence(SeqCst);
+                    let unpublished = self.unpublished.get() + 1;
+                    if was_empty || unpublished >= DRIVER_PUBLISH_EVERY {
+                        self.unpublished.set(0);
+                        fence(SeqCst);
+                    } else {
+                        self.unpublished.set(unpublished);
+                        return;
+                    }
                 }
                 self.shared.notify_parked();
             }
@@ -505,6 +547,16 @@ impl Core {
     /// checked-out one included) or in the injector: the LIFO cap then hands the LIFO task over.
     pub(crate) fn others_waiting(&self) -> bool {
         self.local.borrow().as_ref().is_some_and(|q| !q.is_empty()) || !self.shared.injector.is_empty()
+    }
+
+    /// Publishes a driver's unpublished pushes (see [`push_back`](Self::push_back)).
+    #[inline]
+    pub(crate) fn publish(&self) {
+        if self.unpublished.get() != 0 {
+            self.unpublished.set(0);
+            fence(SeqCst);
+            self.shared.notify_parked();
+        }
     }
 
     /// Takes the task at the front of this thread's local queue, if any.
