@@ -70,7 +70,11 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         // What the main future or a task run here pushed into the driver queue becomes
         // visible to the workers before this thread runs anything else or sleeps.
         core.publish();
-        if signal.woken.swap(false, SeqCst) {
+        // A plain load first: this runs between every two tasks the thread runs (a token
+        // going round a ring of actors on this thread), and the swap is a locked
+        // instruction. A wake-up landing after the load is seen on the next round, and
+        // always before the thread sleeps (it looks again after its fence).
+        if signal.woken.load(Relaxed) && signal.woken.swap(false, SeqCst) {
             lifo_polls = 0;
             core.started_poll();
             if let Poll::Ready(v) = budget::scoped(|| future.as_mut().poll(&mut cx)) {
