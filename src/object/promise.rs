@@ -29,13 +29,15 @@ use crate::Error;
 /// # Ok::<(), rustyray::Error>(())
 /// ```
 pub struct Promise<T> {
-    cell: Option<Weak<ObjectCell<T>>>,
+    /// `Weak::new()` (no allocation) once completed: an `Option` here would make an
+    /// `Option<Promise>` (every actor call's reply slot) two words instead of one.
+    cell: Weak<ObjectCell<T>>,
 }
 
 /// A new pending object in `store` and the promise that completes it.
 pub(crate) fn pending<T: Send + Sync + 'static>(store: &Store) -> (ObjectRef<T>, Promise<T>) {
     let cell = store.new_cell(State::Pending(Default::default()));
-    let promise = Promise { cell: Some(Arc::downgrade(&cell)) };
+    let promise = Promise { cell: Arc::downgrade(&cell) };
     (ObjectRef::from_cell(cell), promise)
 }
 
@@ -63,26 +65,26 @@ impl<T> Promise<T> {
     where
         T: Send + Sync + 'static,
     {
-        let cell = self.cell.as_ref()?.upgrade()?;
+        let cell = self.cell.upgrade()?;
         Some(cell.id(&cell))
     }
 
     /// True once every [`ObjectRef`] to the object has been dropped: nobody can observe the
     /// result any more, so a producer may skip the work.
     pub fn is_abandoned(&self) -> bool {
-        self.cell.as_ref().is_none_or(|cell| cell.strong_count() == 0)
+        self.cell.strong_count() == 0
     }
 
     /// True if the object was completed by someone else (`cancel`); false while it is
     /// pending, and once it was freed (nobody holds a ref: nothing was cancelled).
     pub(crate) fn is_completed(&self) -> bool {
-        self.cell.as_ref().and_then(Weak::upgrade).is_some_and(|cell| cell.is_ready())
+        self.cell.upgrade().is_some_and(|cell| cell.is_ready())
     }
 
     /// As [`is_completed`](Self::is_completed); while pending, registers `waker` in the
     /// object (under `key`), so completing it (`cancel`) wakes the producer.
     pub(crate) fn completed_or_watch(&self, waker: &core::task::Waker, key: &mut Option<WaiterKey>) -> bool {
-        match self.cell.as_ref().and_then(Weak::upgrade) {
+        match self.cell.upgrade() {
             Some(cell) => cell.ready_or_register(waker, key),
             None => false,
         }
@@ -90,13 +92,13 @@ impl<T> Promise<T> {
 
     /// Withdraws a registration made by [`completed_or_watch`](Self::completed_or_watch).
     pub(crate) fn unwatch(&self, key: WaiterKey) {
-        if let Some(cell) = self.cell.as_ref().and_then(Weak::upgrade) {
+        if let Some(cell) = self.cell.upgrade() {
             cell.deregister(key);
         }
     }
 
     fn complete(&mut self, result: Result<T, Error>) {
-        let Some(cell) = self.cell.take().and_then(|weak| weak.upgrade()) else { return };
+        let Some(cell) = core::mem::take(&mut self.cell).upgrade() else { return };
         let wakeup = cell.complete(result);
         // Our strong ref goes before anyone is woken: a waiter that reads the value and
         // drops the last ref finds the object already freed (not freed later, here).
@@ -107,7 +109,8 @@ impl<T> Promise<T> {
 
 impl<T> Drop for Promise<T> {
     fn drop(&mut self) {
-        if self.cell.is_some() {
+        // Not completed yet, and somebody still holds a ref (else nobody could see it).
+        if self.cell.strong_count() > 0 {
             // ObjectLost, or why the producer failed (it panicked, or its actor was killed).
             self.complete(Err(crate::executor::failure::drop_error()));
         }
@@ -116,7 +119,7 @@ impl<T> Drop for Promise<T> {
 
 impl<T> fmt::Debug for Promise<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let id = self.cell.as_ref().and_then(Weak::upgrade).and_then(|c| c.assigned_id());
+        let id = self.cell.upgrade().and_then(|c| c.assigned_id());
         f.debug_struct("Promise").field("id", &id).field("abandoned", &self.is_abandoned()).finish()
     }
 }
