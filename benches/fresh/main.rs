@@ -321,11 +321,18 @@ fn goals(results: &Results, quick: bool) {
             report(format!("{w}: rustyray / Ray (2,077/s)"), ours / RAY_TASKS_ASYNC, 2000.0);
         }
     }
-    // "No lower than today": the issue's own figures for these shapes (same machine kind).
+    // "No lower than today": the issue's own figures for these shapes (same machine kind,
+    // measured before this harness existed: the commit the issue was filed on gives
+    // ~4.0 M/s ask and ~1.7 M/s spawn under it; compare with that commit's binary, as the
+    // README's A/B table does, for a figure of the same run).
     for (kind, today) in [("ask", ISSUE_ASK), ("spawn", ISSUE_SPAWN)] {
         for w in find(kind) {
             if let Some(ours) = rate(&w, "rustyray") {
-                report(format!("{w}: rustyray / the issue's {:.2} M/s", today / 1e6), ours / today, 1.0);
+                report(
+                    format!("{w}: rustyray / the issue's {:.2} M/s (measured otherwise)", today / 1e6),
+                    ours / today,
+                    1.0,
+                );
             }
         }
     }
