@@ -161,9 +161,7 @@ impl Shared {
     {
         if self.is_shutdown() {
             // Refused: what the future owns learns why.
-            let mut scope = super::failure::FailureScope::new();
-            scope.set(crate::Error::RuntimeShutdown);
-            drop(future);
+            super::failure::drop_failed(future, crate::Error::RuntimeShutdown);
             return JoinHandle::failed(crate::Error::RuntimeShutdown);
         }
         let shared = self.clone();
@@ -185,9 +183,7 @@ impl Shared {
         F: Future<Output = ()> + Send + 'static,
     {
         if self.is_shutdown() {
-            let mut scope = super::failure::FailureScope::new();
-            scope.set(crate::Error::RuntimeShutdown);
-            drop(future);
+            super::failure::drop_failed(future, crate::Error::RuntimeShutdown);
             return;
         }
         let job = CellRef::spawn_job(self.clone(), Tracked::new(future), |shared: &StdArc<Self>, job, woken| {
@@ -313,10 +309,7 @@ impl Shared {
         let (mut into, _) = local_queue::new::<Job>();
         for remote in self.remotes.iter() {
             jobs.extend(remote.visible.lifo.take());
-            while let Some(job) = remote.steal.steal_into(&mut into) {
-                jobs.push(job);
-                jobs.extend(core::iter::from_fn(|| into.pop()));
-            }
+            drain(&remote.steal, &mut into, &mut jobs);
         }
         jobs
     }
@@ -327,10 +320,7 @@ impl Shared {
         let mut jobs = Vec::new();
         let (mut into, _) = local_queue::new::<Job>();
         for queue in self.driver_queues.iter() {
-            while let Some(job) = queue.steal.steal_into(&mut into) {
-                jobs.push(job);
-                jobs.extend(core::iter::from_fn(|| into.pop()));
-            }
+            drain(&queue.steal, &mut into, &mut jobs);
         }
         jobs
     }
@@ -357,6 +347,14 @@ impl Shared {
         }
         self.monitor.wake();
         rest
+    }
+}
+
+/// Moves every task of `queue` into `jobs`, stealing through `into` (an empty queue).
+fn drain(queue: &Steal<Job>, into: &mut Local<Job>, jobs: &mut Vec<Job>) {
+    while let Some(job) = queue.steal_into(into) {
+        jobs.push(job);
+        jobs.extend(core::iter::from_fn(|| into.pop()));
     }
 }
 
@@ -588,9 +586,7 @@ impl Drop for Core {
             // Nobody will run them: a `block_on` thread still driving when its runtime
             // shut down drops them here, as shutdown drops everything queued (the injector
             // would only hand them to the graveyard, dropped with the runtime's last handle).
-            let mut scope = super::failure::FailureScope::new();
-            scope.set(crate::Error::RuntimeShutdown);
-            drop(left);
+            super::failure::drop_failed(left, crate::Error::RuntimeShutdown);
         } else {
             for job in left {
                 self.shared.inject(job);

@@ -25,7 +25,7 @@ use super::context;
 use super::failure::FailureScope;
 use super::scheduler::{Core, Shared};
 use crate::raw::job::Job;
-use crate::raw::local_queue::{self, Local};
+use crate::raw::local_queue::{self, Local, Steal};
 
 /// Every this many ticks a worker looks at the injector before its own queue, so tasks
 /// injected from outside cannot be starved by a busy local queue.
@@ -136,6 +136,11 @@ impl Worker {
         first
     }
 
+    /// Steals half of `queue` into this worker's local queue; returns one of the tasks.
+    fn steal_from(&self, queue: &Steal<Job>) -> Option<Job> {
+        self.core.local.borrow_mut().as_mut().and_then(|local| queue.steal_into(local))
+    }
+
     fn search(&mut self) -> Option<Job> {
         if !self.is_searching {
             if !self.shared.idle.transition_to_searching() {
@@ -151,18 +156,14 @@ impl Worker {
                 if victim == self.index {
                     continue;
                 }
-                let mut local = self.core.local.borrow_mut();
-                let stolen = local.as_mut().and_then(|l| self.shared.remotes[victim].steal.steal_into(l));
-                if stolen.is_some() {
-                    return stolen;
+                if let Some(t) = self.steal_from(&self.shared.remotes[victim].steal) {
+                    return Some(t);
                 }
             }
             // The queues of `block_on` threads (the tasks a driver spawns).
             for queue in self.shared.driver_queues.iter() {
-                let mut local = self.core.local.borrow_mut();
-                let stolen = local.as_mut().and_then(|l| queue.steal.steal_into(l));
-                if stolen.is_some() {
-                    return stolen;
+                if let Some(t) = self.steal_from(&queue.steal) {
+                    return Some(t);
                 }
             }
             if let Some(t) = self.take_from_injector() {

@@ -55,28 +55,14 @@ impl Grant {
         Grant::new(0)
     }
 
-    /// Runs `f` with the pool: the one kept, else the polling thread's runtime's. `None`
-    /// only off a runtime thread, where no remote task is polled.
-    fn with_pool<R>(&self, f: impl FnOnce(&Arc<CpuPool>) -> R) -> Option<R> {
-        match &self.kept {
-            Some(pool) => Some(f(pool)),
-            None => crate::host::with_current(|parts| parts.map(|p| f(&p.cpus))),
-        }
-    }
-
     /// Ready once the share is held (at once if it already is).
     pub(crate) fn poll_held(&mut self, cx: &Context<'_>) -> Poll<Result<(), Error>> {
         if self.units == 0 || self.held {
             return Poll::Ready(Ok(()));
         }
         let (units, ticket) = (self.units, &mut self.ticket);
-        let r = match &self.kept {
-            Some(pool) => pool.poll_acquire(units, ticket, cx),
-            None => crate::host::with_current(|parts| match parts {
-                Some(parts) => parts.cpus.poll_acquire(units, ticket, cx),
-                None => Poll::Ready(Err(Error::NoRuntime)),
-            }),
-        };
+        let r = with_pool(&self.kept, |pool| pool.poll_acquire(units, ticket, cx))
+            .unwrap_or(Poll::Ready(Err(Error::NoRuntime)));
         match r {
             Poll::Ready(Ok(())) => self.held = true,
             // Queued: whoever drops the task must withdraw the ticket.
@@ -98,7 +84,7 @@ impl Grant {
         if self.held {
             self.held = false;
             let units = self.units;
-            let _ = self.with_pool(|pool| pool.release(units));
+            let _ = with_pool(&self.kept, |pool| pool.release(units));
         }
     }
 
@@ -130,12 +116,21 @@ impl Grant {
     }
 }
 
+/// Runs `f` with a grant's pool: the one it `kept`, else the polling thread's runtime's.
+/// `None` only off a runtime thread, where no remote task is polled.
+fn with_pool<R>(kept: &Option<Arc<CpuPool>>, f: impl FnOnce(&Arc<CpuPool>) -> R) -> Option<R> {
+    match kept {
+        Some(pool) => Some(f(pool)),
+        None => crate::host::with_current(|parts| parts.map(|p| f(&p.cpus))),
+    }
+}
+
 impl Drop for Grant {
     fn drop(&mut self) {
         self.release();
         if let Some(t) = self.ticket.take() {
             let units = self.units;
-            let _ = self.with_pool(|pool| pool.withdraw(units, t));
+            let _ = with_pool(&self.kept, |pool| pool.withdraw(units, t));
         }
     }
 }

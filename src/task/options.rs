@@ -82,14 +82,14 @@ impl TaskOptions {
         Ok(to_units(self.num_cpus))
     }
 
-    /// Checks the options (`num_cpus` in range). Without `std` this is all a submission
-    /// does with them: a `LocalExecutor` runs one task at a time and has no admission, and
-    /// skipping the conversion to units keeps soft-float multiply/add out of firmware.
     /// `(max_retries, retry_exceptions)`: what a task's attempts need of its options.
     pub(crate) fn retry_policy(&self) -> (u32, bool) {
         (self.max_retries, self.retry_exceptions)
     }
 
+    /// Checks the options (`num_cpus` in range). Without `std` this is all a submission
+    /// does with them: a `LocalExecutor` runs one task at a time and has no admission, and
+    /// skipping the conversion to units keeps soft-float multiply/add out of firmware.
     pub(crate) fn check(&self) -> Result<(), Error> {
         let cpus = self.num_cpus;
         if !cpus.is_finite() || !(0.0..=MAX_CPUS).contains(&cpus) {
