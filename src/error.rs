@@ -75,6 +75,13 @@ pub enum Error {
         /// The name.
         name: String,
     },
+    /// The node that held the actor, the task or the object is unreachable: its link
+    /// closed (the peer exited, the connection dropped, or the peer broke the protocol).
+    /// Calls in flight on the link fail with it; reconnecting is explicit.
+    NodeLost {
+        /// What happened to the link.
+        reason: String,
+    },
     /// The remote node failed in a way that has no variant of its own here (see
     /// [`wire::RemoteError`](crate::wire::RemoteError)).
     Remote {
@@ -128,6 +135,10 @@ impl fmt::Display for Error {
             Error::Remote { message } => {
                 write!(f, "the remote node failed: {message}; see that node's logs")
             }
+            Error::NodeLost { reason } => write!(
+                f,
+                "the node holding the actor, task or object is unreachable ({reason}); calls in flight on its link failed, reconnect to call it again"
+            ),
             Error::ThreadSpawn { message } => write!(
                 f,
                 "the operating system refused to start a worker thread ({message}); lower worker_threads or raise the process's thread limit"

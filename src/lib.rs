@@ -19,6 +19,8 @@
 //! must call up, it defines the hook and the higher one fills it in.
 //!
 //! ```text
+//!  node       actors and tasks across a link: exports, peers, sessions (no_std + alloc; sockets: `net`)
+//!     │
 //!  runtime    Runtime, Builder, Handle, the default runtime: owns the threads and the parts
 //!     │
 //!  actor │ task   actors (handles, calls, supervision)  │  remote tasks (arguments, admission)
@@ -47,6 +49,7 @@
 //! |---|---|---|
 //! | `std` | yes | the multi-threaded [`Runtime`], timers ([`time`]), panic isolation, the process-wide default runtime ([`init`], [`shutdown`]) |
 //! | `macros` | with `std` | `#[rustyray::main]`, `#[rustyray::remote]`, `#[rustyray::actor]` |
+//! | `net` | yes | [`node::net`]: nodes over Unix and loopback TCP sockets, on `async-io`'s reactor |
 //! | `portable-atomic` | no | atomics through `portable-atomic` for targets without compare-and-swap (`thumbv6m-none-eabi`); the firmware supplies a `critical-section` implementation |
 #![no_std]
 // Under `--cfg loom` only `tests/loom.rs` is built, and it includes the modelled source
@@ -78,6 +81,8 @@ pub mod executor;
 #[cfg(target_has_atomic = "ptr")]
 pub mod host;
 pub mod mailbox;
+#[cfg(target_has_atomic = "ptr")]
+pub mod node;
 pub mod object;
 #[allow(unsafe_code)]
 mod raw;
@@ -142,6 +147,21 @@ pub mod __private {
         pub use crate::object::Promise;
         pub use crate::task::{CloneProbe, NoCloneProbe, Probe};
         pub use alloc::string::String;
+    }
+
+    /// What exported actors and tasks (`#[export]`) name.
+    #[cfg(target_has_atomic = "ptr")]
+    pub mod node {
+        pub use crate::actor::Actor;
+        pub use crate::node::{
+            completer, decode_args, encode_args, extra_args, method_index, no_such_method, reply_slot, wire_arg,
+            Completer, HeldLookup, HeldObject, NodeHost, Peer, PeerArg, RemoteActor, TaskExport, Wire,
+        };
+        pub use crate::object::Store;
+        pub use crate::wire::TaskArg;
+        pub use alloc::sync::Arc;
+        pub use alloc::vec;
+        pub use alloc::vec::Vec;
     }
 
     /// What `task!` / `#[rustyray::remote]` expansions name.

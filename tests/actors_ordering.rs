@@ -122,9 +122,13 @@ async fn hammer(tally: ActorHandle<Tally>, tasks: u64, per_task: u64) -> Result<
                         _ => match t.add(1).try_tell() {
                             Ok(()) => {}
                             // Full: send the handed-back message itself, waiting for room.
-                            Err(TrySendError::Full(msg)) => {
-                                t.actor_ref().mailbox().send(msg).await.expect("the actor is running")
-                            }
+                            Err(TrySendError::Full(msg)) => t
+                                .actor_ref()
+                                .mailbox()
+                                .expect("a local actor")
+                                .send(msg)
+                                .await
+                                .expect("the actor is running"),
                             Err(e) => panic!("try_tell failed: {e}"),
                         },
                     }
@@ -190,13 +194,13 @@ fn bounded_mailbox_backpressure() -> Result<(), Error> {
         ));
 
         let a = Tracked::options().mailbox_capacity(4).remote(Probe::default()).await?;
-        assert_eq!(a.actor_ref().mailbox().capacity(), Some(4));
+        assert_eq!(a.actor_ref().mailbox().expect("a local actor").capacity(), Some(4));
         let (held, open) = busy_in_hold(&rt, &a).await?;
 
         // The actor is busy inside `hold`: exactly four more calls fit.
         let queued: Vec<ObjectRef<u32>> =
             (1..=4).map(|k| a.add(k).try_send().expect("room for four messages")).collect();
-        assert_eq!(a.actor_ref().mailbox().len(), 4);
+        assert_eq!(a.actor_ref().mailbox().expect("a local actor").len(), 4);
         let full = a.add(5).try_send().expect_err("the mailbox is full");
         assert!(full.is_full());
         assert!(matches!(full, TrySendError::Full(_)));
@@ -218,7 +222,7 @@ fn bounded_mailbox_backpressure() -> Result<(), Error> {
         });
         rustyray::time::sleep(Duration::from_millis(50)).await;
         assert!(!sent.load(SeqCst), "an awaited call on a full mailbox must wait for room");
-        assert_eq!(a.actor_ref().mailbox().len(), 4);
+        assert_eq!(a.actor_ref().mailbox().expect("a local actor").len(), 4);
 
         open.fulfill(Ok(()));
         assert_eq!(guard("hold", held.get()).await?, 0);
@@ -233,7 +237,13 @@ fn bounded_mailbox_backpressure() -> Result<(), Error> {
 
         // The handed-back message is usable: send it (its result slot was dropped with the
         // failed try_send, so only its effect shows).
-        a.actor_ref().mailbox().send(msg).await.map_err(|_| "closed").expect("the actor is running");
+        a.actor_ref()
+            .mailbox()
+            .expect("a local actor")
+            .send(msg)
+            .await
+            .map_err(|_| "closed")
+            .expect("the actor is running");
         assert_eq!(a.get().await?.get().await?, 21);
         Ok(())
     })

@@ -18,6 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["host"],
     &["actor", "task"],
     &["runtime"],
+    &["node"],
 ];
 
 /// Items of the crate root that every layer may name: the exported macros (`$crate::…` in

@@ -3,8 +3,8 @@
 
 use rustyray::wire::{
     decode, decode_cobs, encode, encode_cobs, encode_cobs_to_heapless, encode_to_heapless, ActorCall, Callee,
-    Capabilities, Deframer, Frame, Hello, ObjectTransfer, RemoteError, Reply, TaskArg, TaskSubmission, WireError,
-    MAGIC, PROTOCOL_VERSION,
+    Capabilities, Credit, Deframer, Fetch, Frame, Hello, Lookup, ObjectTransfer, Release, RemoteError, Reply, TaskArg,
+    TaskSubmission, WireError, MAGIC, PROTOCOL_VERSION,
 };
 use rustyray::{Error, ObjectId};
 
@@ -29,35 +29,38 @@ fn assert_golden(frame: &Frame<'_>, golden: &[u8]) {
 }
 
 fn hello() -> Frame<'static> {
-    Frame::Hello(Hello::new(258, Capabilities::TASKS.union(Capabilities::ACTORS)))
+    Frame::Hello(Hello::new(258, Capabilities::TASKS.union(Capabilities::ACTORS), 256))
 }
 
-/// `hello()` on the stream.
-const HELLO_COBS: [u8; 12] = [0x02, 0x01, 0x09, 0x52, 0x52, 0x41, 0x59, 0x01, 0x82, 0x02, 0x03, 0x00];
+/// `hello()` on the stream: a run of one byte (the version) ended by the Hello tag's `00`,
+/// then a final run of the remaining 10 bytes, then the delimiter.
+const HELLO_COBS: [u8; 14] = [0x02, 0x02, 0x0B, 0x52, 0x52, 0x41, 0x59, 0x02, 0x82, 0x02, 0x03, 0x80, 0x02, 0x00];
 
 #[test]
 fn hello_golden() {
-    assert_eq!(PROTOCOL_VERSION, 1);
+    assert_eq!(PROTOCOL_VERSION, 2);
     assert_eq!(MAGIC, *b"RRAY");
     assert_golden(
         &hello(),
         &[
-            0x01, // version 1
+            0x02, // version 2
             0x00, // Frame::Hello
             0x52, 0x52, 0x41, 0x59, // magic "RRAY"
-            0x01, // max_version 1
+            0x02, // max_version 2
             0x82, 0x02, // node_id 258 (varint)
             0x03, // capabilities TASKS | ACTORS
+            0x80, 0x02, // window 256 (varint)
         ],
     );
     let mut buf = [0_u8; 32];
     assert_eq!(encode_cobs(&hello(), &mut buf).unwrap(), HELLO_COBS);
+    assert_eq!(encode_cobs_to_heapless::<32>(&hello()).unwrap(), HELLO_COBS);
 }
 
 #[test]
 fn hello_with_unknown_capability_bits_round_trips() {
-    let frame = Frame::Hello(Hello::new(0, Capabilities(0x80)));
-    assert_golden(&frame, &[0x01, 0x00, 0x52, 0x52, 0x41, 0x59, 0x01, 0x00, 0x80, 0x01]);
+    let frame = Frame::Hello(Hello::new(0, Capabilities(0x80), 1));
+    assert_golden(&frame, &[0x02, 0x00, 0x52, 0x52, 0x41, 0x59, 0x02, 0x00, 0x80, 0x01, 0x01]);
 }
 
 #[test]
@@ -66,7 +69,7 @@ fn actor_call_by_index_golden() {
     assert_golden(
         &frame,
         &[
-            0x01, // version 1
+            0x02, // version 2
             0x01, // Frame::ActorCall
             0x07, // actor 7
             0x00, 0x02, // Callee::Index(2)
@@ -82,7 +85,7 @@ fn actor_call_by_name_golden() {
     assert_golden(
         &frame,
         &[
-            0x01, 0x01, // version 1, Frame::ActorCall
+            0x02, 0x01, // version 2, Frame::ActorCall
             0x01, // actor 1
             0x01, 0x03, b'g', b'e', b't', // Callee::Name("get")
             0x00, // args: empty
@@ -97,7 +100,7 @@ fn reply_ok_golden() {
     assert_golden(
         &frame,
         &[
-            0x01, 0x02, // version 1, Frame::Reply
+            0x02, 0x02, // version 2, Frame::Reply
             0xAC, 0x02, // reply_to 300
             0x00, // Ok
             0x02, 0x05, 0x00, // 2 bytes
@@ -111,7 +114,7 @@ fn reply_err_golden() {
     assert_golden(
         &died,
         &[
-            0x01, 0x02, // version 1, Frame::Reply
+            0x02, 0x02, // version 2, Frame::Reply
             0x01, // reply_to 1
             0x01, // Err
             0x06, // RemoteError::ActorDied
@@ -120,14 +123,29 @@ fn reply_err_golden() {
     );
     let missing =
         Frame::Reply(Reply { reply_to: 2, result: Err(RemoteError::ObjectNotFound { id: ObjectId::from_u64(0x20) }) });
-    assert_golden(&missing, &[0x01, 0x02, 0x02, 0x01, 0x05, 0x20]);
+    assert_golden(&missing, &[0x02, 0x02, 0x02, 0x01, 0x05, 0x20]);
     let cancelled = Frame::Reply(Reply { reply_to: 3, result: Err(RemoteError::Cancelled) });
-    assert_golden(&cancelled, &[0x01, 0x02, 0x03, 0x01, 0x02]);
+    assert_golden(&cancelled, &[0x02, 0x02, 0x03, 0x01, 0x02]);
+}
+
+#[test]
+fn reply_node_lost_golden() {
+    let lost = Frame::Reply(Reply { reply_to: 1, result: Err(RemoteError::NodeLost { reason: "link closed" }) });
+    assert_golden(
+        &lost,
+        &[
+            0x02, 0x02, // version 2, Frame::Reply
+            0x01, // reply_to 1
+            0x01, // Err
+            0x0C, // RemoteError::NodeLost (tag 12)
+            0x0B, b'l', b'i', b'n', b'k', b' ', b'c', b'l', b'o', b's', b'e', b'd', // reason
+        ],
+    );
 }
 
 #[test]
 fn every_remote_error_has_its_tag() {
-    let cases: [(RemoteError<'_>, &[u8]); 12] = [
+    let cases: [(RemoteError<'_>, &[u8]); 13] = [
         (RemoteError::RuntimeShutdown, &[0x00]),
         (RemoteError::TaskPanicked { message: "p" }, &[0x01, 0x01, b'p']),
         (RemoteError::Cancelled, &[0x02]),
@@ -140,9 +158,10 @@ fn every_remote_error_has_its_tag() {
         (RemoteError::Decode { message: "d" }, &[0x09, 0x01, b'd']),
         (RemoteError::Encode { message: "e" }, &[0x0A, 0x01, b'e']),
         (RemoteError::Other { message: "o" }, &[0x0B, 0x01, b'o']),
+        (RemoteError::NodeLost { reason: "l" }, &[0x0C, 0x01, b'l']),
     ];
     for (error, tail) in cases {
-        let mut golden = vec![0x01, 0x02, 0x00, 0x01];
+        let mut golden = vec![0x02, 0x02, 0x00, 0x01];
         golden.extend_from_slice(tail);
         assert_golden(&Frame::Reply(Reply { reply_to: 0, result: Err(error) }), &golden);
     }
@@ -150,6 +169,8 @@ fn every_remote_error_has_its_tag() {
 
 #[test]
 fn submit_task_golden() {
+    // v2: `result` is a key chosen by the sender; `TaskArg::Object(0x81)` names the object the
+    // receiver holds for the sender under key 0x81 (an earlier task's `result`).
     let frame = Frame::SubmitTask(TaskSubmission {
         function: Callee::Name("add"),
         args: vec![TaskArg::Value(&[0x02]), TaskArg::Object(ObjectId::from_u64(0x81))],
@@ -158,23 +179,24 @@ fn submit_task_golden() {
     assert_golden(
         &frame,
         &[
-            0x01, 0x03, // version 1, Frame::SubmitTask
+            0x02, 0x03, // version 2, Frame::SubmitTask
             0x01, 0x03, b'a', b'd', b'd', // Callee::Name("add")
             0x02, // 2 args
             0x00, 0x01, 0x02, // TaskArg::Value([0x02])
-            0x01, 0x81, 0x01, // TaskArg::Object(0x81)
-            0x05, // result ObjectId 5
+            0x01, 0x81, 0x01, // TaskArg::Object(key 0x81)
+            0x05, // result: key 5
         ],
     );
 }
 
 #[test]
 fn object_transfer_golden() {
+    // Tag 4 stays in the v2 format (a node never sends it, and closes a link that does).
     // generation 1, slot 1, shard 0; the value is `(7_u8, "hi")` as Store::export makes it.
     let id = ObjectId::from_u64(1 << 32 | 1 << 5);
     let frame = Frame::Object(ObjectTransfer { id, bytes: &[0x07, 0x02, b'h', b'i'] });
     let golden = [
-        0x01, 0x04, // version 1, Frame::Object
+        0x02, 0x04, // version 2, Frame::Object
         0xA0, 0x80, 0x80, 0x80, 0x10, // id 0x1_0000_0020 (varint)
         0x04, 0x07, 0x02, 0x68, 0x69, // 4 bytes
     ];
@@ -184,6 +206,61 @@ fn object_transfer_golden() {
     cobs.extend_from_slice(&golden);
     cobs.push(0x00);
     assert_eq!(encode_cobs_to_heapless::<64>(&frame).unwrap(), &cobs[..]);
+}
+
+#[test]
+fn lookup_golden() {
+    let frame = Frame::Lookup(Lookup { name: "counter", actor_type: "Counter", reply_to: 4 });
+    assert_golden(
+        &frame,
+        &[
+            0x02, // version 2
+            0x05, // Frame::Lookup
+            0x07, b'c', b'o', b'u', b'n', b't', b'e', b'r', // name "counter"
+            0x07, b'C', b'o', b'u', b'n', b't', b'e', b'r', // actor_type "Counter"
+            0x04, // reply_to 4
+        ],
+    );
+}
+
+#[test]
+fn fetch_golden() {
+    let frame = Frame::Fetch(Fetch { object: ObjectId::from_u64(5), reply_to: 300 });
+    assert_golden(
+        &frame,
+        &[
+            0x02, // version 2
+            0x06, // Frame::Fetch
+            0x05, // object: key 5
+            0xAC, 0x02, // reply_to 300
+        ],
+    );
+}
+
+#[test]
+fn release_golden() {
+    let frame = Frame::Release(Release { object: ObjectId::from_u64(5) });
+    assert_golden(
+        &frame,
+        &[
+            0x02, // version 2
+            0x07, // Frame::Release
+            0x05, // object: key 5
+        ],
+    );
+}
+
+#[test]
+fn credit_golden() {
+    let frame = Frame::Credit(Credit { requests: 200 });
+    let golden = [
+        0x02, // version 2
+        0x08, // Frame::Credit
+        0xC8, 0x01, // requests 200 (varint)
+    ];
+    assert_golden(&frame, &golden);
+    // No zero byte: one COBS run of 4 data bytes.
+    assert_eq!(encode_cobs_to_heapless::<16>(&frame).unwrap(), [0x05, 0x02, 0x08, 0xC8, 0x01, 0x00]);
 }
 
 #[test]
@@ -202,13 +279,34 @@ fn long_payloads_cross_cobs_run_boundaries() {
 
 #[test]
 fn unknown_version_is_rejected() {
-    assert_eq!(decode(&[0x02, 0x00]), Err(WireError::UnknownVersion { got: 2 }));
+    assert_eq!(decode(&[0x03, 0x00]), Err(WireError::UnknownVersion { got: 3 }));
     assert_eq!(decode(&[0x00]), Err(WireError::UnknownVersion { got: 0 }));
+    assert_eq!(decode(&[0xFF, 0x08, 0x01]), Err(WireError::UnknownVersion { got: 0xFF }));
+}
+
+#[test]
+fn a_v1_frame_is_rejected() {
+    // A version-1 Hello (node 258, tasks | actors; no window field), plain and on the stream.
+    let v1_hello = [0x01, 0x00, 0x52, 0x52, 0x41, 0x59, 0x01, 0x82, 0x02, 0x03];
+    assert_eq!(decode(&v1_hello), Err(WireError::UnknownVersion { got: 1 }));
+    let v1_cobs = [0x02, 0x01, 0x09, 0x52, 0x52, 0x41, 0x59, 0x01, 0x82, 0x02, 0x03, 0x00];
+    assert_eq!(decode_cobs(&mut v1_cobs.clone()), Err(WireError::UnknownVersion { got: 1 }));
+    let mut deframer = Deframer::<64>::new();
+    let mut input = &v1_cobs[..];
+    assert_eq!(deframer.feed(&mut input), Some(Err(WireError::UnknownVersion { got: 1 })));
+    assert!(input.is_empty());
+    // The version byte is checked first, whatever follows it.
+    assert_eq!(decode(&[0x01]), Err(WireError::UnknownVersion { got: 1 }));
+    assert_eq!(decode(&[0x01, 0x02, 0x03, 0x01, 0x02]), Err(WireError::UnknownVersion { got: 1 }));
+    // The same v1 body under the v2 version byte lacks the window: truncated.
+    let mut relabelled = v1_hello;
+    relabelled[0] = 0x02;
+    assert_eq!(decode(&relabelled), Err(WireError::Truncated));
 }
 
 #[test]
 fn bad_magic_is_rejected() {
-    let frame = Frame::Hello(Hello { magic: *b"XRAY", ..Hello::new(1, Capabilities::NONE) });
+    let frame = Frame::Hello(Hello { magic: *b"XRAY", ..Hello::new(1, Capabilities::NONE, 16) });
     let mut buf = [0_u8; 32];
     let bytes = encode(&frame, &mut buf).unwrap();
     assert_eq!(decode(bytes), Err(WireError::BadMagic { got: *b"XRAY" }));
@@ -216,24 +314,30 @@ fn bad_magic_is_rejected() {
 
 #[test]
 fn malformed_frames_are_typed_errors() {
-    // Unknown frame tag.
-    assert_eq!(decode(&[0x01, 0x05]), Err(WireError::Corrupt));
+    // Unknown frame tag (8 = Credit is the last one).
+    assert_eq!(decode(&[0x02, 0x09]), Err(WireError::Corrupt));
+    // Unknown RemoteError tag (12 = NodeLost is the last one).
+    assert_eq!(decode(&[0x02, 0x02, 0x00, 0x01, 0x0D]), Err(WireError::Corrupt));
     // A byte after a complete frame.
-    assert_eq!(decode(&[0x01, 0x02, 0x03, 0x01, 0x02, 0xFF]), Err(WireError::Corrupt));
+    assert_eq!(decode(&[0x02, 0x02, 0x03, 0x01, 0x02, 0xFF]), Err(WireError::Corrupt));
+    assert_eq!(decode(&[0x02, 0x08, 0x03, 0x00]), Err(WireError::Corrupt));
     // Invalid UTF-8 in a name.
-    assert_eq!(decode(&[0x01, 0x01, 0x01, 0x01, 0x01, 0xFF, 0x00, 0x00]), Err(WireError::Corrupt));
+    assert_eq!(decode(&[0x02, 0x01, 0x01, 0x01, 0x01, 0xFF, 0x00, 0x00]), Err(WireError::Corrupt));
+    assert_eq!(decode(&[0x02, 0x05, 0x01, 0xFF, 0x00, 0x00]), Err(WireError::Corrupt));
     // An option tag that is neither 0 nor 1.
-    assert_eq!(decode(&[0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x02]), Err(WireError::Corrupt));
+    assert_eq!(decode(&[0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x02]), Err(WireError::Corrupt));
     // The frame ends early.
-    assert_eq!(decode(&[0x01]), Err(WireError::Truncated));
-    assert_eq!(decode(&[0x01, 0x00, 0x52, 0x52]), Err(WireError::Truncated));
-    assert_eq!(decode(&[0x01, 0x04, 0x05, 0x09, 0x07]), Err(WireError::Truncated));
+    assert_eq!(decode(&[0x02]), Err(WireError::Truncated));
+    assert_eq!(decode(&[0x02, 0x00, 0x52, 0x52]), Err(WireError::Truncated));
+    assert_eq!(decode(&[0x02, 0x04, 0x05, 0x09, 0x07]), Err(WireError::Truncated));
+    assert_eq!(decode(&[0x02, 0x06, 0x05]), Err(WireError::Truncated));
+    assert_eq!(decode(&[0x02, 0x08, 0x80]), Err(WireError::Truncated));
 }
 
 #[test]
 fn a_huge_claimed_argument_count_allocates_nothing_up_front() {
     // SubmitTask claiming u32::MAX arguments with none present: truncated, not an abort.
-    let bytes = [0x01, 0x03, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F];
+    let bytes = [0x02, 0x03, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F];
     assert_eq!(decode(&bytes), Err(WireError::Truncated));
 }
 
@@ -319,8 +423,8 @@ fn oversized_frame_split_across_chunks_is_skipped_to_its_delimiter() {
 #[test]
 fn corrupt_bytes_then_a_good_frame() {
     let mut stream = vec![
-        0x03, 0x01, 0x09, 0x00, // valid COBS, unknown frame tag 9
-        0x02, 0x02, 0x01, 0x00, // version 2
+        0x03, 0x02, 0x09, 0x00, // valid COBS, unknown frame tag 9
+        0x02, 0x01, 0x01, 0x00, // version 1
         0x04, 0x01, 0x00, // COBS run longer than the frame
         0xFF, 0xFF, 0x00, // garbage: a run claiming 254 bytes
     ];
@@ -328,7 +432,7 @@ fn corrupt_bytes_then_a_good_frame() {
     let mut deframer = Deframer::<64>::new();
     let mut input = &stream[..];
     assert_eq!(deframer.feed(&mut input), Some(Err(WireError::Corrupt)));
-    assert_eq!(deframer.feed(&mut input), Some(Err(WireError::UnknownVersion { got: 2 })));
+    assert_eq!(deframer.feed(&mut input), Some(Err(WireError::UnknownVersion { got: 1 })));
     assert_eq!(deframer.feed(&mut input), Some(Err(WireError::Truncated)));
     assert_eq!(deframer.feed(&mut input), Some(Err(WireError::Truncated)));
     assert_eq!(deframer.feed(&mut input), Some(Ok(hello())));
@@ -377,19 +481,21 @@ fn feed_raw_yields_the_plain_encoding() {
 
 #[test]
 fn buffer_too_small() {
-    // The plain Hello takes 10 bytes, its stream form 12.
-    let mut buf = [0_u8; 9];
-    assert_eq!(encode(&hello(), &mut buf), Err(WireError::BufferTooSmall));
+    // The plain Hello takes 12 bytes, its stream form 14.
     let mut buf = [0_u8; 11];
+    assert_eq!(encode(&hello(), &mut buf), Err(WireError::BufferTooSmall));
+    let mut buf = [0_u8; 13];
     assert_eq!(encode_cobs(&hello(), &mut buf), Err(WireError::BufferTooSmall));
-    assert_eq!(encode_to_heapless::<9>(&hello()), Err(WireError::BufferTooSmall));
-    assert_eq!(encode_cobs_to_heapless::<11>(&hello()), Err(WireError::BufferTooSmall));
+    assert_eq!(encode_to_heapless::<11>(&hello()), Err(WireError::BufferTooSmall));
+    assert_eq!(encode_cobs_to_heapless::<13>(&hello()), Err(WireError::BufferTooSmall));
     assert_eq!(encode_cobs_to_heapless::<0>(&hello()), Err(WireError::BufferTooSmall));
 
-    let mut buf = [0_u8; 10];
-    assert_eq!(encode(&hello(), &mut buf).unwrap().len(), 10);
     let mut buf = [0_u8; 12];
+    assert_eq!(encode(&hello(), &mut buf).unwrap().len(), 12);
+    assert_eq!(encode_to_heapless::<12>(&hello()).unwrap().len(), 12);
+    let mut buf = [0_u8; 14];
     assert_eq!(encode_cobs(&hello(), &mut buf).unwrap(), HELLO_COBS);
+    assert_eq!(encode_cobs_to_heapless::<14>(&hello()).unwrap(), HELLO_COBS);
 }
 
 // ---- errors across the boundary ----
@@ -408,6 +514,7 @@ fn remote_errors_mirror_crate_errors() {
         Error::Decode { message: "bad".into() },
         Error::Encode { message: "full".into() },
         Error::Remote { message: "disk full".into() },
+        Error::NodeLost { reason: "the peer closed the link".into() },
     ];
     for error in cases {
         let remote = RemoteError::from(&error);
@@ -422,6 +529,10 @@ fn remote_errors_mirror_crate_errors() {
         Error::Remote { message } if message.contains("u32")
     ));
     assert_eq!(RemoteError::from(&Error::NameTaken { name: "x".into() }), RemoteError::Other { message: "x" });
+    assert_eq!(
+        RemoteError::from(&Error::NodeLost { reason: "reset".into() }),
+        RemoteError::NodeLost { reason: "reset" }
+    );
 }
 
 #[test]

@@ -81,15 +81,20 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
             None
         }
     };
+    let mut export = false;
     let krate = match crate::krate::split(attr.clone(), &mut errors) {
-        Ok((krate, rest)) if rest.is_empty() => krate,
+        Ok((krate, rest)) if rest.iter().all(|m| matches!(m, syn::Meta::Path(p) if p.is_ident("export"))) => {
+            export = !rest.is_empty();
+            krate
+        }
         _ => {
             let name = self_name.as_ref().map_or_else(|| "Counter".to_string(), ToString::to_string);
             errors.push_spanned(
                 &attr,
                 format!(
-                    "#[rustyray::actor_methods] takes no arguments but `crate = \"…\"`; set options when \
-                     creating the actor: `{name}::options().mailbox_capacity(16).max_restarts(3).remote().await?`"
+                    "#[rustyray::actor_methods] takes only `export` (its calls may cross a link) and `crate = \"…\"`; \
+                     set other options when creating the actor: \
+                     `{name}::options().mailbox_capacity(16).max_restarts(3).remote().await?`"
                 ),
             );
             crate::krate::Krate::default()
@@ -214,6 +219,17 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
     let attrs = &imp.attrs;
     let who = krate.attr("actor_methods");
     let krate = &krate.path;
+    if export {
+        // Exported: the DSL's `#[export] impl` form (attributes of the impl block itself are
+        // not carried; put docs on the struct).
+        return quote! {
+            #krate::__private::actor_dsl! {
+                #who
+                #[export]
+                impl #name { #(#items)* }
+            }
+        };
+    }
     quote! {
         #krate::__private::actor_dsl! {
             #who

@@ -14,7 +14,7 @@ use crate::errors::Errors;
 const OPTIONS: &[&str] = &["num_cpus", "max_retries", "retry_exceptions"];
 
 const OPTIONS_HELP: &str =
-    "the options are `num_cpus = <f64>`, `max_retries = <u32>` and `retry_exceptions = <bool>`, e.g. #[rustyray::remote(num_cpus = 2.0, max_retries = 3)]";
+    "the options are `num_cpus = <f64>`, `max_retries = <u32>`, `retry_exceptions = <bool>` and `export` (peers may run it over a link), e.g. #[rustyray::remote(num_cpus = 2.0, max_retries = 3)]";
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let func = match syn::parse2::<Item>(item.clone()) {
@@ -35,7 +35,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let mut errors = Errors::default();
-    let (krate, options) = parse_options(attr, &mut errors);
+    let (krate, options, export) = parse_options(attr, &mut errors);
     if let Some(a) = func.attrs.iter().find(|a| a.path().is_ident("options")) {
         errors.push(
             a.span(),
@@ -51,12 +51,14 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let sig = &func.sig;
     let block = &func.block;
     let options = if options.is_empty() { quote!() } else { quote!(#[options(#(#options),*)]) };
+    let export = if export { quote!(#[export]) } else { quote!() };
     let who = krate.attr("remote");
     let krate = &krate.path;
     quote! {
         #krate::__private::task_dsl! {
             #who
             #options
+            #export
             #(#attrs)*
             #vis #sig #block
         }
@@ -65,17 +67,25 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Parses `name = value, …` (and `crate = "…"`), reporting unknown, repeated and malformed
 /// options.
-fn parse_options(attr: TokenStream, errors: &mut Errors) -> (crate::krate::Krate, Vec<TokenStream>) {
+fn parse_options(attr: TokenStream, errors: &mut Errors) -> (crate::krate::Krate, Vec<TokenStream>, bool) {
     let (krate, metas) = match crate::krate::split(attr, errors) {
         Ok(split) => split,
         Err(e) => {
             errors.push(e.span(), format!("could not read the options: {e}; {OPTIONS_HELP}"));
-            return (crate::krate::Krate::default(), Vec::new());
+            return (crate::krate::Krate::default(), Vec::new(), false);
         }
     };
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
+    let mut export = false;
     for meta in metas {
+        if matches!(&meta, Meta::Path(p) if p.is_ident("export")) {
+            if export {
+                errors.push(meta.span(), "`export` is given twice; keep one");
+            }
+            export = true;
+            continue;
+        }
         let Meta::NameValue(nv) = &meta else {
             errors.push(meta.span(), format!("write each option as `name = value`; {OPTIONS_HELP}"));
             continue;
@@ -96,7 +106,7 @@ fn parse_options(attr: TokenStream, errors: &mut Errors) -> (crate::krate::Krate
         seen.push(name);
         out.push(nv.to_token_stream());
     }
-    (krate, out)
+    (krate, out, export)
 }
 
 /// Catches literals of the wrong kind (other expressions are left to the type checker).

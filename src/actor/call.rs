@@ -18,7 +18,7 @@ use core::task::{Context, Poll};
 
 use event_listener::EventListener;
 
-use super::handle::ActorRef;
+use super::handle::{ActorRef, Target};
 use super::traits::Actor;
 use crate::mailbox::{SendError, TrySendError};
 use crate::object::{ObjectRef, Promise};
@@ -40,11 +40,8 @@ impl<A: Actor, R, F> core::fmt::Debug for Call<'_, A, R, F> {
 }
 
 fn died<A: Actor>(actor: &ActorRef<A>) -> Error {
-    let reason = if actor.shared.killed.load(crate::sync::atomic::Ordering::Acquire) {
-        "killed, or out of restarts"
-    } else {
-        "stopped"
-    };
+    let killed = actor.local().is_some_and(|shared| shared.killed.load(crate::sync::atomic::Ordering::Acquire));
+    let reason = if killed { "killed, or out of restarts" } else { "stopped" };
     Error::ActorDied { reason: alloc::string::String::from(reason) }
 }
 
@@ -67,28 +64,43 @@ where
         Call { actor, make, _result: PhantomData }
     }
 
-    /// Sends without a result slot, waiting for room if the mailbox is full.
+    /// Sends without a result slot, waiting for room if the mailbox (or, for an actor on
+    /// another node, the link's window) is full.
     pub async fn tell(self) -> Result<(), Error> {
+        let mailbox = match &self.actor.target {
+            Target::Local(shared) => &shared.mailbox,
+            Target::Remote(remote) => {
+                let (mut msg, mut waiting) = (Some((self.make)(None)), None);
+                return core::future::poll_fn(|cx| remote.poll_send(&mut msg, &mut waiting, cx)).await;
+            }
+        };
         // Queue it right away when there is room (always, unbounded): the message is moved
         // once into the mailbox, not first into a waiting send's slot.
-        let msg = match self.actor.mailbox().try_send((self.make)(None)) {
+        let msg = match mailbox.try_send((self.make)(None)) {
             Ok(()) => return Ok(()),
             Err(TrySendError::Full(msg)) => msg,
             Err(TrySendError::Closed(msg)) => return Err(gone(self.actor, msg)),
         };
-        self.actor.mailbox().send(msg).await.map_err(|SendError(msg)| gone(self.actor, msg))
+        mailbox.send(msg).await.map_err(|SendError(msg)| gone(self.actor, msg))
     }
 
     /// Sends without a result slot and without waiting.
     pub fn try_tell(self) -> Result<(), TrySendError<A::Msg>> {
-        self.actor.mailbox().try_send((self.make)(None))
+        match &self.actor.target {
+            Target::Local(shared) => shared.mailbox.try_send((self.make)(None)),
+            Target::Remote(remote) => remote.try_send((self.make)(None)),
+        }
     }
 
     /// Sends without waiting, returning the result's ref. A full mailbox hands the
     /// message back in `Full`.
     pub fn try_send(self) -> Result<ObjectRef<R>, TrySendError<A::Msg>> {
-        let (object, promise) = crate::object::pending::<R>(self.actor.shared.home.store());
-        self.actor.mailbox().try_send((self.make)(Some(promise)))?;
+        let (object, promise) = crate::object::pending::<R>(store_of(self.actor));
+        let msg = (self.make)(Some(promise));
+        match &self.actor.target {
+            Target::Local(shared) => shared.mailbox.try_send(msg)?,
+            Target::Remote(remote) => remote.try_send(msg)?,
+        }
         Ok(object)
     }
 }
@@ -103,7 +115,7 @@ where
     type IntoFuture = CallFuture<'a, A, R>;
 
     fn into_future(self) -> CallFuture<'a, A, R> {
-        let (object, promise) = crate::object::pending::<R>(self.actor.shared.home.store());
+        let (object, promise) = crate::object::pending::<R>(store_of(self.actor));
         CallFuture { actor: self.actor, msg: Some((self.make)(Some(promise))), object: Some(object), waiting: None }
     }
 }
@@ -130,7 +142,22 @@ impl<A: Actor, R> Future for CallFuture<'_, A, R> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        match this.actor.mailbox().poll_send(&mut this.msg, &mut this.waiting, cx) {
+        let mailbox = match &this.actor.target {
+            Target::Local(shared) => &shared.mailbox,
+            Target::Remote(remote) => {
+                return match remote.poll_send(&mut this.msg, &mut this.waiting, cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(Ok(())) => {
+                        Poll::Ready(Ok(this.object.take().expect("CallFuture polled after completion")))
+                    }
+                    Poll::Ready(Err(e)) => {
+                        this.object = None;
+                        Poll::Ready(Err(e))
+                    }
+                };
+            }
+        };
+        match mailbox.poll_send(&mut this.msg, &mut this.waiting, cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(())) => Poll::Ready(Ok(this.object.take().expect("CallFuture polled after completion"))),
             Poll::Ready(Err(SendError(msg))) => {
@@ -138,5 +165,13 @@ impl<A: Actor, R> Future for CallFuture<'_, A, R> {
                 Poll::Ready(Err(gone(this.actor, msg)))
             }
         }
+    }
+}
+
+/// The store a call's result object goes to: the actor's (local), the caller's (remote).
+fn store_of<A: Actor>(actor: &ActorRef<A>) -> &crate::object::Store {
+    match &actor.target {
+        Target::Local(shared) => shared.home.store(),
+        Target::Remote(remote) => remote.store(),
     }
 }

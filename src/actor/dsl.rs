@@ -80,7 +80,19 @@ macro_rules! __rr_actor_entry {
         $(#[$sattr])*
         $svis struct $name { $($fields)* }
         $crate::__rr_actor! { @check_name $name $iname }
-        $crate::__rr_actor! { @munch $who $name [] [] [] [] { $($body)* } }
+        $crate::__rr_actor! { @munch $who [] $name [] [] [] [] { $($body)* } }
+    };
+    (
+        $who:literal
+        $(#[$sattr:meta])*
+        $svis:vis struct $name:ident { $($fields:tt)* }
+        #[export]
+        impl $iname:ident { $($body:tt)* }
+    ) => {
+        $(#[$sattr])*
+        $svis struct $name { $($fields)* }
+        $crate::__rr_actor! { @check_name $name $iname }
+        $crate::__rr_actor! { @munch $who [export] $name [] [] [] [] { $($body)* } }
     };
     (
         $who:literal
@@ -98,10 +110,17 @@ macro_rules! __rr_actor_entry {
     };
     (
         $who:literal
+        #[export]
+        impl $name:ident { $($body:tt)* }
+    ) => {
+        $crate::__rr_actor! { @munch $who [export] $name [] [] [] [] { $($body)* } }
+    };
+    (
+        $who:literal
         $(#[$iattr:meta])*
         impl $name:ident { $($body:tt)* }
     ) => {
-        $crate::__rr_actor! { @munch $who $name [] [] [] [] { $($body)* } }
+        $crate::__rr_actor! { @munch $who [] $name [] [] [] [] { $($body)* } }
     };
     (
         $who:literal
@@ -126,100 +145,100 @@ macro_rules! __rr_actor {
     };
 
     // ---- hooks ----------------------------------------------------------------------
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn on_start(&mut $s:ident, $ctx:ident : $cty:ty) $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)*] [($s $ctx $cty $b)] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)*] [($s $ctx $cty $b)] [$($stop)*] { $($rest)* } }
     };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn on_stop(&mut $s:ident) $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)*] [$($start)*] [($s $b)] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)*] [$($start)*] [($s $b)] { $($rest)* } }
     };
 
     // ---- the constructor --------------------------------------------------------------
-    (@munch $who:literal $name:ident [] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $c:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> Self $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $who $name [([$(#[$a])*] [$v] $c [$($arg : $ty),*] $b)] [$($methods)*] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $exp $name [([$(#[$a])*] [$v] $c [$($arg : $ty),*] $b)] [$($methods)*] [$($start)*] [$($stop)*] { $($rest)* } }
     };
-    (@munch $who:literal $name:ident [$($ctor:tt)+] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)+] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $c:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> Self $b:block $($rest:tt)*
     }) => {
         ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($c), "` is a second constructor; an actor has exactly one `fn …(args) -> Self` (it is re-run on restart)"));
     };
 
     // ---- reserved names -----------------------------------------------------------
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn stop $($rest:tt)*
     }) => { $crate::__rr_actor! { @reserved $who stop } };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn kill $($rest:tt)*
     }) => { $crate::__rr_actor! { @reserved $who kill } };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn state $($rest:tt)*
     }) => { $crate::__rr_actor! { @reserved $who state } };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn downgrade $($rest:tt)*
     }) => { $crate::__rr_actor! { @reserved $who downgrade } };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn actor_ref $($rest:tt)*
     }) => { $crate::__rr_actor! { @reserved $who actor_ref } };
 
     // ---- methods: async/sync × &mut self/&self ----------------------------------------
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis async fn $m:ident (&mut $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis async fn $m:ident (& $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $m:ident (&mut $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $m:ident (& $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $who $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
 
     // ---- common mistakes -----------------------------------------------------------
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn $m:ident < $($rest:tt)*
     }) => {
         ::core::compile_error!(::core::concat!($who, ": method `", ::core::stringify!($m), "` is generic; actor methods become message variants and need concrete types (use an enum or a trait object argument instead)"));
     };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn $m:ident ($(mut)? self $($args:tt)*) $($rest:tt)*
     }) => {
         ::core::compile_error!(::core::concat!($who, ": method `", ::core::stringify!($m), "` takes `self` by value, which would consume the actor; take `&self` or `&mut self`"));
     };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn $m:ident (&$($lt:lifetime)? $(mut)? self, $($args:tt)*) $($rest:tt)*
     }) => {
         ::core::compile_error!(::core::concat!($who, ": method `", ::core::stringify!($m), "` has an argument that is not `name: Type` (patterns and `mut name` are not supported); write each argument as `name: Type` and destructure or rebind it in the body (`let mut name = name;`)"));
     };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis async fn $c:ident ( $($args:tt)* ) -> Self $($rest:tt)*
     }) => {
         ::core::compile_error!(::core::concat!($who, ": the constructor `", ::core::stringify!($c), "` cannot be `async` (it runs synchronously when the actor starts and on each restart); remove `async` and do asynchronous setup in a method called after `remote()`"));
     };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $c:ident ( $($args:tt)* ) -> Self $($rest:tt)*
     }) => {
         ::core::compile_error!(::core::concat!($who, ": the constructor `", ::core::stringify!($c), "` has an argument that is not `name: Type` (patterns and `mut name` are not supported); write each argument as `name: Type` and destructure or rebind it in the body (`let mut name = name;`)"));
     };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis $(async)? fn $m:ident ( $($args:tt)* ) $($rest:tt)*
     }) => {
         ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($m), "` is neither the constructor (`fn …(args) -> Self`) nor a method (`fn …(&self | &mut self, args) [-> T]`); move helper functions to a separate `impl` block"));
     };
-    (@munch $who:literal $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $($other:tt)+
     }) => {
         ::core::compile_error!(::core::concat!($who, ": only `fn` items may appear in the impl block (constructor, methods, on_start, on_stop)"));
@@ -229,11 +248,76 @@ macro_rules! __rr_actor {
     };
 
     // ---- end of input -------------------------------------------------------------
-    (@munch $who:literal $name:ident [] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {}) => {
+    (@munch $who:literal $exp:tt $name:ident [] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {}) => {
         ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($name), "` has no constructor; add `pub fn new(…) -> Self { … }` (it runs when the actor starts and again on each restart)"));
     };
-    (@munch $who:literal $name:ident [$ctor:tt] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {}) => {
+    (@munch $who:literal $exp:tt $name:ident [$ctor:tt] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {}) => {
         $crate::__rr_actor! { @emit $name $ctor [$($methods)*] [$($start)*] [$($stop)*] }
+        $crate::__rr_actor! { @export $exp $name [$($methods)*] }
+    };
+
+    // ---- export: the actor's calls can cross a link ---------------------------------------
+    (@export [] $name:ident [$($methods:tt)*]) => {};
+    (@export [export] $name:ident
+        [$(([$($ma:tt)*] [$mv:vis] [$($asy:tt)?] [$($mt:tt)?] $s:ident $m:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?] $mb:block))*]
+    ) => {
+        const _: () = {
+            use $crate::__private::node as __rn;
+            // Every argument and result type must cross a link (a clear error if not).
+            fn __rr_assert_wire<T: __rn::Wire>() {}
+            #[allow(dead_code)]
+            fn __rr_check() {
+                $( $( __rr_assert_wire::<$ty>(); )* __rr_assert_wire::<$crate::__rr_ret!($($ret)?)>(); )*
+            }
+            const __RR_METHODS: &[&str] = &[$(::core::stringify!($m)),*];
+
+            impl __rn::RemoteActor for $name {
+                const TYPE_NAME: &'static str = ::core::stringify!($name);
+
+                #[allow(unused_variables)]
+                fn encode_call(
+                    msg: <Self as __rn::Actor>::Msg,
+                    out: &mut __rn::Vec<u8>,
+                ) -> ::core::result::Result<(u32, ::core::option::Option<__rn::Completer>), $crate::Error> {
+                    type __RrMsg = <$name as __rn::Actor>::Msg;
+                    match msg {
+                        $(
+                            __RrMsg::$m { $($arg,)* __reply } => {
+                                const __RR_INDEX: u32 = __rn::method_index(__RR_METHODS, ::core::stringify!($m));
+                                if let ::core::result::Result::Err(e) = __rn::encode_args(&($($arg,)*), out) {
+                                    if let ::core::option::Option::Some(reply) = __reply {
+                                        reply.fulfill(::core::result::Result::Err(e.clone()));
+                                    }
+                                    return ::core::result::Result::Err(e);
+                                }
+                                ::core::result::Result::Ok((__RR_INDEX, __reply.map(__rn::completer)))
+                            }
+                        )*
+                    }
+                }
+
+                #[allow(unused_variables, unreachable_code, clippy::unused_unit)]
+                fn decode_call(
+                    method: u32,
+                    args: &[u8],
+                    store: &__rn::Store,
+                ) -> ::core::result::Result<(<Self as __rn::Actor>::Msg, __rn::Arc<dyn __rn::HeldObject>), $crate::Error> {
+                    type __RrMsg = <$name as __rn::Actor>::Msg;
+                    let name = __RR_METHODS.get(method as usize).copied().unwrap_or("");
+                    $(
+                        if name == ::core::stringify!($m) {
+                            let ($($arg,)*): ($($ty,)*) = __rn::decode_args(args)?;
+                            let (promise, object) = __rn::reply_slot::<$crate::__rr_ret!($($ret)?)>(store);
+                            return ::core::result::Result::Ok((
+                                __RrMsg::$m { $($arg,)* __reply: ::core::option::Option::Some(promise) },
+                                object,
+                            ));
+                        }
+                    )*
+                    ::core::result::Result::Err(__rn::no_such_method(::core::stringify!($name), method))
+                }
+            }
+        };
     };
 
     // ---- generation ------------------------------------------------------------------

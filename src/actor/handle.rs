@@ -13,9 +13,10 @@ use core::fmt;
 use core::ops::Deref;
 
 use super::traits::{Actor, ActorMethods};
-use crate::mailbox::Mailbox;
+use crate::mailbox::{Mailbox, TrySendError};
 use crate::raw::cell::CellRef;
 use crate::sync::atomic::{AtomicU32, AtomicU8, Ordering::*};
+use crate::Error;
 
 /// Life cycle of an actor.
 ///
@@ -103,9 +104,41 @@ fn too_many_handles() -> ! {
     panic!("more than 2^31 handles to one actor (handles are being leaked)");
 }
 
-/// The untyped core of a handle: sends messages to one actor. Cloning counts as a handle.
+/// An actor on another node, as the node layer reaches it (the hook the node layer fills
+/// in: the actor layer sits below it).
+pub(crate) trait RemoteEndpoint<A: Actor>: Send + Sync + 'static {
+    /// Sends `msg` (taken from the option once it is on its way, or rejected with the
+    /// error): waits while the link's window is full.
+    fn poll_send(
+        &self,
+        msg: &mut Option<A::Msg>,
+        waiting: &mut Option<event_listener::EventListener>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Result<(), Error>>;
+    /// Sends `msg` if the window has room.
+    fn try_send(&self, msg: A::Msg) -> Result<(), TrySendError<A::Msg>>;
+    /// Where the results of calls through this endpoint are stored (the caller's store).
+    fn store(&self) -> &crate::object::Store;
+    /// The actor's id on its node.
+    fn id(&self) -> u64;
+    /// The name the actor was exported under.
+    fn name(&self) -> &str;
+    /// `Running` while the link is up, `Stopped` once it is lost.
+    fn state(&self) -> ActorState;
+}
+
+/// Where a reference's actor is.
+pub(crate) enum Target<A: Actor> {
+    /// In this process: its shared block.
+    Local(CellRef<ActorShared<A>>),
+    /// On another node, through a link.
+    Remote(alloc::sync::Arc<dyn RemoteEndpoint<A>>),
+}
+
+/// The untyped core of a handle: sends messages to one actor, in this process or on
+/// another node (see [`node`](crate::node)). Cloning counts as a handle.
 pub struct ActorRef<A: Actor> {
-    pub(crate) shared: CellRef<ActorShared<A>>,
+    pub(crate) target: Target<A>,
 }
 
 impl<A: Actor> ActorRef<A> {
@@ -114,57 +147,96 @@ impl<A: Actor> ActorRef<A> {
         if shared.handles.fetch_add(1, Relaxed) > u32::MAX / 2 {
             too_many_handles();
         }
-        ActorRef { shared }
+        ActorRef { target: Target::Local(shared) }
     }
 
     /// A reference for a handle counted already (the creator's, counted at creation).
     pub(crate) fn adopt(shared: CellRef<ActorShared<A>>) -> Self {
-        ActorRef { shared }
+        ActorRef { target: Target::Local(shared) }
     }
 
-    /// The actor's mailbox.
-    pub fn mailbox(&self) -> &Mailbox<A::Msg> {
-        &self.shared.mailbox
+    /// A reference to an actor on another node.
+    pub(crate) fn remote(endpoint: alloc::sync::Arc<dyn RemoteEndpoint<A>>) -> Self {
+        ActorRef { target: Target::Remote(endpoint) }
     }
 
-    /// A process-unique id of this actor.
+    /// The actor's shared block, if it runs in this process.
+    pub(crate) fn local(&self) -> Option<&CellRef<ActorShared<A>>> {
+        match &self.target {
+            Target::Local(shared) => Some(shared),
+            Target::Remote(_) => None,
+        }
+    }
+
+    /// The actor's mailbox; `None` for an actor on another node.
+    pub fn mailbox(&self) -> Option<&Mailbox<A::Msg>> {
+        self.local().map(|shared| &shared.mailbox)
+    }
+
+    /// True if the actor runs on another node (its calls cross a link).
+    pub fn is_remote(&self) -> bool {
+        matches!(self.target, Target::Remote(_))
+    }
+
+    /// The actor's id: process-unique for a local actor; for a remote one, its id on its
+    /// node.
     pub fn id(&self) -> u64 {
-        self.shared.id
+        match &self.target {
+            Target::Local(shared) => shared.id,
+            Target::Remote(remote) => remote.id(),
+        }
     }
 
-    /// The actor's name, if it has one.
+    /// The actor's name, if it has one (a remote actor's: the name it was exported under).
     pub fn name(&self) -> Option<&str> {
-        self.shared.name()
+        match &self.target {
+            Target::Local(shared) => shared.name(),
+            Target::Remote(remote) => Some(remote.name()),
+        }
     }
 
-    /// The actor's life-cycle state.
+    /// The actor's life-cycle state (a remote actor's: `Running` while its link is up).
     pub fn state(&self) -> ActorState {
-        self.shared.state()
+        match &self.target {
+            Target::Local(shared) => shared.state(),
+            Target::Remote(remote) => remote.state(),
+        }
     }
 
     /// Stops the actor after it has handled every call already queued; later calls fail
-    /// with `ActorDied`.
+    /// with `ActorDied`. A no-op for an actor on another node: a link is not a licence to
+    /// stop another node's actors (that node's own handles decide).
     pub fn stop(&self) {
-        self.shared.stop();
+        if let Some(shared) = self.local() {
+            shared.stop();
+        }
     }
 
     /// Stops the actor now: queued calls fail with `ActorDied`, and a call in progress is
-    /// abandoned at its next await point.
+    /// abandoned at its next await point. A no-op for an actor on another node (see
+    /// [`stop`](Self::stop)).
     pub fn kill(&self) {
-        self.shared.killed.store(true, Release);
-        self.stop();
+        if let Some(shared) = self.local() {
+            shared.killed.store(true, Release);
+            shared.stop();
+        }
     }
 }
 
 impl<A: Actor> Clone for ActorRef<A> {
     fn clone(&self) -> Self {
-        ActorRef::counted(self.shared.clone())
+        match &self.target {
+            Target::Local(shared) => ActorRef::counted(shared.clone()),
+            Target::Remote(remote) => ActorRef::remote(alloc::sync::Arc::clone(remote)),
+        }
     }
 }
 
 impl<A: Actor> Drop for ActorRef<A> {
     fn drop(&mut self) {
-        self.shared.release_handle();
+        if let Some(shared) = self.local() {
+            shared.release_handle();
+        }
     }
 }
 
@@ -172,9 +244,10 @@ impl<A: Actor> fmt::Debug for ActorRef<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActorRef")
             .field("actor", &core::any::type_name::<A>())
-            .field("id", &self.shared.id)
-            .field("name", &self.shared.name())
-            .field("state", &self.shared.state())
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .field("state", &self.state())
+            .field("remote", &self.is_remote())
             .finish()
     }
 }
@@ -213,9 +286,13 @@ impl<A: Actor> ActorHandle<A> {
         self.actor_ref().state()
     }
 
-    /// A handle that does not keep the actor running.
+    /// A handle that does not keep the actor running (a handle to an actor on another node
+    /// keeps nothing running there: its weak form is the same reference).
     pub fn downgrade(&self) -> WeakActorHandle<A> {
-        WeakActorHandle::new(&self.actor_ref().shared)
+        match &self.actor_ref().target {
+            Target::Local(shared) => WeakActorHandle::new(shared),
+            Target::Remote(remote) => WeakActorHandle { target: WeakTarget::Remote(alloc::sync::Arc::clone(remote)) },
+        }
     }
 }
 
@@ -242,26 +319,42 @@ impl<A: Actor> fmt::Debug for ActorHandle<A> {
 /// (It keeps the actor's shared block allocated — a few hundred bytes, not the actor's
 /// state, which is dropped when the actor stops.)
 pub struct WeakActorHandle<A: Actor> {
-    shared: CellRef<ActorShared<A>>,
+    target: WeakTarget<A>,
+}
+
+enum WeakTarget<A: Actor> {
+    Local(CellRef<ActorShared<A>>),
+    Remote(alloc::sync::Arc<dyn RemoteEndpoint<A>>),
 }
 
 impl<A: Actor> WeakActorHandle<A> {
     pub(crate) fn new(shared: &CellRef<ActorShared<A>>) -> Self {
-        WeakActorHandle { shared: shared.clone() }
+        WeakActorHandle { target: WeakTarget::Local(shared.clone()) }
     }
 
-    /// A counted handle, if the actor is still running.
+    /// A counted handle, if the actor is still running (for an actor on another node: if
+    /// its link is up).
     pub fn upgrade(&self) -> Option<ActorHandle<A>> {
-        if self.shared.state() != ActorState::Running {
-            return None;
+        match &self.target {
+            WeakTarget::Local(shared) => {
+                if shared.state() != ActorState::Running {
+                    return None;
+                }
+                Some(ActorHandle::from_ref(ActorRef::counted(shared.clone())))
+            }
+            WeakTarget::Remote(remote) => (remote.state() == ActorState::Running)
+                .then(|| ActorHandle::from_ref(ActorRef::remote(alloc::sync::Arc::clone(remote)))),
         }
-        Some(ActorHandle::from_ref(ActorRef::counted(self.shared.clone())))
     }
 }
 
 impl<A: Actor> Clone for WeakActorHandle<A> {
     fn clone(&self) -> Self {
-        WeakActorHandle { shared: self.shared.clone() }
+        let target = match &self.target {
+            WeakTarget::Local(shared) => WeakTarget::Local(shared.clone()),
+            WeakTarget::Remote(remote) => WeakTarget::Remote(alloc::sync::Arc::clone(remote)),
+        };
+        WeakActorHandle { target }
     }
 }
 

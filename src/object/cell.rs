@@ -104,6 +104,20 @@ pub(crate) enum State<T> {
     Ready(Outcome<T>),
 }
 
+/// What registering a waiter hands back to run outside the cell's lock: a replaced waker to
+/// drop, a proxy's fetch to start.
+#[derive(Default)]
+pub(crate) struct Released(Option<Waker>, Option<Fetch>);
+
+impl Released {
+    fn run(self) {
+        drop(self.0);
+        if let Some(fetch) = self.1 {
+            fetch();
+        }
+    }
+}
+
 /// Where a waiting future's waker sits in a cell's waiter list.
 pub(crate) type WaiterKey = usize;
 
@@ -117,13 +131,24 @@ pub(crate) struct Waiters {
     first: Option<Waker>,
     /// Boxed: most objects never have a second waiter, and the slab's header is five words.
     rest: Option<Box<Slab<Waker>>>,
+    /// A proxy of an object held by another node: what starts fetching its value, run
+    /// (once, outside the lock) when the first reader registers.
+    fetch: Option<Fetch>,
 }
+
+/// Starts fetching a proxy's value (the node layer's; see [`Store::proxy`](super::Store)).
+pub(crate) type Fetch = Box<dyn FnOnce() + Send>;
 
 impl Waiters {
     /// Registers `waker` under `key`, or refreshes the waker already registered there.
-    /// Returns a replaced waker, for the caller to drop outside the lock (dropping a waker
-    /// may drop a task, and with it futures waiting on this very object).
-    fn register(&mut self, waker: &Waker, key: &mut Option<WaiterKey>) -> Option<Waker> {
+    /// Returns a replaced waker and, for a proxy's first reader, its fetch, for the caller
+    /// to drop or run outside the lock (dropping a waker may drop a task, and with it
+    /// futures waiting on this very object).
+    fn register(&mut self, waker: &Waker, key: &mut Option<WaiterKey>) -> Released {
+        Released(self.register_waker(waker, key), self.fetch.take())
+    }
+
+    fn register_waker(&mut self, waker: &Waker, key: &mut Option<WaiterKey>) -> Option<Waker> {
         let slot = match *key {
             Some(0) => self.first.as_mut(),
             Some(k) => self.rest.as_mut().and_then(|rest| rest.get_mut(k - 1)),
@@ -187,6 +212,28 @@ impl<T> ObjectCell<T> {
         })
     }
 
+    /// Gives the registered object `id` (this cell's) a hook its shard runs when the cell
+    /// is freed. For proxies of objects held by another node.
+    pub(crate) fn set_on_free(&self, id: ObjectId, on_free: super::store::OnFree) {
+        self.shard.set_on_free(id, on_free);
+    }
+
+    /// Installs a proxy's fetch: it runs when the first reader registers (at once if one
+    /// already has). A no-op once the object is ready.
+    pub(crate) fn install_fetch(&self, fetch: Fetch) {
+        let run = self.inner.with(|inner| match &mut inner.state {
+            State::Pending(waiters) if waiters.is_empty() => {
+                waiters.fetch = Some(fetch);
+                None
+            }
+            State::Pending(_) => Some(fetch),
+            State::Ready(_) => None,
+        });
+        if let Some(fetch) = run {
+            fetch();
+        }
+    }
+
     /// The id, if one was assigned.
     pub(crate) fn assigned_id(&self) -> Option<ObjectId> {
         self.inner.with(|inner| inner.id)
@@ -209,11 +256,11 @@ impl<T> ObjectCell<T> {
         read: impl FnOnce(&mut Stored<T>, bool) -> Result<R, Error>,
     ) -> Option<Result<R, Error>> {
         let (outcome, replaced) = self.inner.with(|inner| match &mut inner.state {
-            State::Ready(Ok(stored)) => (Some(read(stored, inner.id.is_some())), None),
-            State::Ready(Err(e)) => (Some(Err(e.clone())), None),
+            State::Ready(Ok(stored)) => (Some(read(stored, inner.id.is_some())), Released::default()),
+            State::Ready(Err(e)) => (Some(Err(e.clone())), Released::default()),
             State::Pending(waiters) => (None, waiters.register(waker, key)),
         });
-        drop(replaced);
+        replaced.run();
         if outcome.is_some() {
             *key = None;
         }
@@ -224,10 +271,10 @@ impl<T> ObjectCell<T> {
     /// to know whether the object is ready. Returns true if it is.
     pub(crate) fn ready_or_register(&self, waker: &Waker, key: &mut Option<WaiterKey>) -> bool {
         let (ready, replaced) = self.inner.with(|inner| match &mut inner.state {
-            State::Ready(_) => (true, None),
+            State::Ready(_) => (true, Released::default()),
             State::Pending(waiters) => (false, waiters.register(waker, key)),
         });
-        drop(replaced);
+        replaced.run();
         if ready {
             *key = None;
         }

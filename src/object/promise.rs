@@ -41,6 +41,23 @@ pub(crate) fn pending<T: Send + Sync + 'static>(store: &Store) -> (ObjectRef<T>,
     (ObjectRef::from_cell(cell), promise)
 }
 
+/// A proxy: a pending object standing for one another node holds. `fetch` (given the
+/// proxy's promise) runs when the first reader waits for it: it should fetch the value and
+/// fulfill the promise. `on_free` (given the proxy's id) runs when the proxy's last ref is
+/// dropped. The proxy has an id from the start.
+pub(crate) fn proxy<T: Send + Sync + 'static>(
+    store: &Store,
+    fetch: impl FnOnce(Promise<T>) -> super::cell::Fetch,
+    on_free: impl FnOnce(ObjectId) -> super::store::OnFree,
+) -> (ObjectRef<T>, ObjectId) {
+    let cell = store.new_cell(State::Pending(Default::default()));
+    let promise = Promise { cell: Arc::downgrade(&cell) };
+    let id = cell.id(&cell);
+    cell.set_on_free(id, on_free(id));
+    cell.install_fetch(fetch(promise));
+    (ObjectRef::from_cell(cell), id)
+}
+
 impl Store {
     /// A new pending object and the [`Promise`] that completes it (what remote tasks and
     /// actor calls use for their results; use it to hand-write a producer).

@@ -86,7 +86,13 @@ struct Registry {
 struct Slot {
     generation: u32,
     cell: Weak<dyn Any + Send + Sync>,
+    /// Runs (outside the lock) when the object is freed: a proxy tells the node holding
+    /// the real object that this node's refs are gone.
+    on_free: Option<OnFree>,
 }
+
+/// What a shard runs when a hooked object is freed.
+pub(crate) type OnFree = alloc::boxed::Box<dyn FnOnce() + Send>;
 
 impl Shard {
     fn new(index: usize) -> Self {
@@ -115,13 +121,25 @@ impl Shard {
             }
             let generation = r.registered as u32;
             r.registered += 1;
-            r.slots.insert(Slot { generation, cell });
+            r.slots.insert(Slot { generation, cell, on_free: None });
             Ok(ObjectId::pack(self.index, index, generation))
         });
         match id {
             Ok(id) => id,
             Err(_) => panic!("rustyray object store: more than {} live objects in one shard", MAX_INDEX + 1),
         }
+    }
+
+    /// Sets the hook run when the registered object `id` is freed.
+    pub(crate) fn set_on_free(&self, id: ObjectId, on_free: OnFree) {
+        let refused = self.registry.with(|r| match r.slots.get_mut(id.index()) {
+            Some(slot) if slot.generation == id.generation() => {
+                slot.on_free = Some(on_free);
+                None
+            }
+            _ => Some(on_free),
+        });
+        drop(refused);
     }
 
     /// Removes the entry of `id` (its cell is being dropped).
@@ -134,7 +152,9 @@ impl Shard {
                 None
             }
         });
-        drop(slot);
+        if let Some(hook) = slot.and_then(|slot| slot.on_free) {
+            hook();
+        }
     }
 
     /// The cell registered as `id`, if it is still alive.

@@ -82,6 +82,52 @@ impl<T: Send + Sync + 'static> Arg<Arc<T>> for ObjectRef<T> {
     }
 }
 
+/// A task argument that is either the value or a ref to it, decided at run time (an
+/// argument that arrived over a link: see `rustyray::node`). Resolved as each form is.
+#[derive(Debug)]
+pub enum ValueOrRef<T> {
+    /// The value itself.
+    Value(T),
+    /// A ref to it (needs `T: Clone`, as an `ObjectRef<T>` argument does).
+    Ref(ObjectRef<T>),
+}
+
+impl<T: Clone + Send + Sync + 'static> sealed::Sealed<T> for ValueOrRef<T> {}
+impl<T: Clone + Send + Sync + 'static> Arg<T> for ValueOrRef<T> {
+    type Resolve = ResolveEither<T>;
+
+    fn resolve(self) -> Self::Resolve {
+        match self {
+            ValueOrRef::Value(v) => ResolveEither::Ready(Some(v)),
+            ValueOrRef::Ref(r) => ResolveEither::Ref(ResolveRef::new(r, take_or_clone::<T>)),
+        }
+    }
+}
+
+/// Resolves a [`ValueOrRef`].
+#[doc(hidden)]
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub enum ResolveEither<T> {
+    /// The value, until taken.
+    Ready(Option<T>),
+    /// Waiting for the ref's object.
+    Ref(ResolveRef<T, T>),
+}
+
+impl<T> Unpin for ResolveEither<T> {}
+
+impl<T> Future for ResolveEither<T> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut *self {
+            ResolveEither::Ready(v) => Poll::Ready(Ok(v.take().expect("ResolveEither polled after completion"))),
+            ResolveEither::Ref(r) => Pin::new(r).poll(cx),
+        }
+    }
+}
+
 /// The stored value, moved out if nobody else can read it (the task's ref was the last
 /// one), else cloned.
 fn take_or_clone<T: Clone>(stored: &mut Stored<T>, last_ref: bool) -> Result<T, Error> {

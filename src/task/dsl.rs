@@ -125,6 +125,11 @@ macro_rules! __rr_task {
         ::core::compile_error!(::core::concat!($who, ": write each option as `name = value`, e.g. #[options(num_cpus = 2.0, max_retries = 3)]"));
     };
 
+    // ---- #[export]: peers may run it (marked first in the attribute list) -------------
+    (@munch $who:literal $o:tt [$($a:tt)*] { #[export] $($rest:tt)* }) => {
+        $crate::__rr_task! { @munch $who $o [@export $($a)*] { $($rest)* } }
+    };
+
     // ---- other attributes (docs, lints, …) stay on the function ---------------------
     (@munch $who:literal $o:tt [$($a:tt)*] { #[$($attr:tt)*] $($rest:tt)* }) => {
         $crate::__rr_task! { @munch $who $o [$($a)* #[$($attr)*]] { $($rest)* } }
@@ -205,7 +210,13 @@ macro_rules! __rr_task {
     };
 
     // ---- generation -----------------------------------------------------------------
-    (@emit (
+    (@emit ([$($o:tt)*] [@export $($attr:tt)*] $($rest:tt)*)) => {
+        $crate::__rr_task! { @emit_as [export] ([$($o)*] [$($attr)*] $($rest)*) }
+    };
+    (@emit $rec:tt) => {
+        $crate::__rr_task! { @emit_as [] $rec }
+    };
+    (@emit_as [$($exp:ident)?] (
         [$($o:tt)*] [$($attr:tt)*] [$vis:vis] [$($asy:tt)?] $name:ident
         [$($arg:ident : $ty:ty),* $(,)?] [$($ret:ty)?] $body:block
     )) => {
@@ -309,6 +320,8 @@ macro_rules! __rr_task {
                 options().remote_on(__rr_host, $($arg),*).await
             }
 
+            $crate::__rr_task!(@export [$($exp)?] $name [$($arg : $ty),*] [$($ret)?]);
+
             $crate::__rr_if_std! {
                 /// Submits the task to the current runtime (or the default one); returns the
                 /// ref of its result.
@@ -321,6 +334,52 @@ macro_rules! __rr_task {
                     options().remote($($arg),*).await
                 }
             }
+        }
+    };
+
+    (@export [] $name:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?]) => {};
+    (@export [export] $name:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?]) => {
+        const _: fn() = || {
+            // Every argument and the result must cross a link (a clear error if not).
+            fn __rr_assert_wire<T: $crate::__private::node::Wire>() {}
+            $( __rr_assert_wire::<$ty>(); )*
+            __rr_assert_wire::<$crate::__rr_task!(@ret $($ret)?)>();
+        };
+
+        /// This function, for [`Node::export_task`](rustyray::node::Node::export_task).
+        pub fn export() -> $crate::__private::node::TaskExport {
+            $crate::__private::node::TaskExport::new(::core::stringify!($name), serve)
+        }
+
+        #[allow(unused_variables, unused_mut)]
+        fn serve(
+            host: &$crate::__private::node::NodeHost,
+            args: &[$crate::__private::node::TaskArg<'_>],
+            held: $crate::__private::node::HeldLookup<'_>,
+        ) -> ::core::result::Result<$crate::__private::node::Arc<dyn $crate::__private::node::HeldObject>, $crate::Error> {
+            let mut __rr_it = args.iter();
+            let mut __rr_n = 0_usize;
+            $(
+                let $arg = $crate::__private::node::wire_arg::<$ty>(__rr_it.next(), held)?;
+                __rr_n += 1;
+            )*
+            $crate::__private::node::extra_args(args, __rr_n)?;
+            let object = options().__rr_submit($crate::__private::task::Target::On(host), $($arg),*)?;
+            ::core::result::Result::Ok($crate::__private::node::Arc::new(object))
+        }
+
+        /// Runs the function on `peer` (which exported it); returns, once submitted, a ref to
+        /// its result, which stays on the peer until a `get` fetches it. A ref argument that
+        /// the peer holds (a result of an earlier task there) goes by reference.
+        pub async fn remote_at(
+            peer: &$crate::__private::node::Peer,
+            $($arg : impl $crate::__private::node::PeerArg<$ty>),*
+        ) -> ::core::result::Result<
+            $crate::__private::task::ObjectRef<$crate::__rr_task!(@ret $($ret)?)>,
+            $crate::Error,
+        > {
+            let args = $crate::__private::node::vec![$( $crate::__private::node::PeerArg::<$ty>::into_wire($arg, peer).await?, )*];
+            peer.submit(::core::stringify!($name), args).await
         }
     };
 

@@ -58,9 +58,9 @@ mod run;
 #[cfg(feature = "std")]
 pub(crate) mod admission;
 
-pub use arg::Arg;
+pub use arg::{Arg, ValueOrRef};
 #[doc(hidden)]
-pub use arg::ResolveRef;
+pub use arg::{ResolveEither, ResolveRef};
 pub use cancel::cancel;
 pub use options::TaskOptions;
 #[doc(hidden)]

@@ -23,7 +23,7 @@ use super::{Frame, WireError, MAGIC, PROTOCOL_VERSION};
 /// let frame = Frame::Object(ObjectTransfer { id: ObjectId::from_u64(5), bytes: &[7, 8] });
 /// let mut buf = [0_u8; 16];
 /// let bytes = encode(&frame, &mut buf)?;
-/// assert_eq!(bytes, [0x01, 0x04, 0x05, 0x02, 0x07, 0x08]);
+/// assert_eq!(bytes, [0x02, 0x04, 0x05, 0x02, 0x07, 0x08]);
 /// assert_eq!(decode(bytes)?, frame);
 /// # Ok::<(), rustyray::wire::WireError>(())
 /// ```

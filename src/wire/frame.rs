@@ -34,6 +34,50 @@ pub enum Frame<'a> {
     /// Tag 4: the value of an object.
     #[serde(borrow)]
     Object(ObjectTransfer<'a>),
+    /// Tag 5 (v2): find an exported actor by name; answered by a [`Reply`] holding its id.
+    #[serde(borrow)]
+    Lookup(Lookup<'a>),
+    /// Tag 6 (v2): send me the value of an object you hold for me; answered by a [`Reply`].
+    Fetch(Fetch),
+    /// Tag 7 (v2): I dropped my last ref to an object you hold for me: free it.
+    Release(Release),
+    /// Tag 8 (v2): room for this many more requests in the sender's window.
+    Credit(Credit),
+}
+
+/// Find an exported actor by name (v2). The [`Reply`] holds its id (a postcard `u64`) or
+/// [`RemoteError::ActorNotFound`] / [`RemoteError::TypeMismatch`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lookup<'a> {
+    /// The name the actor was exported under.
+    pub name: &'a str,
+    /// The actor type the caller expects (the struct's name, as declared).
+    pub actor_type: &'a str,
+    /// Where to send the [`Reply`].
+    pub reply_to: u64,
+}
+
+/// Ask for the value of an object the receiver holds for the sender (v2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fetch {
+    /// The key the sender gave the object (a task's `result`).
+    pub object: ObjectId,
+    /// Where to send the [`Reply`] with the value.
+    pub reply_to: u64,
+}
+
+/// The sender's last ref to an object the receiver holds for it is gone (v2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    /// The key the sender gave the object.
+    pub object: ObjectId,
+}
+
+/// Flow control (v2): the receiver of this frame may have this many more requests in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credit {
+    /// Requests (calls, task submissions, lookups, fetches) finished since the last credit.
+    pub requests: u32,
 }
 
 /// The handshake: who the sender is and what it can do.
@@ -49,12 +93,15 @@ pub struct Hello {
     pub node_id: u64,
     /// What the sender accepts.
     pub capabilities: Capabilities,
+    /// (v2) How many requests the sender accepts in flight from the receiver: the
+    /// receiver's window. A peer that exceeds it is disconnected.
+    pub window: u32,
 }
 
 impl Hello {
     /// A handshake of this build: [`MAGIC`] and [`PROTOCOL_VERSION`](super::PROTOCOL_VERSION).
-    pub const fn new(node_id: u64, capabilities: Capabilities) -> Hello {
-        Hello { magic: MAGIC, max_version: super::PROTOCOL_VERSION, node_id, capabilities }
+    pub const fn new(node_id: u64, capabilities: Capabilities, window: u32) -> Hello {
+        Hello { magic: MAGIC, max_version: super::PROTOCOL_VERSION, node_id, capabilities, window }
     }
 }
 
@@ -71,7 +118,7 @@ impl Capabilities {
     pub const TASKS: Capabilities = Capabilities(1 << 0);
     /// Hosts actors ([`Frame::ActorCall`]).
     pub const ACTORS: Capabilities = Capabilities(1 << 1);
-    /// Stores objects ([`Frame::Object`]).
+    /// Holds objects for peers (task results: [`Frame::Fetch`], [`Frame::Release`]).
     pub const OBJECTS: Capabilities = Capabilities(1 << 2);
 
     /// Both sets together.
@@ -124,7 +171,8 @@ pub struct Reply<'a> {
     pub result: Result<&'a [u8], RemoteError<'a>>,
 }
 
-/// A remote task: run `function` on `args`, store its return value as `result`.
+/// A remote task: run `function` on `args`, hold its return value for the sender under the
+/// key `result` (until the sender [`Release`]s it or the link closes).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskSubmission<'a> {
     /// The function.
@@ -133,7 +181,7 @@ pub struct TaskSubmission<'a> {
     /// The arguments, in order.
     #[serde(borrow, deserialize_with = "deserialize_args")]
     pub args: Vec<TaskArg<'a>>,
-    /// The id the return value is stored under.
+    /// The key the return value is held under (chosen by the sender).
     pub result: ObjectId,
 }
 
@@ -142,7 +190,8 @@ pub struct TaskSubmission<'a> {
 pub enum TaskArg<'a> {
     /// Tag 0: the postcard-encoded value itself.
     Value(&'a [u8]),
-    /// Tag 1: an object the receiver fetches (or already holds).
+    /// Tag 1: an object the receiver holds for the sender, by its key (a task's `result`):
+    /// passed by reference, never copied through the sender.
     Object(ObjectId),
 }
 
@@ -208,6 +257,11 @@ pub enum RemoteError<'a> {
         /// What went wrong.
         message: &'a str,
     },
+    /// Tag 12 (v2): [`Error::NodeLost`]: a third node the remote side depended on is gone.
+    NodeLost {
+        /// Why.
+        reason: &'a str,
+    },
 }
 
 impl<'a> From<&'a Error> for RemoteError<'a> {
@@ -232,6 +286,7 @@ impl<'a> From<&'a Error> for RemoteError<'a> {
             Error::InvalidConfig { reason } => RemoteError::Other { message: reason },
             Error::ThreadSpawn { message } => RemoteError::Other { message },
             Error::NameTaken { name } => RemoteError::Other { message: name },
+            Error::NodeLost { reason } => RemoteError::NodeLost { reason },
         }
     }
 }
@@ -257,6 +312,7 @@ impl From<RemoteError<'_>> for Error {
             RemoteError::Decode { message } => Error::Decode { message: message.to_string() },
             RemoteError::Encode { message } => Error::Encode { message: message.to_string() },
             RemoteError::Other { message } => Error::Remote { message: message.to_string() },
+            RemoteError::NodeLost { reason } => Error::NodeLost { reason: reason.to_string() },
         }
     }
 }

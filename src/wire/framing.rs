@@ -28,7 +28,7 @@ use super::{Frame, WireError};
 /// ```
 /// use rustyray::wire::{encode_cobs, Capabilities, Deframer, Frame, Hello};
 ///
-/// let hello = Frame::Hello(Hello::new(7, Capabilities::TASKS));
+/// let hello = Frame::Hello(Hello::new(7, Capabilities::TASKS, 256));
 /// let mut out = [0_u8; 64];
 /// let bytes = encode_cobs(&hello, &mut out)?;
 ///

@@ -39,9 +39,10 @@ mod framing;
 pub use codec::{decode, decode_cobs, encode, encode_cobs, encode_cobs_to_heapless, encode_to_heapless};
 pub use error::WireError;
 pub use frame::{
-    ActorCall, Callee, Capabilities, Frame, Hello, ObjectTransfer, RemoteError, Reply, TaskArg, TaskSubmission, MAGIC,
+    ActorCall, Callee, Capabilities, Credit, Fetch, Frame, Hello, Lookup, ObjectTransfer, Release, RemoteError, Reply,
+    TaskArg, TaskSubmission, MAGIC,
 };
 pub use framing::Deframer;
 
 /// The protocol version this build speaks: the first byte of every encoded frame.
-pub const PROTOCOL_VERSION: u8 = 1;
+pub const PROTOCOL_VERSION: u8 = 2;

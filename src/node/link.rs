@@ -1,0 +1,131 @@
+//! Byte links: what a node's session reads frames from and writes frames to. Sockets
+//! (std, `node::net`), a UART driver (firmware), or the in-memory [`duplex`] pair of tests.
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::future::{poll_fn, Future};
+use core::task::Poll;
+
+use atomic_waker::AtomicWaker;
+
+use crate::sync::Lock;
+use crate::Error;
+
+/// The receiving half of a byte link.
+pub trait LinkRead: Send + 'static {
+    /// Reads some bytes into `buf`; `Ok(0)` means the link closed. Waits (never spins)
+    /// until at least one byte or the close arrives.
+    fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = Result<usize, Error>> + Send;
+}
+
+/// The sending half of a byte link.
+pub trait LinkWrite: Send + 'static {
+    /// Writes all of `buf`, waiting while the link is busy.
+    fn write_all(&mut self, buf: &[u8]) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Closes the sending direction (the peer reads the end of the stream). Best effort.
+    fn close(&mut self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+}
+
+/// One direction of an in-memory link: a byte queue, its reader's waker, and whether the
+/// writer has gone.
+struct Pipe {
+    bytes: Lock<(VecDeque<u8>, bool)>,
+    reader: AtomicWaker,
+}
+
+/// The reading end of one direction of an in-memory link.
+pub struct PipeReader(Arc<Pipe>);
+/// The writing end of one direction of an in-memory link.
+pub struct PipeWriter(Arc<Pipe>);
+
+impl core::fmt::Debug for PipeReader {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("PipeReader")
+    }
+}
+
+impl core::fmt::Debug for PipeWriter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("PipeWriter")
+    }
+}
+
+/// One direction of an in-memory link.
+pub fn pipe() -> (PipeWriter, PipeReader) {
+    let pipe = Arc::new(Pipe { bytes: Lock::new((VecDeque::new(), false)), reader: AtomicWaker::new() });
+    (PipeWriter(Arc::clone(&pipe)), PipeReader(pipe))
+}
+
+/// Two in-memory links facing each other: what side A reads, side B writes, and back.
+/// Fast and deterministic, for tests and for two runtimes in one process.
+///
+/// ```
+/// let ((a_read, a_write), (b_read, b_write)) = rustyray::node::duplex();
+/// # drop((a_read, a_write, b_read, b_write));
+/// ```
+pub fn duplex() -> ((PipeReader, PipeWriter), (PipeReader, PipeWriter)) {
+    let (to_b, b_reads) = pipe();
+    let (to_a, a_reads) = pipe();
+    ((a_reads, to_b), (b_reads, to_a))
+}
+
+impl LinkRead for PipeReader {
+    #[allow(clippy::manual_async_fn)]
+    fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = Result<usize, Error>> + Send {
+        poll_fn(move |cx| {
+            self.0.reader.register(cx.waker());
+            self.0.bytes.with(|(bytes, closed)| {
+                if bytes.is_empty() {
+                    return if *closed { Poll::Ready(Ok(0)) } else { Poll::Pending };
+                }
+                let n = bytes.len().min(buf.len());
+                for (slot, byte) in buf.iter_mut().zip(bytes.drain(..n)) {
+                    *slot = byte;
+                }
+                Poll::Ready(Ok(n))
+            })
+        })
+    }
+}
+
+impl LinkWrite for PipeWriter {
+    #[allow(clippy::manual_async_fn)]
+    fn write_all(&mut self, buf: &[u8]) -> impl Future<Output = Result<(), Error>> + Send {
+        let result = self.0.bytes.with(|(bytes, closed)| {
+            if *closed {
+                return Err(Error::NodeLost { reason: "the in-memory link was closed".into() });
+            }
+            bytes.extend(buf.iter().copied());
+            Ok(())
+        });
+        self.0.reader.wake();
+        async move { result }
+    }
+
+    #[allow(clippy::manual_async_fn)]
+    fn close(&mut self) -> impl Future<Output = ()> + Send {
+        self.0.bytes.with(|(_, closed)| *closed = true);
+        self.0.reader.wake();
+        async {}
+    }
+}
+
+impl Drop for PipeWriter {
+    fn drop(&mut self) {
+        self.0.bytes.with(|(_, closed)| *closed = true);
+        self.0.reader.wake();
+    }
+}
+
+impl Drop for PipeReader {
+    /// The reader is gone: later writes fail, as a socket's do.
+    fn drop(&mut self) {
+        self.0.bytes.with(|(bytes, closed)| {
+            *closed = true;
+            bytes.clear();
+        });
+    }
+}

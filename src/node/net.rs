@@ -1,0 +1,201 @@
+//! Nodes over sockets (feature `net`, std): Unix sockets and TCP, driven by `async-io`'s
+//! reactor (the smol family's; never Tokio, never a busy loop).
+//!
+//! Addresses are `"unix:<path>"` or `"tcp:<host>:<port>"`. A node listens on loopback TCP
+//! or a Unix socket only: listening on another address needs a pre-shared key to
+//! authenticate peers, which this build does not have yet (see `docs/wire.md`, threat
+//! model), so it is refused with [`Error::InvalidConfig`].
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::future::Future;
+use core::time::Duration;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::os::unix::net::{UnixListener, UnixStream};
+
+use async_io::Async;
+
+use super::{LinkRead, LinkWrite, Node, Peer};
+use crate::Error;
+
+/// How long [`connect`] waits for the peer's Hello.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where a node listens or connects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Addr {
+    Unix(String),
+    Tcp(String),
+}
+
+fn parse(addr: &str) -> Result<Addr, Error> {
+    if let Some(path) = addr.strip_prefix("unix:") {
+        return Ok(Addr::Unix(String::from(path)));
+    }
+    if let Some(host) = addr.strip_prefix("tcp:") {
+        return Ok(Addr::Tcp(String::from(host)));
+    }
+    Err(Error::InvalidConfig { reason: "a node address is \"unix:<path>\" or \"tcp:<host>:<port>\"" })
+}
+
+fn io_error(what: &str, e: std::io::Error) -> Error {
+    Error::NodeLost { reason: alloc::format!("{what}: {e}") }
+}
+
+fn resolve(host: &str) -> Result<SocketAddr, Error> {
+    host.to_socket_addrs()
+        .map_err(|e| io_error("resolving the address", e))?
+        .next()
+        .ok_or(Error::InvalidConfig { reason: "the TCP address resolved to nothing" })
+}
+
+/// One half of a socket link.
+#[derive(Debug)]
+pub struct SocketHalf<S>(Arc<Async<S>>);
+
+impl<S> LinkRead for SocketHalf<S>
+where
+    S: Send + Sync + 'static,
+    for<'a> &'a S: Read + Write,
+{
+    #[allow(clippy::manual_async_fn)]
+    fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = Result<usize, Error>> + Send {
+        async move { self.0.read_with(|s| (&*s).read(buf)).await.map_err(|e| io_error("reading the socket", e)) }
+    }
+}
+
+impl<S> LinkWrite for SocketHalf<S>
+where
+    S: Send + Sync + 'static,
+    for<'a> &'a S: Read + Write,
+{
+    #[allow(clippy::manual_async_fn)]
+    fn write_all(&mut self, mut buf: &[u8]) -> impl Future<Output = Result<(), Error>> + Send {
+        async move {
+            while !buf.is_empty() {
+                let n = self.0.write_with(|s| (&*s).write(buf)).await.map_err(|e| io_error("writing the socket", e))?;
+                if n == 0 {
+                    return Err(Error::NodeLost { reason: String::from("the socket accepted no bytes") });
+                }
+                buf = &buf[n..];
+            }
+            Ok(())
+        }
+    }
+}
+
+fn halves<S: Send + Sync + 'static>(stream: Async<S>) -> (SocketHalf<S>, SocketHalf<S>) {
+    let stream = Arc::new(stream);
+    (SocketHalf(Arc::clone(&stream)), SocketHalf(stream))
+}
+
+/// Connects `node` to the node listening at `addr`; waits (at most [`HANDSHAKE_TIMEOUT`])
+/// for its Hello.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for a malformed address; [`Error::NodeLost`] if the connection
+/// fails, or the peer does not answer as a rustyray node of this wire version in time.
+pub async fn connect(node: &Node, addr: &str) -> Result<Peer, Error> {
+    let handshake = async {
+        match parse(addr)? {
+            Addr::Unix(path) => {
+                let stream = Async::<UnixStream>::connect(&path).await.map_err(|e| io_error("connecting", e))?;
+                let (r, w) = halves(stream);
+                node.connect_link(r, w).await
+            }
+            Addr::Tcp(host) => {
+                let stream =
+                    Async::<TcpStream>::connect(resolve(&host)?).await.map_err(|e| io_error("connecting", e))?;
+                let _ = stream.get_ref().set_nodelay(true);
+                let (r, w) = halves(stream);
+                node.connect_link(r, w).await
+            }
+        }
+    };
+    match crate::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::NodeLost { reason: String::from("the peer sent no Hello in time") }),
+    }
+}
+
+/// A listening socket serving a node's exports to every peer that connects.
+#[derive(Debug)]
+pub struct Listener {
+    node: Node,
+    socket: Socket,
+    /// The Unix socket's path, removed when the listener is dropped.
+    path: Option<String>,
+}
+
+#[derive(Debug)]
+enum Socket {
+    Unix(Async<UnixListener>),
+    Tcp(Async<TcpListener>),
+}
+
+impl Listener {
+    /// Listens at `addr` (`"unix:<path>"`, or `"tcp:127.0.0.1:<port>"`; port 0 picks one,
+    /// see [`local_addr`](Self::local_addr)).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a malformed or non-loopback TCP address;
+    /// [`Error::NodeLost`] if the socket cannot be bound.
+    pub fn bind(node: &Node, addr: &str) -> Result<Listener, Error> {
+        let (socket, path) = match parse(addr)? {
+            Addr::Unix(path) => {
+                let listener = Async::<UnixListener>::bind(&path).map_err(|e| io_error("binding", e))?;
+                (Socket::Unix(listener), Some(path))
+            }
+            Addr::Tcp(host) => {
+                let at = resolve(&host)?;
+                if !at.ip().is_loopback() {
+                    return Err(Error::InvalidConfig {
+                        reason: "listening on a non-loopback address needs a pre-shared key, which this build does not support yet; listen on 127.0.0.1 or a Unix socket",
+                    });
+                }
+                (Socket::Tcp(Async::<TcpListener>::bind(at).map_err(|e| io_error("binding", e))?), None)
+            }
+        };
+        Ok(Listener { node: node.clone(), socket, path })
+    }
+
+    /// The address peers connect to (`"unix:…"` or `"tcp:127.0.0.1:<port>"`).
+    pub fn local_addr(&self) -> String {
+        match &self.socket {
+            Socket::Unix(_) => alloc::format!("unix:{}", self.path.as_deref().unwrap_or("")),
+            Socket::Tcp(l) => match l.get_ref().local_addr() {
+                Ok(at) => alloc::format!("tcp:{at}"),
+                Err(_) => String::from("tcp:?"),
+            },
+        }
+    }
+
+    /// Waits for the next peer and serves it; the [`Peer`] calls it back over the same link.
+    ///
+    /// # Errors
+    /// [`Error::NodeLost`] if accepting fails.
+    pub async fn accept(&self) -> Result<Peer, Error> {
+        match &self.socket {
+            Socket::Unix(l) => {
+                let (stream, _) = l.accept().await.map_err(|e| io_error("accepting", e))?;
+                let (r, w) = halves(stream);
+                Ok(self.node.accept_link(r, w))
+            }
+            Socket::Tcp(l) => {
+                let (stream, _) = l.accept().await.map_err(|e| io_error("accepting", e))?;
+                let _ = stream.get_ref().set_nodelay(true);
+                let (r, w) = halves(stream);
+                Ok(self.node.accept_link(r, w))
+            }
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}

@@ -1,0 +1,576 @@
+//! [`Session`]: one link between this node and a peer — the frames in flight both ways.
+//!
+//! ```text
+//!  caller side (this node asks)              server side (the peer asks)
+//!  ──────────────────────────────            ─────────────────────────────────────────
+//!  credit ◀── Credit frames                  inflight ≤ window, else the link closes
+//!  pending: reply_to → Completer ◀── Reply   held: key → object kept for the peer
+//!  proxies: local id → key (Fetch, Release)  ActorCall / SubmitTask / Lookup / Fetch
+//!            │                                        │
+//!            └──────────▶ out (COBS bytes) ◀──────────┘ ──▶ write loop ──▶ link
+//!  link ──▶ read loop (Deframer, ≤ MAX_FRAME) ──▶ handle(frame)
+//! ```
+//!
+//! Every wait is on a waker or an event, never a spin. A lost link (closed, an I/O error, a
+//! protocol violation) fails every pending completer with [`Error::NodeLost`], frees the
+//! objects held for the peer, and fails later calls at once.
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::string::String;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::future::{poll_fn, Future};
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use atomic_waker::AtomicWaker;
+use event_listener::{Event, EventListener};
+use slab::Slab;
+
+use super::link::{LinkRead, LinkWrite};
+use super::remote::{Completer, HeldObject, OwnedTaskArg};
+use super::NodeInner;
+use crate::host::Host;
+use crate::object::{ObjectId, ObjectRef};
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use crate::sync::Lock;
+use crate::wire::{
+    self, ActorCall, Callee, Credit, Deframer, Fetch, Frame, Hello, Lookup, Release, Reply, TaskSubmission,
+};
+use crate::Error;
+
+/// The largest frame a node reads or sends, in COBS-encoded bytes.
+#[cfg(feature = "std")]
+pub const MAX_FRAME: usize = 64 * 1024;
+/// The largest frame a node reads or sends, in COBS-encoded bytes.
+#[cfg(not(feature = "std"))]
+pub const MAX_FRAME: usize = 512;
+
+pub(crate) struct Session {
+    pub(crate) node: Arc<NodeInner>,
+    /// The peer's Hello: its node id and window (how many requests we may have in flight).
+    peer: Lock<Option<(u64, u32)>>,
+    hello: Event,
+    lost: AtomicBool,
+    reason: Lock<Option<String>>,
+    /// Encoded frames waiting for the write loop.
+    out: Lock<Vec<u8>>,
+    writer: AtomicWaker,
+    /// Caller side: requests we may still send (the peer's window minus ours in flight).
+    credits: Lock<u32>,
+    credit_event: Event,
+    pending: Lock<Slab<Completer>>,
+    /// Fetches started by a reader (synchronously) while the window was full.
+    deferred: Lock<VecDeque<(ObjectId, Completer)>>,
+    next_key: Lock<u64>,
+    /// Proxies of objects the peer holds for us: local id → the key the peer knows.
+    proxies: Lock<BTreeMap<u64, ObjectId>>,
+    /// Server side: objects held for the peer, by the key it gave them.
+    held: Lock<BTreeMap<u64, Arc<dyn HeldObject>>>,
+    /// Requests of the peer being served, and finished ones not yet credited back.
+    inflight: Lock<(u32, u32)>,
+    bytes_in: AtomicUsize,
+    bytes_out: AtomicUsize,
+}
+
+impl Session {
+    pub(crate) fn new(node: Arc<NodeInner>) -> Arc<Self> {
+        Arc::new(Session {
+            node,
+            peer: Lock::new(None),
+            hello: Event::new(),
+            lost: AtomicBool::new(false),
+            reason: Lock::new(None),
+            out: Lock::new(Vec::new()),
+            writer: AtomicWaker::new(),
+            credits: Lock::new(0),
+            credit_event: Event::new(),
+            pending: Lock::new(Slab::new()),
+            deferred: Lock::new(VecDeque::new()),
+            next_key: Lock::new(1),
+            proxies: Lock::new(BTreeMap::new()),
+            held: Lock::new(BTreeMap::new()),
+            inflight: Lock::new((0, 0)),
+            bytes_in: AtomicUsize::new(0),
+            bytes_out: AtomicUsize::new(0),
+        })
+    }
+
+    /// Sends our Hello and spawns the read and write loops on the node's host.
+    pub(crate) fn start<R: LinkRead, W: LinkWrite>(self: &Arc<Self>, read: R, write: W) {
+        let hello =
+            Hello::new(self.node.id, wire::Capabilities::TASKS.union(wire::Capabilities::ACTORS), self.node.window);
+        let _ = self.send_frame(&Frame::Hello(hello));
+        self.node.host.spawn_detached(Arc::clone(self).write_loop(write));
+        self.node.host.spawn_detached(Arc::clone(self).read_loop(read));
+    }
+
+    /// Waits for the peer's Hello; its node id.
+    pub(crate) async fn handshake(&self) -> Result<u64, Error> {
+        let mut listener: Option<EventListener> = None;
+        poll_fn(|cx| loop {
+            if let Some((id, _)) = self.peer.with(|p| *p) {
+                return Poll::Ready(Ok(id));
+            }
+            if self.is_lost() {
+                return Poll::Ready(Err(self.lost_error()));
+            }
+            match &mut listener {
+                Some(l) => {
+                    if Pin::new(l).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    listener = None;
+                }
+                None => listener = Some(self.hello.listen()),
+            }
+        })
+        .await
+    }
+
+    pub(crate) fn is_lost(&self) -> bool {
+        self.lost.load(Acquire)
+    }
+
+    pub(crate) fn lost_error(&self) -> Error {
+        let reason = self.reason.with(|r| r.clone()).unwrap_or_else(|| String::from("the link closed"));
+        Error::NodeLost { reason }
+    }
+
+    pub(crate) fn peer_id(&self) -> Option<u64> {
+        self.peer.with(|p| p.map(|(id, _)| id))
+    }
+
+    pub(crate) fn bytes(&self) -> (usize, usize) {
+        (self.bytes_out.load(Relaxed), self.bytes_in.load(Relaxed))
+    }
+
+    /// Closes the link: everything in flight fails with `NodeLost`.
+    pub(crate) fn lose(&self, reason: String) {
+        if self.lost.swap(true, AcqRel) {
+            return;
+        }
+        self.reason.with(|r| *r = Some(reason));
+        let error = self.lost_error();
+        // Taken under the locks, failed and dropped outside them (completing a promise
+        // wakes tasks; dropping an object may run another proxy's hook).
+        let pending = self.pending.with(core::mem::take);
+        let deferred = self.deferred.with(core::mem::take);
+        let held = self.held.with(core::mem::take);
+        for (_, complete) in pending {
+            complete(Err(error.clone()));
+        }
+        for (_, complete) in deferred {
+            complete(Err(error.clone()));
+        }
+        drop(held);
+        self.hello.notify(usize::MAX);
+        self.credit_event.notify(usize::MAX);
+        self.writer.wake();
+    }
+
+    // ---- sending ----------------------------------------------------------------------
+
+    /// Encodes `frame` onto the outgoing bytes and wakes the write loop.
+    pub(crate) fn send_frame(&self, frame: &Frame<'_>) -> Result<(), Error> {
+        if self.is_lost() {
+            return Err(self.lost_error());
+        }
+        let bytes = postcard::to_allocvec_cobs(&(wire::PROTOCOL_VERSION, frame))
+            .map_err(|e| Error::Encode { message: alloc::format!("{e}") })?;
+        if bytes.len() > MAX_FRAME {
+            return Err(Error::Encode {
+                message: alloc::format!("a {}-byte frame exceeds the link's limit of {MAX_FRAME} bytes", bytes.len()),
+            });
+        }
+        self.out.with(|out| out.extend_from_slice(&bytes));
+        self.writer.wake();
+        Ok(())
+    }
+
+    async fn write_loop<W: LinkWrite>(self: Arc<Self>, mut link: W) {
+        let mut batch = Vec::new();
+        loop {
+            let go_on = poll_fn(|cx| {
+                self.writer.register(cx.waker());
+                let due = self.inflight.with(|(_, due)| core::mem::take(due));
+                if due > 0 {
+                    let _ = self.send_frame(&Frame::Credit(Credit { requests: due }));
+                }
+                self.out.with(|out| core::mem::swap(out, &mut batch));
+                if !batch.is_empty() {
+                    Poll::Ready(true)
+                } else if self.is_lost() {
+                    Poll::Ready(false)
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            if !go_on {
+                break;
+            }
+            if let Err(e) = link.write_all(&batch).await {
+                self.lose(alloc::format!("writing to the link failed: {e}"));
+                break;
+            }
+            self.bytes_out.fetch_add(batch.len(), Relaxed);
+            batch.clear();
+        }
+        link.close().await;
+    }
+
+    // ---- the caller's side ---------------------------------------------------------------
+
+    /// Waits for room in the peer's window and takes it.
+    pub(crate) fn poll_credit(
+        &self,
+        listener: &mut Option<EventListener>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>> {
+        loop {
+            if self.is_lost() {
+                return Poll::Ready(Err(self.lost_error()));
+            }
+            if self.try_credit() {
+                return Poll::Ready(Ok(()));
+            }
+            match listener {
+                Some(l) => {
+                    if Pin::new(l).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    *listener = None;
+                }
+                None => *listener = Some(self.credit_event.listen()),
+            }
+        }
+    }
+
+    pub(crate) fn try_credit(&self) -> bool {
+        self.credits.with(|c| {
+            if *c > 0 {
+                *c -= 1;
+                true
+            } else {
+                false
+            }
+        })
+    }
+
+    /// Gives back credits taken for requests that were not sent.
+    pub(crate) fn credits_back(&self, n: u32) {
+        self.credits.with(|c| *c += n);
+        self.credit_event.notify(usize::MAX);
+    }
+
+    async fn credit(&self) -> Result<(), Error> {
+        let mut listener = None;
+        poll_fn(|cx| self.poll_credit(&mut listener, cx)).await
+    }
+
+    /// Sends a request whose reply goes to `complete`; the caller holds a credit.
+    pub(crate) fn request(&self, complete: Completer, frame: impl FnOnce(u64) -> Frame<'static>) {
+        let reply_to = self.pending.with(|p| p.insert(complete)) as u64;
+        if let Err(e) = self.send_frame(&frame(reply_to)) {
+            if let Some(complete) = self.pending.with(|p| p.try_remove(reply_to as usize)) {
+                complete(Err(e));
+            }
+        }
+    }
+
+    /// An actor call; the caller holds a credit.
+    pub(crate) fn call(&self, actor: u64, method: u32, args: &[u8], complete: Option<Completer>) -> Result<(), Error> {
+        let reply_to = complete.map(|c| self.pending.with(|p| p.insert(c)) as u64);
+        let sent =
+            self.send_frame(&Frame::ActorCall(ActorCall { actor, method: Callee::Index(method), args, reply_to }));
+        if let (Err(e), Some(reply_to)) = (&sent, reply_to) {
+            if let Some(complete) = self.pending.with(|p| p.try_remove(reply_to as usize)) {
+                complete(Err(e.clone()));
+            }
+        }
+        sent
+    }
+
+    /// Finds the actor exported as `name` (of type `actor_type`) on the peer: its id.
+    pub(crate) async fn lookup(&self, name: &str, actor_type: &'static str) -> Result<u64, Error> {
+        self.credit().await?;
+        let (object, promise) = crate::object::pending::<u64>(self.node.host.store());
+        let reply_to = self.pending.with(|p| p.insert(super::remote::completer(promise))) as u64;
+        if let Err(e) = self.send_frame(&Frame::Lookup(Lookup { name, actor_type, reply_to })) {
+            drop(self.pending.with(|p| p.try_remove(reply_to as usize)));
+            return Err(e);
+        }
+        object.get().await
+    }
+
+    /// Submits the exported function `function` to the peer: the result's proxy.
+    pub(crate) async fn submit<R>(
+        self: &Arc<Self>,
+        function: &str,
+        args: Vec<OwnedTaskArg>,
+    ) -> Result<ObjectRef<R>, Error>
+    where
+        R: serde::de::DeserializeOwned + Send + Sync + 'static,
+    {
+        self.credit().await?;
+        let key = self.next_key.with(|k| {
+            *k += 1;
+            ObjectId::from_u64(*k)
+        });
+        let weak = Arc::downgrade(self);
+        let weak2 = Weak::clone(&weak);
+        let (object, local) = crate::object::proxy::<R>(
+            self.node.host.store(),
+            move |promise| {
+                Box::new(move || match weak.upgrade() {
+                    Some(session) => session.fetch(key, super::remote::completer(promise)),
+                    None => promise.fulfill(Err(Error::NodeLost { reason: String::from("the link was dropped") })),
+                })
+            },
+            move |local| {
+                Box::new(move || {
+                    if let Some(session) = weak2.upgrade() {
+                        session.proxies.with(|p| p.remove(&local.as_u64()));
+                        if !session.is_lost() {
+                            let _ = session.send_frame(&Frame::Release(Release { object: key }));
+                        }
+                    }
+                })
+            },
+        );
+        self.proxies.with(|p| p.insert(local.as_u64(), key));
+        let args: Vec<wire::TaskArg<'_>> = args.iter().map(OwnedTaskArg::as_wire).collect();
+        self.send_frame(&Frame::SubmitTask(TaskSubmission { function: Callee::Name(function), args, result: key }))?;
+        Ok(object)
+    }
+
+    /// The key the peer holds an object under, if `local` is the id of one of our proxies.
+    pub(crate) fn held_key(&self, local: Option<ObjectId>) -> Option<ObjectId> {
+        let local = local?;
+        self.proxies.with(|p| p.get(&local.as_u64()).copied())
+    }
+
+    /// A proxy's first reader: fetch the value (now, or when the window has room).
+    fn fetch(&self, key: ObjectId, complete: Completer) {
+        if self.is_lost() {
+            return complete(Err(self.lost_error()));
+        }
+        if self.try_credit() {
+            self.request(complete, |reply_to| Frame::Fetch(Fetch { object: key, reply_to }));
+        } else {
+            self.deferred.with(|d| d.push_back((key, complete)));
+            // Credit may have come back in between: drain now.
+            self.drain_deferred();
+        }
+    }
+
+    fn drain_deferred(&self) {
+        loop {
+            if !self.deferred.with(|d| !d.is_empty()) || !self.try_credit() {
+                return;
+            }
+            match self.deferred.with(|d| d.pop_front()) {
+                Some((key, complete)) => {
+                    self.request(complete, |reply_to| Frame::Fetch(Fetch { object: key, reply_to }))
+                }
+                None => {
+                    self.credits.with(|c| *c += 1);
+                    return;
+                }
+            }
+        }
+    }
+
+    // ---- the server's side ---------------------------------------------------------------
+
+    async fn read_loop<R: LinkRead>(self: Arc<Self>, mut link: R) {
+        let mut deframer: Box<Deframer<MAX_FRAME>> = Box::default();
+        let mut buf = alloc::vec![0_u8; 4096];
+        let reason = 'read: loop {
+            let n = match link.read(&mut buf).await {
+                Ok(0) => break 'read String::from("the peer closed the link"),
+                Ok(n) => n,
+                Err(e) => break 'read alloc::format!("reading from the link failed: {e}"),
+            };
+            if self.is_lost() {
+                break 'read String::from("the link was closed");
+            }
+            self.bytes_in.fetch_add(n, Relaxed);
+            let mut input = &buf[..n];
+            while let Some(frame) = deframer.feed(&mut input) {
+                let handled = match frame {
+                    Ok(frame) => self.handle(frame).await,
+                    Err(e) => Err(alloc::format!("the peer sent a bad frame: {e}")),
+                };
+                if let Err(reason) = handled {
+                    break 'read reason;
+                }
+            }
+        };
+        self.lose(reason);
+    }
+
+    /// Counts a request of the peer; more than our window in flight breaks the protocol.
+    fn begin_request(&self) -> Result<(), String> {
+        let window = self.node.window;
+        self.inflight.with(|(inflight, _)| {
+            if *inflight >= window {
+                return Err(alloc::format!("the peer exceeded its window of {window} requests in flight"));
+            }
+            *inflight += 1;
+            Ok(())
+        })
+    }
+
+    /// A request of the peer is done: its credit goes back with the next write.
+    fn end_request(&self) {
+        self.inflight.with(|(inflight, due)| {
+            *inflight -= 1;
+            *due += 1;
+        });
+        self.writer.wake();
+    }
+
+    fn reply(&self, reply_to: Option<u64>, result: Result<&[u8], &Error>) {
+        if let Some(reply_to) = reply_to {
+            let result = result.map_err(wire::RemoteError::from);
+            let _ = self.send_frame(&Frame::Reply(Reply { reply_to, result }));
+        }
+    }
+
+    /// Serves one frame; `Err` closes the link (the reason).
+    async fn handle(self: &Arc<Self>, frame: Frame<'_>) -> Result<(), String> {
+        let hello_done = self.peer.with(|p| p.is_some());
+        match frame {
+            Frame::Hello(hello) => {
+                if hello_done {
+                    return Err(String::from("the peer sent a second Hello"));
+                }
+                if hello.max_version < wire::PROTOCOL_VERSION {
+                    return Err(alloc::format!("the peer speaks wire version {}", hello.max_version));
+                }
+                self.credits.with(|c| *c = hello.window);
+                self.peer.with(|p| *p = Some((hello.node_id, hello.window)));
+                self.hello.notify(usize::MAX);
+                self.credit_event.notify(usize::MAX);
+                Ok(())
+            }
+            _ if !hello_done => Err(String::from("the peer sent a frame before its Hello")),
+            Frame::ActorCall(call) => {
+                self.begin_request()?;
+                self.serve_call(call).await;
+                Ok(())
+            }
+            Frame::Reply(reply) => {
+                let Some(complete) = self.pending.with(|p| p.try_remove(reply.reply_to as usize)) else {
+                    return Err(alloc::format!("the peer replied to request {} it was never sent", reply.reply_to));
+                };
+                complete(reply.result.map_err(Error::from));
+                Ok(())
+            }
+            Frame::SubmitTask(task) => {
+                self.begin_request()?;
+                if self.held.with(|h| h.contains_key(&task.result.as_u64())) {
+                    return Err(alloc::format!("the peer reused the result key {}", task.result.as_u64()));
+                }
+                self.serve_task(task);
+                Ok(())
+            }
+            Frame::Lookup(lookup) => {
+                self.begin_request()?;
+                let found = self.node.find_actor(lookup.name, lookup.actor_type);
+                let bytes = found.map(|id| postcard::to_allocvec(&id).unwrap_or_default());
+                self.reply(Some(lookup.reply_to), bytes.as_deref());
+                self.end_request();
+                Ok(())
+            }
+            Frame::Fetch(fetch) => {
+                self.begin_request()?;
+                let object = self.held.with(|h| h.get(&fetch.object.as_u64()).cloned());
+                match object {
+                    None => {
+                        self.reply(Some(fetch.reply_to), Err(&Error::ObjectNotFound { id: fetch.object.as_u64() }));
+                        self.end_request();
+                    }
+                    Some(object) => {
+                        let me = Arc::clone(self);
+                        let reply_to = fetch.reply_to;
+                        self.node.host.spawn_detached(async move {
+                            let bytes = object.encoded().await;
+                            me.reply(Some(reply_to), bytes.as_deref());
+                            me.end_request();
+                        });
+                    }
+                }
+                Ok(())
+            }
+            Frame::Release(release) => {
+                let freed = self.held.with(|h| h.remove(&release.object.as_u64()));
+                drop(freed);
+                Ok(())
+            }
+            Frame::Credit(credit) => {
+                self.credits.with(|c| *c = c.saturating_add(credit.requests));
+                self.credit_event.notify(usize::MAX);
+                self.drain_deferred();
+                Ok(())
+            }
+            Frame::Object(_) => Err(String::from("the peer sent an Object frame, which a node never sends")),
+        }
+    }
+
+    async fn serve_call(self: &Arc<Self>, call: ActorCall<'_>) {
+        let served = match call.method {
+            Callee::Index(method) => self.node.dispatch(call.actor, method, call.args),
+            Callee::Name(_) => Err(Error::Decode { message: String::from("actor methods are called by index") }),
+        };
+        match served {
+            Err(e) => {
+                self.reply(call.reply_to, Err(&e));
+                self.end_request();
+            }
+            Ok((send, object)) => {
+                if let Some(send) = send {
+                    // The actor's mailbox is full: the link waits (backpressure), in order.
+                    let _ = send.await;
+                }
+                let me = Arc::clone(self);
+                let reply_to = call.reply_to;
+                self.node.host.spawn_detached(async move {
+                    if reply_to.is_some() {
+                        let bytes = object.encoded().await;
+                        me.reply(reply_to, bytes.as_deref());
+                    } else {
+                        object.finished().await;
+                    }
+                    me.end_request();
+                });
+            }
+        }
+    }
+
+    fn serve_task(self: &Arc<Self>, task: TaskSubmission<'_>) {
+        let held = |key: ObjectId| {
+            self.held.with(|h| h.get(&key.as_u64()).cloned()).ok_or(Error::ObjectNotFound { id: key.as_u64() })
+        };
+        let submitted = match task.function {
+            Callee::Name(name) => match self.node.find_task(name) {
+                Some(serve) => serve(&self.node.host, &task.args, &held),
+                None => Err(Error::Remote { message: alloc::format!("no function named {name:?} is exported") }),
+            },
+            Callee::Index(_) => Err(Error::Decode { message: String::from("functions are called by name") }),
+        };
+        let object: Arc<dyn HeldObject> = match submitted {
+            Ok(object) => object,
+            Err(e) => Arc::new(super::remote::HeldError(e)),
+        };
+        self.held.with(|h| h.insert(task.result.as_u64(), Arc::clone(&object)));
+        let me = Arc::clone(self);
+        self.node.host.spawn_detached(async move {
+            object.finished().await;
+            me.end_request();
+        });
+    }
+}

@@ -1,0 +1,236 @@
+//! Two runtimes in one process over an in-memory duplex link: exported actors and tasks,
+//! the same typed handles and refs, ordering, refs by reference, reference counting, flow
+//! control, failure, and hostile frames. (Sockets: `tests/node_net.rs`.)
+
+use std::future::IntoFuture;
+use std::time::Duration;
+
+use rustyray::node::{duplex, Node, Peer};
+use rustyray::{Error, Runtime};
+
+rustyray::dsl::actor! {
+    pub struct Counter { n: u64, log: Vec<u64> }
+    #[export]
+    impl Counter {
+        pub fn new() -> Self { Counter { n: 0, log: Vec::new() } }
+        pub fn add(&mut self, k: u64) -> u64 { self.n += k; self.log.push(k); self.n }
+        pub fn log(&self) -> Vec<u64> { self.log.clone() }
+        pub async fn slow(&mut self, ms: u64) -> u64 { rustyray::time::sleep(Duration::from_millis(ms)).await; self.n }
+        pub fn boom(&mut self) -> u64 { panic!("boom") }
+        pub fn greet(&self, who: String) -> String { format!("hello {who}") }
+    }
+}
+
+rustyray::dsl::actor! {
+    pub struct Other { }
+    #[export]
+    impl Other {
+        pub fn new() -> Self { Other {} }
+        pub fn ping(&self) -> u8 { 1 }
+    }
+}
+
+rustyray::dsl::task! {
+    #[export]
+    pub fn add(x: u64, y: u64) -> u64 { x + y }
+
+    #[export]
+    pub fn big(n: u32) -> Vec<u8> { vec![7; n as usize] }
+
+    #[export]
+    pub fn len(v: Vec<u8>) -> u64 { v.len() as u64 }
+}
+
+struct Pair {
+    server_rt: Runtime,
+    client_rt: Runtime,
+    server: Node,
+    peer: Peer,
+}
+
+fn rt() -> Runtime {
+    Runtime::builder().worker_threads(2).build().expect("runtime")
+}
+
+/// A server node exporting a counter and the tasks, and a client connected to it.
+fn pair_with(window: u32) -> Pair {
+    let (server_rt, client_rt) = (rt(), rt());
+    let server = Node::builder(&server_rt).window(window).build();
+    let counter = server_rt.block_on(Counter::remote_on(&server_rt)).expect("counter");
+    server.export("counter", &counter).expect("export");
+    server.export_task(add::export()).expect("export add");
+    server.export_task(big::export()).expect("export big");
+    server.export_task(len::export()).expect("export len");
+    let client = Node::new(&client_rt);
+    let ((sr, sw), (cr, cw)) = duplex();
+    server.accept_link(sr, sw);
+    let peer = client_rt.block_on(async { timeout(client.connect_link(cr, cw)).await }).expect("connect");
+    Pair { server_rt, client_rt, server, peer }
+}
+
+fn pair() -> Pair {
+    pair_with(rustyray::node::DEFAULT_WINDOW)
+}
+
+async fn timeout<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    rustyray::time::timeout(Duration::from_secs(20), f).await?
+}
+
+#[test]
+fn a_handle_from_a_peer_calls_the_remote_actor_with_the_same_methods() {
+    let p = pair();
+    p.client_rt.block_on(async {
+        let c: rustyray::ActorHandle<Counter> = timeout(p.peer.actor::<Counter>("counter")).await.unwrap();
+        assert!(c.actor_ref().is_remote());
+        let r: rustyray::ObjectRef<u64> = c.add(5).await.unwrap();
+        assert_eq!(r.get().await.unwrap(), 5);
+        assert_eq!(c.greet("node".into()).await.unwrap().get().await.unwrap(), "hello node");
+        c.add(1).tell().await.unwrap();
+        assert_eq!(timeout(async { c.add(0).await?.get().await }).await.unwrap(), 6);
+    });
+}
+
+#[test]
+fn calls_from_one_caller_run_in_order_and_pipeline() {
+    let p = pair_with(8); // a small window: most of the 500 calls wait for credit
+    p.client_rt.block_on(async {
+        let c = timeout(p.peer.actor::<Counter>("counter")).await.unwrap();
+        let mut refs = Vec::new();
+        for k in 1..=500_u64 {
+            refs.push(c.add(k).await.unwrap());
+        }
+        let mut expected = 0;
+        for (k, r) in (1..=500_u64).zip(refs) {
+            expected += k;
+            assert_eq!(timeout(r.get()).await.unwrap(), expected);
+        }
+        let log = timeout(async { c.log().await?.get().await }).await.unwrap();
+        assert_eq!(log, (1..=500).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn lookups_fail_with_typed_errors() {
+    let p = pair();
+    p.client_rt.block_on(async {
+        match timeout(p.peer.actor::<Counter>("nobody")).await {
+            Err(Error::ActorNotFound { name }) => assert_eq!(name, "nobody"),
+            other => panic!("expected ActorNotFound, got {other:?}"),
+        }
+        assert!(matches!(timeout(p.peer.actor::<Other>("counter")).await, Err(Error::Remote { .. })));
+    });
+}
+
+#[test]
+fn a_panicking_remote_method_fails_its_call_only() {
+    let p = pair();
+    p.client_rt.block_on(async {
+        let c = timeout(p.peer.actor::<Counter>("counter")).await.unwrap();
+        match timeout(async { c.boom().await?.get().await }).await {
+            Err(Error::TaskPanicked { message }) => assert!(message.contains("boom"), "{message}"),
+            other => panic!("expected TaskPanicked, got {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn tasks_run_on_the_peer_and_refs_stay_there() {
+    let p = pair();
+    p.client_rt.block_on(async {
+        let three = timeout(add::remote_at(&p.peer, 1, 2)).await.unwrap();
+        let (sent_before, received_before) = p.peer.bytes();
+        // A chain of 1,000 dependent tasks, all on the server: each result goes back in by
+        // reference, never through this node.
+        let mut acc = three.clone();
+        for _ in 0..1000 {
+            acc = timeout(add::remote_at(&p.peer, acc, 1)).await.unwrap();
+        }
+        let (sent, received) = p.peer.bytes();
+        let per_task_sent = (sent - sent_before) / 1000;
+        assert!(per_task_sent < 32, "{per_task_sent} bytes sent per chained task");
+        // Nothing but credits came back while the chain was submitted.
+        assert!(received - received_before < 1000 * 8, "{} bytes received", received - received_before);
+        assert_eq!(timeout(acc.get()).await.unwrap(), 1003);
+        assert_eq!(timeout(three.get()).await.unwrap(), 3);
+    });
+}
+
+#[test]
+fn get_on_a_remote_ref_fetches_the_value_once() {
+    let p = pair();
+    p.client_rt.block_on(async {
+        let v = timeout(big::remote_at(&p.peer, 10_000)).await.unwrap();
+        // Let it finish on the server before anyone asks.
+        rustyray::time::sleep(Duration::from_millis(50)).await;
+        let (_, before) = p.peer.bytes();
+        assert_eq!(timeout(v.get()).await.unwrap().len(), 10_000);
+        assert_eq!(timeout(v.get()).await.unwrap().len(), 10_000);
+        let (_, after) = p.peer.bytes();
+        assert!(after - before >= 10_000, "the value came over");
+        assert!(after - before < 20_000, "{} bytes: fetched more than once", after - before);
+        // A local value as an argument goes by value; a peer's ref by reference.
+        let n = timeout(len::remote_at(&p.peer, v.clone())).await.unwrap();
+        assert_eq!(timeout(n.get()).await.unwrap(), 10_000);
+        let local = p.client_rt.store().put(vec![1_u8, 2, 3]);
+        let n = timeout(len::remote_at(&p.peer, local)).await.unwrap();
+        assert_eq!(timeout(n.get()).await.unwrap(), 3);
+    });
+}
+
+#[test]
+fn objects_held_for_a_peer_are_freed_when_its_last_ref_goes() {
+    let p = pair();
+    let before = p.server_rt.store().stats().live;
+    p.client_rt.block_on(async {
+        let refs: Vec<_> = futures_join(&p.peer, 100).await;
+        for r in &refs {
+            timeout(r.get()).await.unwrap();
+        }
+        assert!(p.server_rt.store().stats().live >= before + 100);
+        drop(refs);
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while p.server_rt.store().stats().live > before {
+        assert!(std::time::Instant::now() < deadline, "held objects not released: {:?}", p.server_rt.store().stats());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+async fn futures_join(peer: &Peer, n: u64) -> Vec<rustyray::ObjectRef<u64>> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        out.push(timeout(add::remote_at(peer, i, 1)).await.unwrap());
+    }
+    out
+}
+
+#[test]
+fn a_lost_link_fails_calls_in_flight_and_later_calls_fast() {
+    let p = pair();
+    p.client_rt.block_on(async {
+        let c = timeout(p.peer.actor::<Counter>("counter")).await.unwrap();
+        let slow = c.slow(10_000).await.unwrap();
+        let task = timeout(add::remote_at(&p.peer, 1, 1)).await.unwrap();
+        p.peer.close();
+        assert!(matches!(timeout(slow.get()).await, Err(Error::NodeLost { .. })));
+        assert!(matches!(timeout(task.get()).await, Err(Error::NodeLost { .. })));
+        assert!(matches!(c.add(1).await, Err(Error::NodeLost { .. })));
+        assert!(matches!(c.add(1).tell().await, Err(Error::NodeLost { .. })));
+        assert_eq!(c.state(), rustyray::actor::ActorState::Stopped);
+        assert!(matches!(add::remote_at(&p.peer, 1, 1).await, Err(Error::NodeLost { .. })));
+    });
+    // The server noticed too, and freed what it held for the peer.
+    drop(p.server);
+}
+
+#[test]
+fn a_server_that_goes_away_fails_its_callers() {
+    let p = pair();
+    let c = p.client_rt.block_on(timeout(p.peer.actor::<Counter>("counter"))).unwrap();
+    let slow = p.client_rt.block_on(c.slow(10_000).into_future()).unwrap();
+    drop(p.server);
+    let _ = p.server_rt.shutdown_timeout(Duration::from_secs(5));
+    p.client_rt.block_on(async {
+        assert!(matches!(timeout(slow.get()).await, Err(Error::NodeLost { .. })));
+    });
+}
