@@ -229,7 +229,11 @@ mod object {
                 super::id::ObjectId::from_u64(1)
             }
             pub(crate) fn unregister(&self, _id: super::id::ObjectId) {}
+            pub(crate) fn set_on_free(&self, _id: super::id::ObjectId, _on_free: OnFree) {}
         }
+
+        /// The node layer's free hook (no proxies in the models).
+        pub(crate) type OnFree = alloc::boxed::Box<dyn FnOnce() + Send>;
     }
 
     /// Shim of the object layer's `watch_waits` hook (no `get` runs in the admission model).
