@@ -219,7 +219,6 @@ fn a_lost_link_fails_calls_in_flight_and_later_calls_fast() {
         assert_eq!(c.state(), rustyray::actor::ActorState::Stopped);
         assert!(matches!(add::remote_at(&p.peer, 1, 1).await, Err(Error::NodeLost { .. })));
     });
-    // The server noticed too, and freed what it held for the peer.
     drop(p.server);
 }
 

@@ -49,8 +49,8 @@ pub const MAX_FRAME: usize = 512;
 
 pub(crate) struct Session {
     pub(crate) node: Arc<NodeInner>,
-    /// The peer's Hello: its node id and window (how many requests we may have in flight).
-    peer: Lock<Option<(u64, u32)>>,
+    /// The peer's node id, once its Hello arrived (its window became our credits).
+    peer: Lock<Option<u64>>,
     hello: Event,
     lost: AtomicBool,
     reason: Lock<Option<String>>,
@@ -110,7 +110,7 @@ impl Session {
     pub(crate) async fn handshake(&self) -> Result<u64, Error> {
         let mut listener: Option<EventListener> = None;
         poll_fn(|cx| loop {
-            if let Some((id, _)) = self.peer.with(|p| *p) {
+            if let Some(id) = self.peer.with(|p| *p) {
                 return Poll::Ready(Ok(id));
             }
             if self.is_lost() {
@@ -139,7 +139,7 @@ impl Session {
     }
 
     pub(crate) fn peer_id(&self) -> Option<u64> {
-        self.peer.with(|p| p.map(|(id, _)| id))
+        self.peer.with(|p| *p)
     }
 
     pub(crate) fn bytes(&self) -> (usize, usize) {
@@ -270,21 +270,16 @@ impl Session {
         poll_fn(|cx| self.poll_credit(&mut listener, cx)).await
     }
 
-    /// Sends a request whose reply goes to `complete`; the caller holds a credit.
-    pub(crate) fn request(&self, complete: Completer, frame: impl FnOnce(u64) -> Frame<'static>) {
-        let reply_to = self.pending.with(|p| p.insert(complete)) as u64;
-        if let Err(e) = self.send_frame(&frame(reply_to)) {
-            if let Some(complete) = self.pending.with(|p| p.try_remove(reply_to as usize)) {
-                complete(Err(e));
-            }
-        }
-    }
-
-    /// An actor call; the caller holds a credit.
-    pub(crate) fn call(&self, actor: u64, method: u32, args: &[u8], complete: Option<Completer>) -> Result<(), Error> {
+    /// Sends a request (the caller holds a credit) whose reply, if it wants one, goes to
+    /// `complete`: registered under the frame's `reply_to` first, failed with the error if
+    /// the frame cannot be sent.
+    fn send_request<'a>(
+        &self,
+        complete: Option<Completer>,
+        frame: impl FnOnce(Option<u64>) -> Frame<'a>,
+    ) -> Result<(), Error> {
         let reply_to = complete.map(|c| self.pending.with(|p| p.insert(c)) as u64);
-        let sent =
-            self.send_frame(&Frame::ActorCall(ActorCall { actor, method: Callee::Index(method), args, reply_to }));
+        let sent = self.send_frame(&frame(reply_to));
         if let (Err(e), Some(reply_to)) = (&sent, reply_to) {
             if let Some(complete) = self.pending.with(|p| p.try_remove(reply_to as usize)) {
                 complete(Err(e.clone()));
@@ -293,15 +288,29 @@ impl Session {
         sent
     }
 
+    /// A fetch of the object the peer holds under `key`; the caller holds a credit.
+    fn send_fetch(&self, key: ObjectId, complete: Completer) {
+        // A failure is reported to `complete`.
+        let _ = self.send_request(Some(complete), |reply_to| {
+            Frame::Fetch(Fetch { object: key, reply_to: reply_to.unwrap_or_default() })
+        });
+    }
+
+    /// An actor call; the caller holds a credit.
+    pub(crate) fn call(&self, actor: u64, method: u32, args: &[u8], complete: Option<Completer>) -> Result<(), Error> {
+        self.send_request(complete, |reply_to| {
+            Frame::ActorCall(ActorCall { actor, method: Callee::Index(method), args, reply_to })
+        })
+    }
+
     /// Finds the actor exported as `name` (of type `actor_type`) on the peer: its id.
     pub(crate) async fn lookup(&self, name: &str, actor_type: &'static str) -> Result<u64, Error> {
         self.credit().await?;
         let (object, promise) = crate::object::pending::<u64>(self.node.host.store());
-        let reply_to = self.pending.with(|p| p.insert(super::remote::completer(promise))) as u64;
-        if let Err(e) = self.send_frame(&Frame::Lookup(Lookup { name, actor_type, reply_to })) {
-            drop(self.pending.with(|p| p.try_remove(reply_to as usize)));
-            return Err(e);
-        }
+        // A send failure completes the object with the error, which `get` returns.
+        let _ = self.send_request(Some(super::remote::completer(promise)), |reply_to| {
+            Frame::Lookup(Lookup { name, actor_type, reply_to: reply_to.unwrap_or_default() })
+        });
         object.get().await
     }
 
@@ -358,7 +367,7 @@ impl Session {
             return complete(Err(self.lost_error()));
         }
         if self.try_credit() {
-            self.request(complete, |reply_to| Frame::Fetch(Fetch { object: key, reply_to }));
+            self.send_fetch(key, complete);
         } else {
             self.deferred.with(|d| d.push_back((key, complete)));
             // Credit may have come back in between: drain now.
@@ -372,11 +381,9 @@ impl Session {
                 return;
             }
             match self.deferred.with(|d| d.pop_front()) {
-                Some((key, complete)) => {
-                    self.request(complete, |reply_to| Frame::Fetch(Fetch { object: key, reply_to }))
-                }
+                Some((key, complete)) => self.send_fetch(key, complete),
                 None => {
-                    self.credits.with(|c| *c += 1);
+                    self.credits_back(1);
                     return;
                 }
             }
@@ -452,7 +459,7 @@ impl Session {
                     return Err(alloc::format!("the peer speaks wire version {}", hello.max_version));
                 }
                 self.credits.with(|c| *c = hello.window);
-                self.peer.with(|p| *p = Some((hello.node_id, hello.window)));
+                self.peer.with(|p| *p = Some(hello.node_id));
                 self.hello.notify(usize::MAX);
                 self.credit_event.notify(usize::MAX);
                 Ok(())
