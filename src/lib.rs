@@ -49,7 +49,8 @@
 //! |---|---|---|
 //! | `std` | yes | the multi-threaded [`Runtime`], timers ([`time`]), panic isolation, the process-wide default runtime ([`init`], [`shutdown`]) |
 //! | `macros` | with `std` | `#[rustyray::main]`, `#[rustyray::remote]`, `#[rustyray::actor]` |
-//! | `net` | yes | [`node::net`]: nodes over Unix and loopback TCP sockets, on `async-io`'s reactor |
+//! | `node` | with `net` | [`node`]: actors and tasks called across a byte link (`no_std` + `alloc`; a firmware that talks to other nodes turns it on, one that does not saves ~1 KiB of flash), and `#[export]` on the macros |
+//! | `net` | yes | [`node::net`]: nodes over Unix sockets and TCP, on `async-io`'s reactor, with pre-shared-key authentication |
 //! | `portable-atomic` | no | atomics through `portable-atomic` for targets without compare-and-swap (`thumbv6m-none-eabi`); the firmware supplies a `critical-section` implementation |
 #![no_std]
 // Under `--cfg loom` only `tests/loom.rs` is built, and it includes the modelled source
@@ -82,6 +83,7 @@ pub mod executor;
 pub mod host;
 pub mod mailbox;
 #[cfg(target_has_atomic = "ptr")]
+#[cfg(feature = "node")]
 pub mod node;
 pub mod object;
 #[allow(unsafe_code)]
@@ -150,7 +152,7 @@ pub mod __private {
     }
 
     /// What exported actors and tasks (`#[export]`) name.
-    #[cfg(target_has_atomic = "ptr")]
+    #[cfg(all(target_has_atomic = "ptr", feature = "node"))]
     pub mod node {
         pub use crate::actor::Actor;
         pub use crate::node::{

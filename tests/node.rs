@@ -1,6 +1,7 @@
 //! Two runtimes in one process over an in-memory duplex link: exported actors and tasks,
 //! the same typed handles and refs, ordering, refs by reference, reference counting, flow
-//! control, failure, and hostile frames. (Sockets: `tests/node_net.rs`.)
+//! control and failure. (Sockets and pre-shared keys: `tests/node_net.rs`; hostile frames:
+//! `tests/node_hostile.rs`.)
 
 use std::future::IntoFuture;
 use std::time::Duration;

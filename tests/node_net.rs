@@ -129,3 +129,82 @@ fn listening_beyond_loopback_is_refused() {
     assert!(matches!(Listener::bind(&node, "tcp:0.0.0.0:0"), Err(Error::InvalidConfig { .. })));
     assert!(matches!(Listener::bind(&node, "udp:1"), Err(Error::InvalidConfig { .. })));
 }
+
+/// A listener with a pre-shared key serves a peer that knows it and closes every other one
+/// before a frame is read, then goes on accepting.
+#[test]
+fn a_pre_shared_key_admits_only_peers_that_know_it() {
+    use rustyray::node::net::{connect_psk, Psk};
+
+    assert!(matches!(Psk::new(b"short"), Err(Error::InvalidConfig { .. })));
+    let key = Psk::new(b"0123456789abcdef0123456789abcdef").unwrap();
+    let other = Psk::new(b"fedcba9876543210fedcba9876543210").unwrap();
+
+    let server_rt = Runtime::builder().worker_threads(1).build().unwrap();
+    let server = Node::new(&server_rt);
+    server.export("counter", &server_rt.block_on(Counter::remote_on(&server_rt)).unwrap()).unwrap();
+    let listener = Listener::bind_psk(&server, "tcp:127.0.0.1:0", key.clone()).unwrap();
+    let addr = listener.local_addr();
+    let tcp_addr = addr.strip_prefix("tcp:").unwrap().to_string();
+    // Accepts five peers, reporting which were admitted, and serves them until the client
+    // is done; every wait bounded.
+    let (done, until_done) = std::sync::mpsc::channel::<()>();
+    let accepting = std::thread::spawn(move || {
+        server_rt.block_on(async {
+            let mut admitted = Vec::new();
+            let mut peers = Vec::new();
+            for _ in 0..5 {
+                match rustyray::time::timeout(Duration::from_secs(30), listener.accept()).await.unwrap() {
+                    Ok(peer) => {
+                        admitted.push(true);
+                        peers.push(peer);
+                    }
+                    Err(Error::NodeLost { reason }) => {
+                        assert!(reason.contains("authentication failed"), "{reason}");
+                        admitted.push(false);
+                    }
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+            let _ = until_done.recv_timeout(Duration::from_secs(30));
+            drop(peers);
+            admitted
+        })
+    });
+
+    let rt = Runtime::builder().worker_threads(1).build().unwrap();
+    let node = Node::new(&rt);
+    fn within<F: std::future::Future>(f: F) -> impl std::future::Future<Output = Result<F::Output, Error>> {
+        rustyray::time::timeout(Duration::from_secs(30), f)
+    }
+    rt.block_on(async {
+        // 1: the right key.
+        let peer = within(connect_psk(&node, &addr, &key)).await.unwrap().unwrap();
+        let c: CounterHandle = peer.actor::<Counter>("counter").await.unwrap();
+        assert_eq!(c.add(2).await.unwrap().get().await.unwrap(), 2);
+        // 2: another key.
+        match within(connect_psk(&node, &addr, &other)).await.unwrap() {
+            Err(Error::NodeLost { reason }) => assert!(reason.contains("authentication failed"), "{reason}"),
+            r => panic!("a wrong key was admitted: {r:?}"),
+        }
+        // 3: no key at all (a plain node Hello): refused at once, not after a timeout.
+        let started = std::time::Instant::now();
+        assert!(matches!(within(connect(&node, &addr)).await.unwrap(), Err(Error::NodeLost { .. })));
+        assert!(started.elapsed() < rustyray::node::net::HANDSHAKE_TIMEOUT, "refused only by the timeout");
+        // 4: the right magic, then a nonce and a tag of garbage.
+        let mut raw = std::net::TcpStream::connect(&tcp_addr).unwrap();
+        raw.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        use std::io::{Read, Write};
+        raw.write_all(b"RRAUTH01").unwrap();
+        raw.write_all(&[7_u8; 64]).unwrap();
+        let mut sink = Vec::new();
+        let _ = raw.read_to_end(&mut sink); // the listener closes it
+        assert!(sink.len() <= 72, "the listener sent {} bytes to a peer that failed", sink.len());
+        // 5: the right key again, after all that.
+        let peer = within(connect_psk(&node, &addr, &key)).await.unwrap().unwrap();
+        let c: CounterHandle = peer.actor::<Counter>("counter").await.unwrap();
+        assert_eq!(c.add(3).await.unwrap().get().await.unwrap(), 5);
+    });
+    done.send(()).unwrap();
+    assert_eq!(accepting.join().unwrap(), [true, false, false, false, true]);
+}

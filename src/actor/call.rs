@@ -69,6 +69,7 @@ where
     pub async fn tell(self) -> Result<(), Error> {
         let mailbox = match &self.actor.target {
             Target::Local(shared) => &shared.mailbox,
+            #[cfg(feature = "node")]
             Target::Remote(remote) => {
                 let (mut msg, mut waiting) = (Some((self.make)(None)), None);
                 return core::future::poll_fn(|cx| remote.poll_send(&mut msg, &mut waiting, cx)).await;
@@ -88,6 +89,7 @@ where
     pub fn try_tell(self) -> Result<(), TrySendError<A::Msg>> {
         match &self.actor.target {
             Target::Local(shared) => shared.mailbox.try_send((self.make)(None)),
+            #[cfg(feature = "node")]
             Target::Remote(remote) => remote.try_send((self.make)(None)),
         }
     }
@@ -99,6 +101,7 @@ where
         let msg = (self.make)(Some(promise));
         match &self.actor.target {
             Target::Local(shared) => shared.mailbox.try_send(msg)?,
+            #[cfg(feature = "node")]
             Target::Remote(remote) => remote.try_send(msg)?,
         }
         Ok(object)
@@ -144,6 +147,7 @@ impl<A: Actor, R> Future for CallFuture<'_, A, R> {
         let this = &mut *self;
         let mailbox = match &this.actor.target {
             Target::Local(shared) => &shared.mailbox,
+            #[cfg(feature = "node")]
             Target::Remote(remote) => {
                 return match remote.poll_send(&mut this.msg, &mut this.waiting, cx) {
                     Poll::Pending => Poll::Pending,
@@ -172,6 +176,7 @@ impl<A: Actor, R> Future for CallFuture<'_, A, R> {
 fn store_of<A: Actor>(actor: &ActorRef<A>) -> &crate::object::Store {
     match &actor.target {
         Target::Local(shared) => shared.home.store(),
+        #[cfg(feature = "node")]
         Target::Remote(remote) => remote.store(),
     }
 }

@@ -260,7 +260,7 @@ macro_rules! __rr_actor {
     (@export [] $name:ident [$($methods:tt)*]) => {};
     (@export [export] $name:ident
         [$(([$($ma:tt)*] [$mv:vis] [$($asy:tt)?] [$($mt:tt)?] $s:ident $m:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?] $mb:block))*]
-    ) => {
+    ) => { $crate::__rr_if_node! {
         const _: () = {
             use $crate::__private::node as __rn;
             // Every argument and result type must cross a link (a clear error if not).
@@ -318,7 +318,7 @@ macro_rules! __rr_actor {
                 }
             }
         };
-    };
+    } };
 
     // ---- generation ------------------------------------------------------------------
     (@emit $name:ident
@@ -624,4 +624,24 @@ macro_rules! __rr_if_std {
 #[macro_export]
 macro_rules! __rr_if_std {
     ($($t:tt)*) => {};
+}
+
+/// Expands its input only when rustyray is built with the `node` feature (an `#[export]`
+/// without it is a compile error that says so).
+#[cfg(feature = "node")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_if_node {
+    ($($t:tt)*) => { $($t)* };
+}
+
+/// Expands its input only when rustyray is built with the `node` feature (an `#[export]`
+/// without it is a compile error that says so).
+#[cfg(not(feature = "node"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_if_node {
+    ($($t:tt)*) => {
+        ::core::compile_error!("#[export] needs rustyray's `node` feature (on by default through `net`)");
+    };
 }

@@ -13,9 +13,12 @@ use core::fmt;
 use core::ops::Deref;
 
 use super::traits::{Actor, ActorMethods};
-use crate::mailbox::{Mailbox, TrySendError};
+use crate::mailbox::Mailbox;
+#[cfg(feature = "node")]
+use crate::mailbox::TrySendError;
 use crate::raw::cell::CellRef;
 use crate::sync::atomic::{AtomicU32, AtomicU8, Ordering::*};
+#[cfg(feature = "node")]
 use crate::Error;
 
 /// Life cycle of an actor.
@@ -106,6 +109,7 @@ fn too_many_handles() -> ! {
 
 /// An actor on another node, as the node layer reaches it (the hook the node layer fills
 /// in: the actor layer sits below it).
+#[cfg(feature = "node")]
 pub(crate) trait RemoteEndpoint<A: Actor>: Send + Sync + 'static {
     /// Sends `msg` (taken from the option once it is on its way, or rejected with the
     /// error): waits while the link's window is full.
@@ -132,6 +136,7 @@ pub(crate) enum Target<A: Actor> {
     /// In this process: its shared block.
     Local(CellRef<ActorShared<A>>),
     /// On another node, through a link.
+    #[cfg(feature = "node")]
     Remote(alloc::sync::Arc<dyn RemoteEndpoint<A>>),
 }
 
@@ -156,6 +161,7 @@ impl<A: Actor> ActorRef<A> {
     }
 
     /// A reference to an actor on another node.
+    #[cfg(feature = "node")]
     pub(crate) fn remote(endpoint: alloc::sync::Arc<dyn RemoteEndpoint<A>>) -> Self {
         ActorRef { target: Target::Remote(endpoint) }
     }
@@ -164,6 +170,7 @@ impl<A: Actor> ActorRef<A> {
     pub(crate) fn local(&self) -> Option<&CellRef<ActorShared<A>>> {
         match &self.target {
             Target::Local(shared) => Some(shared),
+            #[cfg(feature = "node")]
             Target::Remote(_) => None,
         }
     }
@@ -175,7 +182,10 @@ impl<A: Actor> ActorRef<A> {
 
     /// True if the actor runs on another node (its calls cross a link).
     pub fn is_remote(&self) -> bool {
-        matches!(self.target, Target::Remote(_))
+        #[cfg(feature = "node")]
+        return matches!(self.target, Target::Remote(_));
+        #[cfg(not(feature = "node"))]
+        false
     }
 
     /// The actor's id: process-unique for a local actor; for a remote one, its id on its
@@ -183,6 +193,7 @@ impl<A: Actor> ActorRef<A> {
     pub fn id(&self) -> u64 {
         match &self.target {
             Target::Local(shared) => shared.id,
+            #[cfg(feature = "node")]
             Target::Remote(remote) => remote.id(),
         }
     }
@@ -191,6 +202,7 @@ impl<A: Actor> ActorRef<A> {
     pub fn name(&self) -> Option<&str> {
         match &self.target {
             Target::Local(shared) => shared.name(),
+            #[cfg(feature = "node")]
             Target::Remote(remote) => Some(remote.name()),
         }
     }
@@ -199,6 +211,7 @@ impl<A: Actor> ActorRef<A> {
     pub fn state(&self) -> ActorState {
         match &self.target {
             Target::Local(shared) => shared.state(),
+            #[cfg(feature = "node")]
             Target::Remote(remote) => remote.state(),
         }
     }
@@ -227,6 +240,7 @@ impl<A: Actor> Clone for ActorRef<A> {
     fn clone(&self) -> Self {
         match &self.target {
             Target::Local(shared) => ActorRef::counted(shared.clone()),
+            #[cfg(feature = "node")]
             Target::Remote(remote) => ActorRef::remote(alloc::sync::Arc::clone(remote)),
         }
     }
@@ -291,6 +305,7 @@ impl<A: Actor> ActorHandle<A> {
     pub fn downgrade(&self) -> WeakActorHandle<A> {
         match &self.actor_ref().target {
             Target::Local(shared) => WeakActorHandle::new(shared),
+            #[cfg(feature = "node")]
             Target::Remote(remote) => WeakActorHandle { target: WeakTarget::Remote(alloc::sync::Arc::clone(remote)) },
         }
     }
@@ -324,6 +339,7 @@ pub struct WeakActorHandle<A: Actor> {
 
 enum WeakTarget<A: Actor> {
     Local(CellRef<ActorShared<A>>),
+    #[cfg(feature = "node")]
     Remote(alloc::sync::Arc<dyn RemoteEndpoint<A>>),
 }
 
@@ -342,6 +358,7 @@ impl<A: Actor> WeakActorHandle<A> {
                 }
                 Some(ActorHandle::from_ref(ActorRef::counted(shared.clone())))
             }
+            #[cfg(feature = "node")]
             WeakTarget::Remote(remote) => (remote.state() == ActorState::Running)
                 .then(|| ActorHandle::from_ref(ActorRef::remote(alloc::sync::Arc::clone(remote)))),
         }
@@ -352,6 +369,7 @@ impl<A: Actor> Clone for WeakActorHandle<A> {
     fn clone(&self) -> Self {
         let target = match &self.target {
             WeakTarget::Local(shared) => WeakTarget::Local(shared.clone()),
+            #[cfg(feature = "node")]
             WeakTarget::Remote(remote) => WeakTarget::Remote(alloc::sync::Arc::clone(remote)),
         };
         WeakActorHandle { target }

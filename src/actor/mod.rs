@@ -47,6 +47,7 @@ mod traits;
 
 pub use call::{Call, CallFuture};
 pub use context::ActorContext;
+#[cfg(feature = "node")]
 pub(crate) use handle::RemoteEndpoint;
 pub use handle::{ActorHandle, ActorRef, ActorState, WeakActorHandle};
 pub use options::ActorOptions;

@@ -58,6 +58,8 @@
 //! # }
 //! ```
 
+#[cfg(feature = "net")]
+mod auth;
 mod host;
 mod link;
 #[cfg(feature = "net")]

@@ -1,10 +1,11 @@
 //! Nodes over sockets (feature `net`, std): Unix sockets and TCP, driven by `async-io`'s
 //! reactor (the smol family's; never Tokio, never a busy loop).
 //!
-//! Addresses are `"unix:<path>"` or `"tcp:<host>:<port>"`. A node listens on loopback TCP
-//! or a Unix socket only: listening on another address needs a pre-shared key to
-//! authenticate peers, which this build does not have yet (see `docs/wire.md`, threat
-//! model), so it is refused with [`Error::InvalidConfig`].
+//! Addresses are `"unix:<path>"` or `"tcp:<host>:<port>"`. [`Listener::bind`] listens on
+//! loopback TCP or a Unix socket only; listening on any other address needs a pre-shared
+//! key ([`Listener::bind_psk`], [`Psk`]) that both ends prove they know before a single
+//! frame is read ([`connect_psk`] on the other side). What that protects against, and what
+//! it does not: `docs/wire.md` §7.
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -16,10 +17,13 @@ use std::os::unix::net::{UnixListener, UnixStream};
 
 use async_io::Async;
 
+pub use super::auth::Psk;
+use super::auth::{authenticate, Role};
 use super::{LinkRead, LinkWrite, Node, Peer};
 use crate::Error;
 
-/// How long [`connect`] waits for the peer's Hello.
+/// How long [`connect`] waits for the peer's Hello, and how long either side of a
+/// pre-shared-key exchange waits for the other.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where a node listens or connects.
@@ -95,12 +99,30 @@ fn halves<S: Send + Sync + 'static>(stream: Async<S>) -> (SocketHalf<S>, SocketH
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for a malformed address; [`Error::NodeLost`] if the connection
-/// fails, or the peer does not answer as a rustyray node of this wire version in time.
+/// fails, or the peer does not answer as a rustyray node of this wire version in time (a
+/// listener that wants a pre-shared key closes the socket: use [`connect_psk`]).
 pub async fn connect(node: &Node, addr: &str) -> Result<Peer, Error> {
+    dial(node, addr, None).await
+}
+
+/// [`connect`] to a listener that authenticates with `key` ([`Listener::bind_psk`]): both
+/// sides prove they know it before the Hello.
+///
+/// # Errors
+/// As [`connect`]; [`Error::NodeLost`] ("authentication failed: …") if the listener does
+/// not know the key or does not authenticate.
+pub async fn connect_psk(node: &Node, addr: &str, key: &Psk) -> Result<Peer, Error> {
+    dial(node, addr, Some(key)).await
+}
+
+async fn dial(node: &Node, addr: &str, key: Option<&Psk>) -> Result<Peer, Error> {
     let handshake = async {
         match parse(addr)? {
             Addr::Unix(path) => {
                 let stream = Async::<UnixStream>::connect(&path).await.map_err(|e| io_error("connecting", e))?;
+                if let Some(key) = key {
+                    authenticate(&stream, key, Role::Dialer).await?;
+                }
                 let (r, w) = halves(stream);
                 node.connect_link(r, w).await
             }
@@ -108,6 +130,9 @@ pub async fn connect(node: &Node, addr: &str) -> Result<Peer, Error> {
                 let stream =
                     Async::<TcpStream>::connect(resolve(&host)?).await.map_err(|e| io_error("connecting", e))?;
                 let _ = stream.get_ref().set_nodelay(true);
+                if let Some(key) = key {
+                    authenticate(&stream, key, Role::Dialer).await?;
+                }
                 let (r, w) = halves(stream);
                 node.connect_link(r, w).await
             }
@@ -124,6 +149,8 @@ pub async fn connect(node: &Node, addr: &str) -> Result<Peer, Error> {
 pub struct Listener {
     node: Node,
     socket: Socket,
+    /// The key every peer must prove it knows, if any.
+    key: Option<Psk>,
     /// The Unix socket's path, removed when the listener is dropped.
     path: Option<String>,
 }
@@ -139,9 +166,23 @@ impl Listener {
     /// see [`local_addr`](Self::local_addr)).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for a malformed or non-loopback TCP address;
-    /// [`Error::NodeLost`] if the socket cannot be bound.
+    /// [`Error::InvalidConfig`] for a malformed address or a non-loopback TCP address (that
+    /// needs [`bind_psk`](Self::bind_psk)); [`Error::NodeLost`] if the socket cannot be bound.
     pub fn bind(node: &Node, addr: &str) -> Result<Listener, Error> {
+        Listener::open(node, addr, None)
+    }
+
+    /// Listens at `addr`, any address, serving only peers that prove they know `key`
+    /// ([`connect_psk`]); others are closed before a frame is read.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a malformed address; [`Error::NodeLost`] if the socket
+    /// cannot be bound.
+    pub fn bind_psk(node: &Node, addr: &str, key: Psk) -> Result<Listener, Error> {
+        Listener::open(node, addr, Some(key))
+    }
+
+    fn open(node: &Node, addr: &str, key: Option<Psk>) -> Result<Listener, Error> {
         let (socket, path) = match parse(addr)? {
             Addr::Unix(path) => {
                 let listener = Async::<UnixListener>::bind(&path).map_err(|e| io_error("binding", e))?;
@@ -149,15 +190,15 @@ impl Listener {
             }
             Addr::Tcp(host) => {
                 let at = resolve(&host)?;
-                if !at.ip().is_loopback() {
+                if key.is_none() && !at.ip().is_loopback() {
                     return Err(Error::InvalidConfig {
-                        reason: "listening on a non-loopback address needs a pre-shared key, which this build does not support yet; listen on 127.0.0.1 or a Unix socket",
+                        reason: "listening on a non-loopback address needs a pre-shared key: use Listener::bind_psk, or listen on 127.0.0.1 or a Unix socket",
                     });
                 }
                 (Socket::Tcp(Async::<TcpListener>::bind(at).map_err(|e| io_error("binding", e))?), None)
             }
         };
-        Ok(Listener { node: node.clone(), socket, path })
+        Ok(Listener { node: node.clone(), socket, key, path })
     }
 
     /// The address peers connect to (`"unix:…"` or `"tcp:127.0.0.1:<port>"`).
@@ -172,22 +213,38 @@ impl Listener {
     }
 
     /// Waits for the next peer and serves it; the [`Peer`] calls it back over the same link.
+    /// With a key, the peer must first prove it knows it (within [`HANDSHAKE_TIMEOUT`]).
     ///
     /// # Errors
-    /// [`Error::NodeLost`] if accepting fails.
+    /// [`Error::NodeLost`] if accepting fails, or the peer fails to authenticate (its socket
+    /// is closed; the listener goes on accepting).
     pub async fn accept(&self) -> Result<Peer, Error> {
         match &self.socket {
             Socket::Unix(l) => {
                 let (stream, _) = l.accept().await.map_err(|e| io_error("accepting", e))?;
+                self.admit(&stream).await?;
                 let (r, w) = halves(stream);
                 Ok(self.node.accept_link(r, w))
             }
             Socket::Tcp(l) => {
                 let (stream, _) = l.accept().await.map_err(|e| io_error("accepting", e))?;
                 let _ = stream.get_ref().set_nodelay(true);
+                self.admit(&stream).await?;
                 let (r, w) = halves(stream);
                 Ok(self.node.accept_link(r, w))
             }
+        }
+    }
+
+    /// Runs the key exchange, if this listener has a key.
+    async fn admit<S>(&self, stream: &Async<S>) -> Result<(), Error>
+    where
+        for<'a> &'a S: Read + Write,
+    {
+        let Some(key) = &self.key else { return Ok(()) };
+        match crate::time::timeout(HANDSHAKE_TIMEOUT, authenticate(stream, key, Role::Listener)).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::NodeLost { reason: String::from("authentication failed: the peer took too long") }),
         }
     }
 }

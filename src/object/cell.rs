@@ -113,7 +113,7 @@ impl Released {
     fn run(self) {
         drop(self.0);
         if let Some(fetch) = self.1 {
-            fetch();
+            run_hook(fetch);
         }
     }
 }
@@ -137,7 +137,24 @@ pub(crate) struct Waiters {
 }
 
 /// Starts fetching a proxy's value (the node layer's; see [`Store::proxy`](super::Store)).
-pub(crate) type Fetch = Box<dyn FnOnce() + Send>;
+pub(crate) type Fetch = Hook;
+
+/// A hook the node layer hangs on an object: a proxy's fetch, its free hook. Without the
+/// `node` feature it is an uninhabited type: no hook can exist, and the code that would run
+/// one compiles away (a firmware without nodes pays nothing for them).
+#[cfg(feature = "node")]
+pub(crate) type Hook = Box<dyn FnOnce() + Send>;
+/// A hook the node layer hangs on an object (uninhabited without the `node` feature).
+#[cfg(not(feature = "node"))]
+pub(crate) enum Hook {}
+
+/// Runs a hook.
+pub(crate) fn run_hook(hook: Hook) {
+    #[cfg(feature = "node")]
+    hook();
+    #[cfg(not(feature = "node"))]
+    match hook {}
+}
 
 impl Waiters {
     /// Registers `waker` under `key`, or refreshes the waker already registered there.
@@ -214,12 +231,14 @@ impl<T> ObjectCell<T> {
 
     /// Gives the registered object `id` (this cell's) a hook its shard runs when the cell
     /// is freed. For proxies of objects held by another node.
+    #[cfg(feature = "node")]
     pub(crate) fn set_on_free(&self, id: ObjectId, on_free: super::store::OnFree) {
         self.shard.set_on_free(id, on_free);
     }
 
     /// Installs a proxy's fetch: it runs when the first reader registers (at once if one
     /// already has). A no-op once the object is ready.
+    #[cfg(feature = "node")]
     pub(crate) fn install_fetch(&self, fetch: Fetch) {
         let run = self.inner.with(|inner| match &mut inner.state {
             State::Pending(waiters) if waiters.is_empty() => {

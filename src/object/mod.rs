@@ -67,10 +67,12 @@ pub use id::ObjectId;
 #[cfg(target_has_atomic = "ptr")]
 pub use object_ref::{Get, GetShared, ObjectRef};
 #[cfg(target_has_atomic = "ptr")]
-pub use promise::Promise;
-#[cfg(target_has_atomic = "ptr")]
 #[allow(unused_imports)] // the crate-internal producer API, for remote tasks and actor calls
-pub(crate) use promise::{pending, proxy};
+pub(crate) use promise::pending;
+#[cfg(all(target_has_atomic = "ptr", feature = "node"))]
+pub(crate) use promise::proxy;
+#[cfg(target_has_atomic = "ptr")]
+pub use promise::Promise;
 #[cfg(target_has_atomic = "ptr")]
 pub use store::{Store, StoreStats};
 #[cfg(feature = "std")]

@@ -45,6 +45,7 @@ pub(crate) fn pending<T: Send + Sync + 'static>(store: &Store) -> (ObjectRef<T>,
 /// proxy's promise) runs when the first reader waits for it: it should fetch the value and
 /// fulfill the promise. `on_free` (given the proxy's id) runs when the proxy's last ref is
 /// dropped. The proxy has an id from the start.
+#[cfg(feature = "node")]
 pub(crate) fn proxy<T: Send + Sync + 'static>(
     store: &Store,
     fetch: impl FnOnce(Promise<T>) -> super::cell::Fetch,

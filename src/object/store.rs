@@ -92,7 +92,7 @@ struct Slot {
 }
 
 /// What a shard runs when a hooked object is freed.
-pub(crate) type OnFree = alloc::boxed::Box<dyn FnOnce() + Send>;
+pub(crate) type OnFree = super::cell::Hook;
 
 impl Shard {
     fn new(index: usize) -> Self {
@@ -131,6 +131,7 @@ impl Shard {
     }
 
     /// Sets the hook run when the registered object `id` is freed.
+    #[cfg(feature = "node")]
     pub(crate) fn set_on_free(&self, id: ObjectId, on_free: OnFree) {
         let refused = self.registry.with(|r| match r.slots.get_mut(id.index()) {
             Some(slot) if slot.generation == id.generation() => {
@@ -153,7 +154,7 @@ impl Shard {
             }
         });
         if let Some(hook) = slot.and_then(|slot| slot.on_free) {
-            hook();
+            super::cell::run_hook(hook);
         }
     }
 

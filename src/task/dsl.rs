@@ -338,7 +338,7 @@ macro_rules! __rr_task {
     };
 
     (@export [] $name:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?]) => {};
-    (@export [export] $name:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?]) => {
+    (@export [export] $name:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?]) => { $crate::__rr_if_node! {
         const _: fn() = || {
             // Every argument and the result must cross a link (a clear error if not).
             fn __rr_assert_wire<T: $crate::__private::node::Wire>() {}
@@ -381,7 +381,7 @@ macro_rules! __rr_task {
             let args = $crate::__private::node::vec![$( $crate::__private::node::PeerArg::<$ty>::into_wire($arg, peer).await?, )*];
             peer.submit(::core::stringify!($name), args).await
         }
-    };
+    } };
 
     (@defaults) => {
         $crate::__private::task::TaskOptions::new()
