@@ -213,6 +213,12 @@ fn a_lost_link_fails_calls_in_flight_and_later_calls_fast() {
         let slow = c.slow(10_000).await.unwrap();
         let task = timeout(add::remote_at(&p.peer, 1, 1)).await.unwrap();
         p.peer.close();
+        timeout(async {
+            p.peer.closed().await;
+            Ok(())
+        })
+        .await
+        .unwrap();
         assert!(matches!(timeout(slow.get()).await, Err(Error::NodeLost { .. })));
         assert!(matches!(timeout(task.get()).await, Err(Error::NodeLost { .. })));
         assert!(matches!(c.add(1).await, Err(Error::NodeLost { .. })));

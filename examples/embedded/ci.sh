@@ -33,6 +33,8 @@ export CARGO_TARGET_THUMBV7M_NONE_EABI_RUSTFLAGS="--remap-path-prefix=$repo=rust
 cargo fmt -- --check
 cargo clippy --release --bins -- -D warnings
 cargo build --release --bins
+cargo clippy --release --features node --bin node -- -D warnings
+cargo build --release --features node --bin node
 
 failures=0
 fail() {
@@ -77,12 +79,44 @@ run empty
 empty_heap=$(sed -n 's/^empty firmware: sum 10 heap peak \([0-9]*\) bytes$/\1/p' <<<"$out")
 [ -n "$empty_heap" ] || { fail "unexpected output of the empty image"; empty_heap=0; }
 
+# ---- the node firmware, called by a host node over UART0 --------------------------------
+# QEMU connects UART0 to a Unix socket it listens on and starts the guest once the host
+# program (examples/device_host.rs, the main crate's) has connected. Both check every result.
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+bin="$target_dir/thumbv7m-none-eabi/release"
+sock=$(mktemp -u /tmp/rustyray-uart-XXXXXX.sock)
+(cd ../.. && cargo build --quiet --example device_host)
+timeout 120 qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -display none -monitor none \
+    -semihosting-config enable=on,target=native -serial "unix:$sock,server=on,wait=on" \
+    -kernel "$bin/node" >/tmp/rustyray-node-device.out 2>&1 &
+qemu=$!
+for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
+host_code=0
+host_out=$(cd ../.. && timeout 120 cargo run --quiet --example device_host -- "unix:$sock" 2>&1) || host_code=$?
+device_code=0
+wait "$qemu" || device_code=$?
+rm -f "$sock"
+device_out=$(cat /tmp/rustyray-node-device.out)
+printf -- '---- node firmware (exit code %s) ----\n%s\n' "$device_code" "$device_out"
+printf -- '---- device_host (exit code %s) ----\n%s\n' "$host_code" "$host_out"
+[ "$device_code" -eq 0 ] || fail "the node firmware exited with $device_code (expected 0)"
+[ "$host_code" -eq 0 ] || fail "the host program exited with $host_code (expected 0)"
+out=$device_out
+expect_line "device: said hello (known board: true), 3 reports acknowledged"
+expect_line "device: the host said goodbye after 54 sensor reads"
+expect_line "device: all checks passed"
+node_heap=$(sed -n 's/^device: peak heap \([0-9]*\) bytes of [0-9]*$/\1/p' <<<"$out")
+[ -n "$node_heap" ] || { fail "no peak heap line from the node firmware"; node_heap=0; }
+out=$host_out
+expect_line "host: sensor readings [1000, 1007, 1014]"
+expect_line "host: called back by board 6965: 3 reports, last 102"
+expect_line "host: goodbye after 54 reads"
+expect_line "host: all checks passed"
+
 # ---- footprint -------------------------------------------------------------------------
 host=$(rustc -vV | sed -n 's/^host: //p')
 size="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-size"
 [ -x "$size" ] || size=llvm-size
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-bin="$target_dir/thumbv7m-none-eabi/release"
 
 # section <image> <name>: the size of one section (0 if absent).
 section_size() {
@@ -91,7 +125,7 @@ section_size() {
 flash() { echo $(($(section_size "$1" .vector_table) + $(section_size "$1" .text) + $(section_size "$1" .rodata))); }
 ram() { echo $(($(section_size "$1" .data) + $(section_size "$1" .bss))); }
 
-"$size" -A "$bin/rustyray-embedded" "$bin/empty" | grep -E '(:$|^section|^\.(vector_table|text|rodata|data|bss) )'
+"$size" -A "$bin/rustyray-embedded" "$bin/empty" "$bin/node" | grep -E '(:$|^section|^\.(vector_table|text|rodata|data|bss) )'
 demo_flash=$(flash rustyray-embedded)
 empty_flash=$(flash empty)
 demo_ram=$(ram rustyray-embedded)
@@ -104,6 +138,14 @@ d_ram=$((demo_ram + demo_heap - empty_ram - empty_heap))
 printf '%-18s %12d %16d %12d %14d\n' "rustyray's share" "$d_flash" $((demo_ram - empty_ram)) $((demo_heap - empty_heap)) "$d_ram"
 [ "$d_flash" -le 32768 ] || fail "rustyray's flash share is $d_flash bytes (budget 32768)"
 [ "$d_ram" -le 8192 ] || fail "rustyray's RAM share is $d_ram bytes (budget 8192)"
+
+# The node firmware against the demo: the node layer's own cost (goal: ≤ 16 KiB more flash,
+# ≤ 4 KiB more RAM; reported, not enforced: the two images do different work).
+node_flash=$(flash node)
+node_ram=$(ram node)
+printf '%-18s %12d %16d %12d %14d\n' "node firmware" "$node_flash" "$node_ram" "$node_heap" $((node_ram + node_heap))
+printf '%-18s %12d %16s %12s %14d\n' "node - demo" $((node_flash - demo_flash)) "" "" \
+    $((node_ram + node_heap - demo_ram - demo_heap))
 
 if [ "$failures" -ne 0 ]; then
     echo "ci.sh: $failures check(s) failed" >&2

@@ -76,7 +76,7 @@ use core::fmt;
 use core::task::{Context, Poll};
 
 pub use host::NodeHost;
-pub use link::{duplex, pipe, LinkRead, LinkWrite, PipeReader, PipeWriter};
+pub use link::{duplex, pipe, DirectWrite, LinkRead, LinkWrite, PipeReader, PipeWriter};
 #[doc(hidden)]
 pub use remote::{
     completer, decode_args, encode_args, extra_args, method_index, no_such_method, reply_slot, wire_arg, BoxFuture,
@@ -225,7 +225,7 @@ impl Node {
     /// Serves a peer over an accepted link (the listening side): returns at once; the
     /// returned [`Peer`] calls back over the same link once the peer's Hello has arrived.
     pub fn accept_link<R: LinkRead, W: LinkWrite>(&self, read: R, write: W) -> Peer {
-        let session = Session::new(Arc::clone(&self.inner));
+        let session = Session::new(Arc::clone(&self.inner), write.direct());
         session.start(read, write);
         Peer { session }
     }
@@ -375,6 +375,12 @@ impl Peer {
     /// Bytes written to and read from the link so far: `(sent, received)`.
     pub fn bytes(&self) -> (usize, usize) {
         self.session.bytes()
+    }
+
+    /// Waits until the link is lost: closed by either side, or failed. (Serving a peer
+    /// until it hangs up: `peer.closed().await`.)
+    pub async fn closed(&self) {
+        self.session.closed().await;
     }
 
     /// Closes the link: calls in flight fail with [`Error::NodeLost`], and so does every

@@ -19,7 +19,7 @@ use async_io::Async;
 
 pub use super::auth::Psk;
 use super::auth::{authenticate, Role};
-use super::{LinkRead, LinkWrite, Node, Peer};
+use super::{DirectWrite, LinkRead, LinkWrite, Node, Peer};
 use crate::Error;
 
 /// How long [`connect`] waits for the peer's Hello, and how long either side of a
@@ -86,6 +86,36 @@ where
             }
             Ok(())
         }
+    }
+
+    fn direct(&self) -> Option<alloc::boxed::Box<dyn DirectWrite>> {
+        Some(alloc::boxed::Box::new(SocketHalf(Arc::clone(&self.0))))
+    }
+}
+
+impl<S> SocketHalf<S>
+where
+    S: Send + Sync + 'static,
+    for<'a> &'a S: Read + Write,
+{
+    fn try_write_now(&self, buf: &[u8]) -> Result<usize, Error> {
+        // The socket is non-blocking (`Async` made it so).
+        let mut socket: &S = self.0.get_ref();
+        match socket.write(buf) {
+            Ok(n) => Ok(n),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted) => Ok(0),
+            Err(e) => Err(io_error("writing the socket", e)),
+        }
+    }
+}
+
+impl<S> DirectWrite for SocketHalf<S>
+where
+    S: Send + Sync + 'static,
+    for<'a> &'a S: Read + Write,
+{
+    fn try_write(&self, buf: &[u8]) -> Result<usize, Error> {
+        self.try_write_now(buf)
     }
 }
 

@@ -28,7 +28,7 @@ use atomic_waker::AtomicWaker;
 use event_listener::{Event, EventListener};
 use slab::Slab;
 
-use super::link::{LinkRead, LinkWrite};
+use super::link::{DirectWrite, LinkRead, LinkWrite};
 use super::remote::{Completer, HeldObject, OwnedTaskArg};
 use super::NodeInner;
 use crate::host::Host;
@@ -47,6 +47,21 @@ pub const MAX_FRAME: usize = 64 * 1024;
 #[cfg(not(feature = "std"))]
 pub const MAX_FRAME: usize = 512;
 
+/// Bytes asked of the link per read (a socket hands over many frames at once; a UART has a
+/// few bytes at a time and a device little RAM).
+#[cfg(feature = "std")]
+const READ_CHUNK: usize = 4096;
+#[cfg(not(feature = "std"))]
+const READ_CHUNK: usize = 64;
+
+/// The bytes on their way out. `busy` while the write loop or a direct write is writing:
+/// whoever writes owns the link's byte order, everyone else appends here.
+#[derive(Default)]
+struct Outgoing {
+    bytes: Vec<u8>,
+    busy: bool,
+}
+
 pub(crate) struct Session {
     pub(crate) node: Arc<NodeInner>,
     /// The peer's node id, once its Hello arrived (its window became our credits).
@@ -54,8 +69,10 @@ pub(crate) struct Session {
     hello: Event,
     lost: AtomicBool,
     reason: Lock<Option<String>>,
-    /// Encoded frames waiting for the write loop.
-    out: Lock<Vec<u8>>,
+    /// Encoded frames waiting for the write loop, and whether someone is writing.
+    out: Lock<Outgoing>,
+    /// Writes without waiting from the sending thread, if the link can (sockets).
+    direct: Option<Box<dyn DirectWrite>>,
     writer: AtomicWaker,
     /// Caller side: requests we may still send (the peer's window minus ours in flight).
     credits: Lock<u32>,
@@ -75,14 +92,15 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(node: Arc<NodeInner>) -> Arc<Self> {
+    pub(crate) fn new(node: Arc<NodeInner>, direct: Option<Box<dyn DirectWrite>>) -> Arc<Self> {
         Arc::new(Session {
             node,
             peer: Lock::new(None),
             hello: Event::new(),
             lost: AtomicBool::new(false),
             reason: Lock::new(None),
-            out: Lock::new(Vec::new()),
+            out: Lock::new(Outgoing::default()),
+            direct,
             writer: AtomicWaker::new(),
             credits: Lock::new(0),
             credit_event: Event::new(),
@@ -108,13 +126,26 @@ impl Session {
 
     /// Waits for the peer's Hello; its node id.
     pub(crate) async fn handshake(&self) -> Result<u64, Error> {
+        self.until_hello_event(|| match self.peer.with(|p| *p) {
+            Some(id) => Some(Ok(id)),
+            None if self.is_lost() => Some(Err(self.lost_error())),
+            None => None,
+        })
+        .await
+    }
+
+    /// Waits until the link is lost (closed by either side, or failed).
+    pub(crate) async fn closed(&self) {
+        // `lose` notifies the Hello event too.
+        self.until_hello_event(|| self.is_lost().then_some(())).await
+    }
+
+    /// Waits, on the Hello event (notified by the Hello and by `lose`), until `ready` says.
+    async fn until_hello_event<T>(&self, mut ready: impl FnMut() -> Option<T>) -> T {
         let mut listener: Option<EventListener> = None;
         poll_fn(|cx| loop {
-            if let Some(id) = self.peer.with(|p| *p) {
-                return Poll::Ready(Ok(id));
-            }
-            if self.is_lost() {
-                return Poll::Ready(Err(self.lost_error()));
+            if let Some(out) = ready() {
+                return Poll::Ready(out);
             }
             match &mut listener {
                 Some(l) => {
@@ -172,21 +203,87 @@ impl Session {
 
     // ---- sending ----------------------------------------------------------------------
 
-    /// Encodes `frame` onto the outgoing bytes and wakes the write loop.
+    /// Encodes `frame` and queues it for the write loop.
     pub(crate) fn send_frame(&self, frame: &Frame<'_>) -> Result<(), Error> {
+        self.send(frame, false)
+    }
+
+    /// [`send_frame`](Self::send_frame), written at once from this thread when `quiet` (the
+    /// frame is the only request or reply in flight, so nothing would batch with it), the
+    /// link can be written without waiting, and nothing else is queued or being written.
+    /// When calls pipeline, frames queue and go out together, one write for many.
+    fn send(&self, frame: &Frame<'_>, quiet: bool) -> Result<(), Error> {
         if self.is_lost() {
             return Err(self.lost_error());
         }
-        let bytes = postcard::to_allocvec_cobs(&(wire::PROTOCOL_VERSION, frame))
-            .map_err(|e| Error::Encode { message: alloc::format!("{e}") })?;
+        let encode = |frame: &Frame<'_>| {
+            postcard::to_allocvec_cobs(&(wire::PROTOCOL_VERSION, frame))
+                .map_err(|e| Error::Encode { message: alloc::format!("{e}") })
+        };
+        let mut bytes = encode(frame)?;
         if bytes.len() > MAX_FRAME {
             return Err(Error::Encode {
                 message: alloc::format!("a {}-byte frame exceeds the link's limit of {MAX_FRAME} bytes", bytes.len()),
             });
         }
-        self.out.with(|out| out.extend_from_slice(&bytes));
-        self.writer.wake();
+        // A frame written at once carries the credits due (else they would follow in a
+        // write of their own); queued frames leave them to the write loop, which sends one
+        // Credit for a whole batch.
+        if quiet && self.direct.is_some() {
+            let due = self.inflight.with(|(_, due)| core::mem::take(due));
+            if due > 0 {
+                let mut credit = encode(&Frame::Credit(Credit { requests: due }))?;
+                credit.append(&mut bytes);
+                bytes = credit;
+            }
+        }
+        self.send_bytes(&bytes, quiet);
         Ok(())
+    }
+
+    fn send_bytes(&self, bytes: &[u8], quiet: bool) {
+        let direct = match &self.direct {
+            Some(direct) if quiet => direct,
+            _ => {
+                self.out.with(|out| out.bytes.extend_from_slice(bytes));
+                self.writer.wake();
+                return;
+            }
+        };
+        let mine = self.out.with(|out| {
+            if out.busy || !out.bytes.is_empty() {
+                out.bytes.extend_from_slice(bytes);
+                false
+            } else {
+                out.busy = true;
+                true
+            }
+        });
+        if !mine {
+            self.writer.wake();
+            return;
+        }
+        // Nothing queued and nobody writing: this thread writes, one hop less per frame.
+        let written = match direct.try_write(bytes) {
+            Ok(n) => n,
+            Err(e) => {
+                self.out.with(|out| out.busy = false);
+                self.lose(alloc::format!("writing to the link failed: {e}"));
+                return;
+            }
+        };
+        self.bytes_out.fetch_add(written, Relaxed);
+        let more = self.out.with(|out| {
+            out.busy = false;
+            if written < bytes.len() {
+                // The rest goes first, before anything appended meanwhile.
+                out.bytes.splice(0..0, bytes[written..].iter().copied());
+            }
+            !out.bytes.is_empty()
+        });
+        if more {
+            self.writer.wake();
+        }
     }
 
     async fn write_loop<W: LinkWrite>(self: Arc<Self>, mut link: W) {
@@ -198,8 +295,15 @@ impl Session {
                 if due > 0 {
                     let _ = self.send_frame(&Frame::Credit(Credit { requests: due }));
                 }
-                self.out.with(|out| core::mem::swap(out, &mut batch));
-                if !batch.is_empty() {
+                let took = self.out.with(|out| {
+                    if out.busy || out.bytes.is_empty() {
+                        return false;
+                    }
+                    core::mem::swap(&mut out.bytes, &mut batch);
+                    out.busy = true;
+                    true
+                });
+                if took {
                     Poll::Ready(true)
                 } else if self.is_lost() {
                     Poll::Ready(false)
@@ -211,7 +315,9 @@ impl Session {
             if !go_on {
                 break;
             }
-            if let Err(e) = link.write_all(&batch).await {
+            let written = link.write_all(&batch).await;
+            self.out.with(|out| out.busy = false);
+            if let Err(e) = written {
                 self.lose(alloc::format!("writing to the link failed: {e}"));
                 break;
             }
@@ -278,8 +384,15 @@ impl Session {
         complete: Option<Completer>,
         frame: impl FnOnce(Option<u64>) -> Frame<'a>,
     ) -> Result<(), Error> {
-        let reply_to = complete.map(|c| self.pending.with(|p| p.insert(c)) as u64);
-        let sent = self.send_frame(&frame(reply_to));
+        let (reply_to, alone) = match complete {
+            Some(c) => self.pending.with(|p| {
+                let key = p.insert(c) as u64;
+                (Some(key), p.len() == 1)
+            }),
+            None => (None, false),
+        };
+        // Alone in flight (a caller that waits for each reply): written at once.
+        let sent = self.send(&frame(reply_to), alone);
         if let (Err(e), Some(reply_to)) = (&sent, reply_to) {
             if let Some(complete) = self.pending.with(|p| p.try_remove(reply_to as usize)) {
                 complete(Err(e.clone()));
@@ -394,7 +507,7 @@ impl Session {
 
     async fn read_loop<R: LinkRead>(self: Arc<Self>, mut link: R) {
         let mut deframer: Box<Deframer<MAX_FRAME>> = Box::default();
-        let mut buf = alloc::vec![0_u8; 4096];
+        let mut buf = alloc::vec![0_u8; READ_CHUNK];
         let reason = 'read: loop {
             let n = match link.read(&mut buf).await {
                 Ok(0) => break 'read String::from("the peer closed the link"),
@@ -431,7 +544,8 @@ impl Session {
         })
     }
 
-    /// A request of the peer is done: its credit goes back with the next write.
+    /// A request of the peer is done: its credit goes back with the next frame sent (the
+    /// write loop sends it on its own if no frame follows soon).
     fn end_request(&self) {
         self.inflight.with(|(inflight, due)| {
             *inflight -= 1;
@@ -440,11 +554,17 @@ impl Session {
         self.writer.wake();
     }
 
-    fn reply(&self, reply_to: Option<u64>, result: Result<&[u8], &Error>) {
-        if let Some(reply_to) = reply_to {
-            let result = result.map_err(wire::RemoteError::from);
-            let _ = self.send_frame(&Frame::Reply(Reply { reply_to, result }));
-        }
+    /// A request of the peer is done, and answered: the credit rides with the reply.
+    fn end_with_reply(&self, reply_to: Option<u64>, result: Result<&[u8], &Error>) {
+        let Some(reply_to) = reply_to else { return self.end_request() };
+        let alone = self.inflight.with(|(inflight, due)| {
+            *inflight -= 1;
+            *due += 1;
+            *inflight == 0
+        });
+        let result = result.map_err(wire::RemoteError::from);
+        // The last request served (a peer that waits for each reply): written at once.
+        let _ = self.send(&Frame::Reply(Reply { reply_to, result }), alone);
     }
 
     /// Serves one frame; `Err` closes the link (the reason).
@@ -489,8 +609,7 @@ impl Session {
                 self.begin_request()?;
                 let found = self.node.find_actor(lookup.name, lookup.actor_type);
                 let bytes = found.map(|id| postcard::to_allocvec(&id).unwrap_or_default());
-                self.reply(Some(lookup.reply_to), bytes.as_deref());
-                self.end_request();
+                self.end_with_reply(Some(lookup.reply_to), bytes.as_deref());
                 Ok(())
             }
             Frame::Fetch(fetch) => {
@@ -498,16 +617,15 @@ impl Session {
                 let object = self.held.with(|h| h.get(&fetch.object.as_u64()).cloned());
                 match object {
                     None => {
-                        self.reply(Some(fetch.reply_to), Err(&Error::ObjectNotFound { id: fetch.object.as_u64() }));
-                        self.end_request();
+                        let missing = Error::ObjectNotFound { id: fetch.object.as_u64() };
+                        self.end_with_reply(Some(fetch.reply_to), Err(&missing));
                     }
                     Some(object) => {
                         let me = Arc::clone(self);
                         let reply_to = fetch.reply_to;
                         self.node.host.spawn_detached(async move {
                             let bytes = object.encoded().await;
-                            me.reply(Some(reply_to), bytes.as_deref());
-                            me.end_request();
+                            me.end_with_reply(Some(reply_to), bytes.as_deref());
                         });
                     }
                 }
@@ -534,10 +652,7 @@ impl Session {
             Callee::Name(_) => Err(Error::Decode { message: String::from("actor methods are called by index") }),
         };
         match served {
-            Err(e) => {
-                self.reply(call.reply_to, Err(&e));
-                self.end_request();
-            }
+            Err(e) => self.end_with_reply(call.reply_to, Err(&e)),
             Ok((send, object)) => {
                 if let Some(send) = send {
                     // The actor's mailbox is full: the link waits (backpressure), in order.
@@ -548,11 +663,11 @@ impl Session {
                 self.node.host.spawn_detached(async move {
                     if reply_to.is_some() {
                         let bytes = object.encoded().await;
-                        me.reply(reply_to, bytes.as_deref());
+                        me.end_with_reply(reply_to, bytes.as_deref());
                     } else {
                         object.finished().await;
+                        me.end_request();
                     }
-                    me.end_request();
                 });
             }
         }

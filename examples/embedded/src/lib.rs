@@ -16,6 +16,8 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod heap;
+#[cfg(feature = "node")]
+pub mod uart;
 
 use core::panic::PanicInfo;
 
