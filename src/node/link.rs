@@ -14,9 +14,20 @@ use crate::Error;
 
 /// The receiving half of a byte link.
 pub trait LinkRead: Send + 'static {
+    /// Whether [`try_read`](Self::try_read) can find bytes (sockets and in-memory links
+    /// can; a link that cannot read without waiting keeps the default, `false`).
+    const TRY_READ: bool = false;
+
     /// Reads some bytes into `buf`; `Ok(0)` means the link closed. Waits (never spins)
     /// until at least one byte or the close arrives.
     fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = Result<usize, Error>> + Send;
+
+    /// Reads what has arrived without waiting: `None` if nothing has. `Some(Ok(0))` means
+    /// the link closed.
+    fn try_read(&mut self, buf: &mut [u8]) -> Option<Result<usize, Error>> {
+        let _ = buf;
+        None
+    }
 }
 
 /// The sending half of a byte link.
@@ -90,6 +101,21 @@ pub fn duplex() -> ((PipeReader, PipeWriter), (PipeReader, PipeWriter)) {
 }
 
 impl LinkRead for PipeReader {
+    const TRY_READ: bool = true;
+
+    fn try_read(&mut self, buf: &mut [u8]) -> Option<Result<usize, Error>> {
+        self.0.bytes.with(|(bytes, closed)| {
+            if bytes.is_empty() {
+                return closed.then_some(Ok(0));
+            }
+            let n = bytes.len().min(buf.len());
+            for (slot, byte) in buf.iter_mut().zip(bytes.drain(..n)) {
+                *slot = byte;
+            }
+            Some(Ok(n))
+        })
+    }
+
     #[allow(clippy::manual_async_fn)]
     fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = Result<usize, Error>> + Send {
         poll_fn(move |cx| {

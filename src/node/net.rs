@@ -63,6 +63,18 @@ where
     S: Send + Sync + 'static,
     for<'a> &'a S: Read + Write,
 {
+    const TRY_READ: bool = true;
+
+    fn try_read(&mut self, buf: &mut [u8]) -> Option<Result<usize, Error>> {
+        // The socket is non-blocking (`Async` made it so).
+        let mut socket: &S = self.0.get_ref();
+        match socket.read(buf) {
+            Ok(n) => Some(Ok(n)),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted) => None,
+            Err(e) => Some(Err(io_error("reading the socket", e))),
+        }
+    }
+
     #[allow(clippy::manual_async_fn)]
     fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = Result<usize, Error>> + Send {
         async move { self.0.read_with(|s| (&*s).read(buf)).await.map_err(|e| io_error("reading the socket", e)) }

@@ -47,6 +47,11 @@ pub const MAX_FRAME: usize = 64 * 1024;
 #[cfg(not(feature = "std"))]
 pub const MAX_FRAME: usize = 512;
 
+/// How long a link's reader polls for more bytes after some arrived, before it waits on
+/// the reactor (about two thread wake-ups between vCPUs here).
+#[cfg(feature = "std")]
+const READ_SPIN: core::time::Duration = core::time::Duration::from_micros(100);
+
 /// Bytes asked of the link per read (a socket hands over many frames at once; a UART has a
 /// few bytes at a time and a device little RAM).
 #[cfg(feature = "std")]
@@ -509,7 +514,7 @@ impl Session {
         let mut deframer: Box<Deframer<MAX_FRAME>> = Box::default();
         let mut buf = alloc::vec![0_u8; READ_CHUNK];
         let reason = 'read: loop {
-            let n = match link.read(&mut buf).await {
+            let n = match self.read_some(&mut link, &mut buf).await {
                 Ok(0) => break 'read String::from("the peer closed the link"),
                 Ok(n) => n,
                 Err(e) => break 'read alloc::format!("reading from the link failed: {e}"),
@@ -530,6 +535,30 @@ impl Session {
             }
         };
         self.lose(reason);
+    }
+
+    /// The next bytes from the link. When the link carries a conversation (at most one
+    /// request in flight each way: a caller that waits for each reply, a server answering
+    /// one), a link that can be read without waiting is polled for up to [`READ_SPIN`],
+    /// yielding to other tasks between polls, before the read waits on the reactor: the
+    /// next reply or request usually comes within that, and then reaches this task without
+    /// a wake-up through the reactor's thread and a worker's. Pipelined traffic waits on
+    /// the reactor, which hands over many frames per read.
+    async fn read_some<R: LinkRead>(&self, link: &mut R, buf: &mut [u8]) -> Result<usize, Error> {
+        #[cfg(feature = "std")]
+        if R::TRY_READ && self.pending.with(|p| p.len()) <= 1 && self.inflight.with(|(n, _)| *n) <= 1 {
+            let since = std::time::Instant::now();
+            loop {
+                if let Some(read) = link.try_read(buf) {
+                    return read;
+                }
+                if since.elapsed() >= READ_SPIN || self.is_lost() {
+                    break;
+                }
+                crate::executor::yield_now().await;
+            }
+        }
+        link.read(buf).await
     }
 
     /// Counts a request of the peer; more than our window in flight breaks the protocol.
