@@ -7,7 +7,7 @@ use std::future::IntoFuture;
 use std::time::Duration;
 
 use rustyray::node::{duplex, Node, Peer};
-use rustyray::{Error, Runtime};
+use rustyray::{ActorHandle, Error, Runtime};
 
 rustyray::dsl::actor! {
     pub struct Counter { n: u64, log: Vec<u64> }
@@ -28,6 +28,29 @@ rustyray::dsl::actor! {
     impl Other {
         pub fn new() -> Self { Other {} }
         pub fn ping(&self) -> u8 { 1 }
+    }
+}
+
+// Takes, keeps and returns handles: they cross the link inside arguments and results.
+rustyray::dsl::actor! {
+    pub struct Hub { kept: Option<ActorHandle<Counter>> }
+    #[export]
+    impl Hub {
+        pub fn new() -> Self { Hub { kept: None } }
+        /// Calls the counter it is given, wherever that runs; what it answered.
+        pub async fn poke(&mut self, counter: ActorHandle<Counter>, k: u64) -> u64 {
+            match counter.add(k).await {
+                Ok(r) => r.get().await.unwrap_or(u64::MAX),
+                Err(_) => u64::MAX,
+            }
+        }
+        /// Whether the handle it got is to an actor of its own node.
+        pub fn is_local(&self, counter: ActorHandle<Counter>) -> bool { !counter.actor_ref().is_remote() }
+        /// A new counter on this node, handed out.
+        pub async fn make(&mut self) -> Option<ActorHandle<Counter>> { Counter::remote().await.ok() }
+        /// Keeps a handle (given locally), to hand it out with `relay`.
+        pub fn keep(&mut self, counter: ActorHandle<Counter>) { self.kept = Some(counter); }
+        pub fn relay(&self) -> Option<ActorHandle<Counter>> { self.kept.clone() }
     }
 }
 
@@ -239,4 +262,67 @@ fn a_server_that_goes_away_fails_its_callers() {
     p.client_rt.block_on(async {
         assert!(matches!(timeout(slow.get()).await, Err(Error::NodeLost { .. })));
     });
+}
+
+/// Connects `client` to `server` over a fresh in-memory link.
+fn link(server: &Node, client: &Node, client_rt: &Runtime) -> Peer {
+    let ((sr, sw), (cr, cw)) = duplex();
+    server.accept_link(sr, sw);
+    client_rt.block_on(timeout(client.connect_link(cr, cw))).expect("connect")
+}
+
+#[test]
+fn handles_cross_a_link_inside_arguments_and_results() {
+    let p = pair();
+    let hub = p.server_rt.block_on(Hub::remote_on(&p.server_rt)).unwrap();
+    p.server.export("hub", &hub).unwrap();
+    p.client_rt.block_on(async {
+        let hub = timeout(p.peer.actor::<Hub>("hub")).await.unwrap();
+        // A counter of this node, lent to the server and called back from there.
+        let mine = Counter::remote_on(&p.client_rt).await.unwrap();
+        assert_eq!(timeout(async { hub.poke(mine.clone(), 5).await?.get().await }).await.unwrap(), 5);
+        assert_eq!(timeout(async { hub.poke(mine.clone(), 2).await?.get().await }).await.unwrap(), 7);
+        assert_eq!(timeout(async { mine.add(0).await?.get().await }).await.unwrap(), 7, "the calls ran here");
+        assert!(!timeout(async { hub.is_local(mine.clone()).await?.get().await }).await.unwrap());
+        // The server's own counter goes back by reference: the server gets its local handle.
+        let theirs = timeout(p.peer.actor::<Counter>("counter")).await.unwrap();
+        assert!(timeout(async { hub.is_local(theirs.clone()).await?.get().await }).await.unwrap());
+        assert_eq!(timeout(async { hub.poke(theirs.clone(), 3).await?.get().await }).await.unwrap(), 3);
+        // A handle in a result: a counter made on the server, called from here.
+        let made = timeout(async { hub.make().await?.get().await }).await.unwrap().expect("made");
+        assert!(made.actor_ref().is_remote());
+        assert_eq!(timeout(async { made.add(4).await?.get().await }).await.unwrap(), 4);
+        assert_eq!(timeout(async { made.add(4).await?.get().await }).await.unwrap(), 8);
+        // Outside a link's call a handle has no wire form.
+        assert!(postcard::to_allocvec(&mine).is_err());
+    });
+}
+
+#[test]
+fn a_handle_to_a_third_node_is_forwarded_through_the_node_that_passes_it_on() {
+    // far ◀── middle ◀── near: `near` gets a handle to `far`'s counter from `middle`.
+    let (far_rt, middle_rt, near_rt) = (rt(), rt(), rt());
+    let far = Node::new(&far_rt);
+    let counter = far_rt.block_on(Counter::remote_on(&far_rt)).unwrap();
+    far.export("counter", &counter).unwrap();
+    let middle = Node::new(&middle_rt);
+    let to_far = link(&far, &middle, &middle_rt);
+    let hub = middle_rt.block_on(Hub::remote_on(&middle_rt)).unwrap();
+    middle.export("hub", &hub).unwrap();
+    middle_rt.block_on(async {
+        let far_counter = timeout(to_far.actor::<Counter>("counter")).await.unwrap();
+        hub.keep(far_counter).await.unwrap().get().await.unwrap();
+    });
+    let near = Node::new(&near_rt);
+    let to_middle = link(&middle, &near, &near_rt);
+    near_rt.block_on(async {
+        let hub = timeout(to_middle.actor::<Hub>("hub")).await.unwrap();
+        let relayed = timeout(async { hub.relay().await?.get().await }).await.unwrap().expect("kept");
+        for k in 1..=10_u64 {
+            let total = timeout(async { relayed.add(k).await?.get().await }).await.unwrap();
+            assert_eq!(total, k * (k + 1) / 2);
+        }
+    });
+    let total = far_rt.block_on(async { counter.add(0).await?.get().await }).unwrap();
+    assert_eq!(total, 55, "the calls ran on the far node");
 }

@@ -370,6 +370,8 @@ fn unknown_actors_methods_and_bad_arguments_get_typed_errors() {
         assert!(matches!(raw.call(actor, Callee::Index(ADD), &one, actor), Err(Error::ActorNotFound { .. })));
     }
     assert!(matches!(raw.call(u64::MAX, Callee::Index(0), &one, 1), Err(Error::ActorNotFound { .. })));
+    // Ids of actors lent to this link (bit 63): none were lent.
+    assert!(matches!(raw.call(1 << 63, Callee::Index(ADD), &one, 8), Err(Error::ActorNotFound { .. })));
     // A method the actor does not have, by index or by name.
     assert!(matches!(raw.call(0, Callee::Index(7), &one, 2), Err(Error::Decode { .. })));
     assert!(matches!(raw.call(0, Callee::Index(u32::MAX), &one, 3), Err(Error::Decode { .. })));

@@ -111,6 +111,8 @@ fn too_many_handles() -> ! {
 /// in: the actor layer sits below it).
 #[cfg(feature = "node")]
 pub(crate) trait RemoteEndpoint<A: Actor>: Send + Sync + 'static {
+    /// The endpoint itself (the node layer's type), to tell which link it is on.
+    fn as_any(&self) -> &dyn core::any::Any;
     /// Sends `msg` (taken from the option once it is on its way, or rejected with the
     /// error): waits while the link's window is full.
     fn poll_send(
@@ -172,6 +174,15 @@ impl<A: Actor> ActorRef<A> {
             Target::Local(shared) => Some(shared),
             #[cfg(feature = "node")]
             Target::Remote(_) => None,
+        }
+    }
+
+    /// The endpoint of an actor on another node.
+    #[cfg(feature = "node")]
+    pub(crate) fn remote_endpoint(&self) -> Option<&alloc::sync::Arc<dyn RemoteEndpoint<A>>> {
+        match &self.target {
+            Target::Remote(endpoint) => Some(endpoint),
+            Target::Local(_) => None,
         }
     }
 

@@ -61,6 +61,7 @@
 #[cfg(feature = "net")]
 mod auth;
 mod host;
+mod lend;
 mod link;
 #[cfg(feature = "net")]
 pub mod net;
@@ -260,8 +261,13 @@ impl NodeInner {
         self.tasks.with(|t| t.get(name).copied())
     }
 
+    /// The exported actor with id `id`.
+    pub(crate) fn exported(&self, id: u64) -> Option<Arc<dyn ServeActor>> {
+        self.actors.with(|e| e.by_id.get(id as usize).map(|(_, _, s)| Arc::clone(s)))
+    }
+
     #[allow(clippy::type_complexity)]
-    fn dispatch(
+    pub(crate) fn dispatch(
         &self,
         actor: u64,
         method: u32,
@@ -279,8 +285,10 @@ impl fmt::Debug for Node {
     }
 }
 
-/// An exported actor, type-erased: decodes a call and queues it.
-trait ServeActor: Send + Sync + 'static {
+/// An exported (or lent) actor, type-erased: decodes a call and queues it.
+pub(crate) trait ServeActor: Send + Sync + 'static {
+    /// The `ActorHandle<A>` itself, to hand it back typed.
+    fn as_any(&self) -> &dyn core::any::Any;
     #[allow(clippy::type_complexity)]
     fn dispatch(
         &self,
@@ -295,6 +303,10 @@ fn died() -> Error {
 }
 
 impl<A: RemoteActor> ServeActor for ActorHandle<A> {
+    fn as_any(&self) -> &dyn core::any::Any {
+        self
+    }
+
     fn dispatch(
         &self,
         method: u32,
@@ -303,8 +315,7 @@ impl<A: RemoteActor> ServeActor for ActorHandle<A> {
     ) -> Result<(Option<BoxFuture<()>>, Arc<dyn HeldObject>), Error> {
         let (msg, object) = A::decode_call(method, args, store)?;
         let Some(mailbox) = self.actor_ref().mailbox() else {
-            A::reject(msg, Error::InvalidConfig { reason: "an exported actor is local" });
-            return Ok((None, object));
+            return Ok(forward(self, msg, object));
         };
         match mailbox.try_send(msg) {
             Ok(()) => Ok((None, object)),
@@ -327,6 +338,36 @@ impl<A: RemoteActor> ServeActor for ActorHandle<A> {
     }
 }
 
+/// A call to a lent handle of an actor on a third node: passed on over that node's link
+/// (waiting for room in its window, in order).
+#[allow(clippy::type_complexity)]
+fn forward<A: RemoteActor>(
+    handle: &ActorHandle<A>,
+    msg: A::Msg,
+    object: Arc<dyn HeldObject>,
+) -> (Option<BoxFuture<()>>, Arc<dyn HeldObject>) {
+    let Some(endpoint) = handle.actor_ref().remote_endpoint() else {
+        A::reject(msg, died());
+        return (None, object);
+    };
+    match endpoint.try_send(msg) {
+        Ok(()) => (None, object),
+        Err(TrySendError::Closed(msg)) => {
+            A::reject(msg, Error::NodeLost { reason: String::from("the actor's node is unreachable") });
+            (None, object)
+        }
+        Err(TrySendError::Full(msg)) => {
+            let endpoint = Arc::clone(endpoint);
+            let send: BoxFuture<()> = Box::pin(async move {
+                let (mut msg, mut waiting) = (Some(msg), None);
+                // A failure is reported to the call's object by `poll_send`.
+                let _ = core::future::poll_fn(|cx| endpoint.poll_send(&mut msg, &mut waiting, cx)).await;
+            });
+            (Some(send), object)
+        }
+    }
+}
+
 /// A link to another node, from this one: look up its actors, run its functions.
 /// Cheap to clone. Dropping it does not close the link (handles from it keep working);
 /// [`close`](Self::close) does.
@@ -344,13 +385,7 @@ impl Peer {
     /// is down.
     pub async fn actor<A: RemoteActor>(&self, name: &str) -> Result<ActorHandle<A>, Error> {
         let id = self.session.lookup(name, A::TYPE_NAME).await?;
-        let endpoint: Arc<dyn RemoteEndpoint<A>> = Arc::new(RemoteActorRef::<A> {
-            session: Arc::clone(&self.session),
-            id,
-            name: String::from(name),
-            _actor: core::marker::PhantomData,
-        });
-        Ok(ActorHandle::from_ref(ActorRef::remote(endpoint)))
+        Ok(remote_handle::<A>(&self.session, id, String::from(name)))
     }
 
     /// Runs the function the peer exported as `function`; used by `name::remote_at`.
@@ -396,18 +431,25 @@ impl fmt::Debug for Peer {
     }
 }
 
+/// A handle to the actor `id` on the peer of `session`.
+pub(crate) fn remote_handle<A: RemoteActor>(session: &Arc<Session>, id: u64, name: String) -> ActorHandle<A> {
+    let endpoint: Arc<dyn RemoteEndpoint<A>> =
+        Arc::new(RemoteActorRef::<A> { session: Arc::clone(session), id, name, _actor: core::marker::PhantomData });
+    ActorHandle::from_ref(ActorRef::remote(endpoint))
+}
+
 /// An actor on a peer: what a remote [`ActorHandle`] holds.
-struct RemoteActorRef<A> {
-    session: Arc<Session>,
-    id: u64,
-    name: String,
+pub(crate) struct RemoteActorRef<A> {
+    pub(crate) session: Arc<Session>,
+    pub(crate) id: u64,
+    pub(crate) name: String,
     _actor: core::marker::PhantomData<fn() -> A>,
 }
 
 impl<A: RemoteActor> RemoteActorRef<A> {
     fn send_now(&self, msg: A::Msg) -> Result<(), Error> {
         let mut args = Vec::new();
-        let (method, complete) = match A::encode_call(msg, &mut args) {
+        let (method, complete) = match lend::with_link(&self.session, || A::encode_call(msg, &mut args)) {
             Ok(encoded) => encoded,
             Err(e) => {
                 self.session.credits_back(1);
@@ -419,6 +461,10 @@ impl<A: RemoteActor> RemoteActorRef<A> {
 }
 
 impl<A: RemoteActor> RemoteEndpoint<A> for RemoteActorRef<A> {
+    fn as_any(&self) -> &dyn core::any::Any {
+        self
+    }
+
     fn poll_send(
         &self,
         msg: &mut Option<A::Msg>,

@@ -72,9 +72,11 @@ impl<T: Serialize + Send + Sync + 'static> HeldObject for ObjectRef<T> {
 
     fn encoded(&self) -> BoxFuture<Result<Vec<u8>, Error>> {
         let object = self.clone();
+        // The value is encoded for the link this future is made for (handles inside it).
+        let link = super::lend::current();
         Box::pin(async move {
             let value = object.get_shared().await?;
-            postcard::to_allocvec(&*value).map_err(|e| Error::Encode { message: alloc::format!("{e}") })
+            super::lend::within(link.as_ref(), || encode_value(&*value))
         })
     }
 
@@ -280,8 +282,9 @@ mod sealed {
 impl<T: Serialize + Send + 'static> sealed::Sealed<T> for T {}
 impl<T: Serialize + Send + 'static> PeerArg<T> for T {
     #[allow(clippy::manual_async_fn)]
-    fn into_wire(self, _peer: &super::Peer) -> impl Future<Output = Result<OwnedTaskArg, Error>> + Send {
-        async move { encode_value(&self).map(OwnedTaskArg::value) }
+    fn into_wire(self, peer: &super::Peer) -> impl Future<Output = Result<OwnedTaskArg, Error>> + Send {
+        let encoded = super::lend::with_link(&peer.session, || encode_value(&self));
+        async move { encoded.map(OwnedTaskArg::value) }
     }
 }
 
@@ -290,12 +293,13 @@ impl<T: Serialize + Clone + Send + Sync + 'static> PeerArg<T> for ObjectRef<T> {
     #[allow(clippy::manual_async_fn)]
     fn into_wire(self, peer: &super::Peer) -> impl Future<Output = Result<OwnedTaskArg, Error>> + Send {
         let held = peer.session.held_key(self.cell().assigned_id());
+        let session = Arc::clone(&peer.session);
         async move {
             match held {
                 Some(key) => Ok(OwnedTaskArg { arg: WireForm::Object(key), _keep: Some(Box::new(self)) }),
                 None => {
                     let value = self.get_shared().await?;
-                    encode_value(&*value).map(OwnedTaskArg::value)
+                    super::lend::with_link(&session, || encode_value(&*value)).map(OwnedTaskArg::value)
                 }
             }
         }

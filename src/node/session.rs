@@ -28,9 +28,12 @@ use atomic_waker::AtomicWaker;
 use event_listener::{Event, EventListener};
 use slab::Slab;
 
+use super::lend::{with_link, HandleOnWire, LENT};
 use super::link::{DirectWrite, LinkRead, LinkWrite};
+use super::remote::RemoteActor;
 use super::remote::{Completer, HeldObject, OwnedTaskArg};
-use super::NodeInner;
+use super::{NodeInner, ServeActor};
+use crate::actor::ActorHandle;
 use crate::host::Host;
 use crate::object::{ObjectId, ObjectRef};
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
@@ -67,6 +70,9 @@ struct Outgoing {
     busy: bool,
 }
 
+/// Actors lent to the peer, by index; and the index of each local actor lent.
+type Lent = (Vec<Arc<dyn ServeActor>>, BTreeMap<u64, u64>);
+
 pub(crate) struct Session {
     pub(crate) node: Arc<NodeInner>,
     /// The peer's node id, once its Hello arrived (its window became our credits).
@@ -90,6 +96,9 @@ pub(crate) struct Session {
     proxies: Lock<BTreeMap<u64, ObjectId>>,
     /// Server side: objects held for the peer, by the key it gave them.
     held: Lock<BTreeMap<u64, Arc<dyn HeldObject>>>,
+    /// Actors lent to the peer (handles sent inside arguments or results), by index; and
+    /// the index of each local actor lent, so a handle sent twice is lent once.
+    lent: Lock<Lent>,
     /// Requests of the peer being served, and finished ones not yet credited back.
     inflight: Lock<(u32, u32)>,
     bytes_in: AtomicUsize,
@@ -114,6 +123,7 @@ impl Session {
             next_key: Lock::new(1),
             proxies: Lock::new(BTreeMap::new()),
             held: Lock::new(BTreeMap::new()),
+            lent: Lock::new((Vec::new(), BTreeMap::new())),
             inflight: Lock::new((0, 0)),
             bytes_in: AtomicUsize::new(0),
             bytes_out: AtomicUsize::new(0),
@@ -194,6 +204,7 @@ impl Session {
         let pending = self.pending.with(core::mem::take);
         let deferred = self.deferred.with(core::mem::take);
         let held = self.held.with(core::mem::take);
+        let lent = self.lent.with(core::mem::take);
         for (_, complete) in pending {
             complete(Err(error.clone()));
         }
@@ -201,6 +212,7 @@ impl Session {
             complete(Err(error.clone()));
         }
         drop(held);
+        drop(lent);
         self.hello.notify(usize::MAX);
         self.credit_event.notify(usize::MAX);
         self.writer.wake();
@@ -623,7 +635,7 @@ impl Session {
                 let Some(complete) = self.pending.with(|p| p.try_remove(reply.reply_to as usize)) else {
                     return Err(alloc::format!("the peer replied to request {} it was never sent", reply.reply_to));
                 };
-                complete(reply.result.map_err(Error::from));
+                with_link(self, || complete(reply.result.map_err(Error::from)));
                 Ok(())
             }
             Frame::SubmitTask(task) => {
@@ -652,8 +664,9 @@ impl Session {
                     Some(object) => {
                         let me = Arc::clone(self);
                         let reply_to = fetch.reply_to;
+                        let encoded = with_link(self, || object.encoded());
                         self.node.host.spawn_detached(async move {
-                            let bytes = object.encoded().await;
+                            let bytes = encoded.await;
                             me.end_with_reply(Some(reply_to), bytes.as_deref());
                         });
                     }
@@ -675,9 +688,77 @@ impl Session {
         }
     }
 
+    /// Decodes and queues a call of actor `actor` (an export, or with the `LENT` bit one of
+    /// the actors this node lent the peer).
+    #[allow(clippy::type_complexity)]
+    fn dispatch(
+        &self,
+        actor: u64,
+        method: u32,
+        args: &[u8],
+    ) -> Result<(Option<super::remote::BoxFuture<()>>, Arc<dyn HeldObject>), Error> {
+        if actor & LENT == 0 {
+            return self.node.dispatch(actor, method, args);
+        }
+        let serve = self.lent.with(|(lent, _)| lent.get((actor & !LENT) as usize).cloned());
+        let serve = serve.ok_or_else(|| Error::ActorNotFound { name: alloc::format!("lent #{}", actor & !LENT) })?;
+        serve.dispatch(method, args, self.node.host.store())
+    }
+
+    /// How `handle` crosses this link: by the peer's own id if the actor is the peer's
+    /// (through this link), else lent (kept in the lent table while the link is up).
+    pub(crate) fn handle_to_wire<A: RemoteActor>(&self, handle: &ActorHandle<A>) -> HandleOnWire {
+        let endpoint = handle.actor_ref().remote_endpoint();
+        let mine = endpoint.and_then(|e| e.as_any().downcast_ref::<super::RemoteActorRef<A>>());
+        if let Some(remote) = mine.filter(|r| core::ptr::eq(Arc::as_ptr(&r.session), self)) {
+            return HandleOnWire::Yours(remote.id);
+        }
+        // A local actor is lent once per link; a third node's handle each time it is sent.
+        let local = endpoint.is_none().then(|| handle.actor_ref().id());
+        let index = self.lent.with(|(lent, by_actor)| {
+            if let Some(index) = local.and_then(|id| by_actor.get(&id)) {
+                return *index;
+            }
+            let index = lent.len() as u64;
+            lent.push(Arc::new(handle.clone()));
+            if let Some(id) = local {
+                by_actor.insert(id, index);
+            }
+            index
+        });
+        HandleOnWire::Lent { id: index | LENT, actor_type: String::from(A::TYPE_NAME) }
+    }
+
+    /// The handle `wire` stands for on this side of the link.
+    pub(crate) fn handle_from_wire<A: RemoteActor>(
+        self: &Arc<Self>,
+        wire: HandleOnWire,
+    ) -> Result<ActorHandle<A>, Error> {
+        match wire {
+            HandleOnWire::Lent { id, actor_type } => {
+                if actor_type != A::TYPE_NAME {
+                    return Err(Error::Decode {
+                        message: alloc::format!("a handle to a {actor_type}, where a {} was expected", A::TYPE_NAME),
+                    });
+                }
+                Ok(super::remote_handle::<A>(self, id, alloc::format!("lent #{}", id & !LENT)))
+            }
+            HandleOnWire::Yours(id) => {
+                let serve = if id & LENT == 0 {
+                    self.node.exported(id)
+                } else {
+                    self.lent.with(|(lent, _)| lent.get((id & !LENT) as usize).cloned())
+                };
+                let serve = serve.ok_or_else(|| Error::ActorNotFound { name: alloc::format!("#{id}") })?;
+                let handle = serve.as_any().downcast_ref::<ActorHandle<A>>().cloned();
+                handle.ok_or(Error::TypeMismatch { expected: A::TYPE_NAME })
+            }
+        }
+    }
+
     async fn serve_call(self: &Arc<Self>, call: ActorCall<'_>) {
         let served = match call.method {
-            Callee::Index(method) => self.node.dispatch(call.actor, method, call.args),
+            Callee::Index(method) => with_link(self, || self.dispatch(call.actor, method, call.args)),
             Callee::Name(_) => Err(Error::Decode { message: String::from("actor methods are called by index") }),
         };
         match served {
@@ -689,9 +770,10 @@ impl Session {
                 }
                 let me = Arc::clone(self);
                 let reply_to = call.reply_to;
+                let encoded = reply_to.map(|_| with_link(self, || object.encoded()));
                 self.node.host.spawn_detached(async move {
-                    if reply_to.is_some() {
-                        let bytes = object.encoded().await;
+                    if let Some(encoded) = encoded {
+                        let bytes = encoded.await;
                         me.end_with_reply(reply_to, bytes.as_deref());
                     } else {
                         object.finished().await;
@@ -708,7 +790,7 @@ impl Session {
         };
         let submitted = match task.function {
             Callee::Name(name) => match self.node.find_task(name) {
-                Some(serve) => serve(&self.node.host, &task.args, &held),
+                Some(serve) => with_link(self, || serve(&self.node.host, &task.args, &held)),
                 None => Err(Error::Remote { message: alloc::format!("no function named {name:?} is exported") }),
             },
             Callee::Index(_) => Err(Error::Decode { message: String::from("functions are called by name") }),
