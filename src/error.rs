@@ -127,10 +127,10 @@ impl fmt::Display for Error {
             }
             Error::ActorNotFound { name } => write!(
                 f,
-                "no actor is named {name:?}; create it with .options().name({name:?}) first, or use get_or_create"
+                "no actor is named \"{name}\"; create it with .options().name(\"{name}\") first, or use get_or_create"
             ),
             Error::NameTaken { name } => {
-                write!(f, "an actor named {name:?} already exists; look it up with get_actor, or pick another name")
+                write!(f, "an actor named \"{name}\" already exists; look it up with get_actor, or pick another name")
             }
             Error::Remote { message } => {
                 write!(f, "the remote node failed: {message}; see that node's logs")

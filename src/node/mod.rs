@@ -63,13 +63,13 @@ mod auth;
 mod host;
 mod lend;
 mod link;
+mod map;
 #[cfg(feature = "net")]
 pub mod net;
 mod remote;
 mod session;
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -91,6 +91,8 @@ use crate::mailbox::{SendError, TrySendError};
 use crate::object::{ObjectRef, Store};
 use crate::sync::Lock;
 use crate::Error;
+use map::Map;
+use remote::text;
 use session::Session;
 
 /// The default window: requests a node accepts in flight from one peer.
@@ -107,14 +109,14 @@ pub(crate) struct NodeInner {
     pub(crate) id: u64,
     pub(crate) window: u32,
     actors: Lock<Exports>,
-    tasks: Lock<BTreeMap<&'static str, ServeTask>>,
+    tasks: Lock<Map<&'static str, ServeTask>>,
 }
 
 #[derive(Default)]
 struct Exports {
     /// By id (the index): what a call names.
     by_id: Vec<(String, &'static str, Arc<dyn ServeActor>)>,
-    by_name: BTreeMap<String, u64>,
+    by_name: Map<String, u64>,
 }
 
 /// Builds a [`Node`]: its id and its window.
@@ -150,7 +152,7 @@ impl NodeBuilder {
                 id: self.id,
                 window: self.window,
                 actors: Lock::new(Exports::default()),
-                tasks: Lock::new(BTreeMap::new()),
+                tasks: Lock::new(Map::new()),
             }),
         }
     }
@@ -250,7 +252,10 @@ impl NodeInner {
             let (_, exported_type, _) = &e.by_id[id as usize];
             if *exported_type != actor_type {
                 return Err(Error::Remote {
-                    message: alloc::format!("{name:?} is exported as a {exported_type}, not a {actor_type}"),
+                    message: text(
+                        "the name is exported as another actor type: ",
+                        ExportedAs { name, exported_type, actor_type },
+                    ),
                 });
             }
             Ok(id)
@@ -274,8 +279,21 @@ impl NodeInner {
         args: &[u8],
     ) -> Result<(Option<BoxFuture<()>>, Arc<dyn HeldObject>), Error> {
         let serve = self.actors.with(|e| e.by_id.get(actor as usize).map(|(_, _, s)| Arc::clone(s)));
-        let serve = serve.ok_or_else(|| Error::ActorNotFound { name: alloc::format!("#{actor}") })?;
+        let serve = serve.ok_or_else(|| Error::ActorNotFound { name: text("#", actor) })?;
         serve.dispatch(method, args, self.host.store())
+    }
+}
+
+/// `"counter" is a Counter, not a Other`.
+struct ExportedAs<'a> {
+    name: &'a str,
+    exported_type: &'a str,
+    actor_type: &'a str,
+}
+
+impl fmt::Display for ExportedAs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\" is a {}, not a {}", self.name, self.exported_type, self.actor_type)
     }
 }
 

@@ -94,19 +94,33 @@ pub fn completer<R: DeserializeOwned + Send + Sync + 'static>(promise: Promise<R
     Box::new(move |reply| promise.fulfill(reply.and_then(decode::<R>)))
 }
 
+/// A message: `fixed` followed by `detail`. On std the detail is formatted; a firmware
+/// keeps only the fixed part (formatting values costs it flash: `Display` code for each
+/// type, 64-bit division, the messages themselves).
+pub(crate) fn text(fixed: &str, detail: impl core::fmt::Display) -> alloc::string::String {
+    #[cfg(feature = "std")]
+    return alloc::format!("{fixed}{detail}");
+    #[cfg(not(feature = "std"))]
+    {
+        let _ = detail;
+        alloc::string::String::from(fixed)
+    }
+}
+
 /// Decodes postcard bytes that must hold exactly one `T`.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     match postcard::take_from_bytes::<T>(bytes) {
         Ok((value, [])) => Ok(value),
         Ok(_) => Err(Error::Decode { message: "bytes left over after the value".into() }),
-        Err(e) => Err(Error::Decode { message: alloc::format!("{e}") }),
+        Err(e) => Err(Error::Decode { message: text("the bytes are not a value of this type: ", e) }),
     }
 }
 
 /// Encodes a call's argument tuple onto `out`.
 #[doc(hidden)]
 pub fn encode_args<T: Serialize>(args: &T, out: &mut Vec<u8>) -> Result<(), Error> {
-    let bytes = postcard::to_allocvec(args).map_err(|e| Error::Encode { message: alloc::format!("{e}") })?;
+    let bytes = postcard::to_allocvec(args)
+        .map_err(|e| Error::Encode { message: text("the arguments could not be encoded: ", e) })?;
     out.extend_from_slice(&bytes);
     Ok(())
 }
@@ -152,10 +166,19 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
+/// `Counter #7`: an actor type and a method index it does not have.
+struct MissingMethod(&'static str, u32);
+
+impl core::fmt::Display for MissingMethod {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} #{}", self.0, self.1)
+    }
+}
+
 /// The error for a method index an actor does not have.
 #[doc(hidden)]
 pub fn no_such_method(actor: &'static str, method: u32) -> Error {
-    Error::Decode { message: alloc::format!("{actor} has no method #{method}") }
+    Error::Decode { message: text("no such method: ", MissingMethod(actor, method)) }
 }
 
 // ---- tasks --------------------------------------------------------------------------
@@ -190,9 +213,7 @@ pub fn wire_arg<T: DeserializeOwned + Clone + Send + Sync + 'static>(
 #[doc(hidden)]
 pub fn extra_args(args: &[TaskArg<'_>], used: usize) -> Result<(), Error> {
     if args.len() > used {
-        return Err(Error::Decode {
-            message: alloc::format!("{} task arguments, the function takes {used}", args.len()),
-        });
+        return Err(Error::Decode { message: text("more task arguments than the function takes: ", args.len()) });
     }
     Ok(())
 }
@@ -307,7 +328,7 @@ impl<T: Serialize + Clone + Send + Sync + 'static> PeerArg<T> for ObjectRef<T> {
 }
 
 fn encode_value<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-    postcard::to_allocvec(value).map_err(|e| Error::Encode { message: alloc::format!("{e}") })
+    postcard::to_allocvec(value).map_err(|e| Error::Encode { message: text("the value could not be encoded: ", e) })
 }
 
 /// A task that failed before it ran (unknown function, bad arguments): what the peer

@@ -16,7 +16,7 @@
 //! objects held for the peer, and fails later calls at once.
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -30,7 +30,8 @@ use slab::Slab;
 
 use super::lend::{with_link, HandleOnWire, LENT};
 use super::link::{DirectWrite, LinkRead, LinkWrite};
-use super::remote::RemoteActor;
+use super::map::Map;
+use super::remote::{text, RemoteActor};
 use super::remote::{Completer, HeldObject, OwnedTaskArg};
 use super::{NodeInner, ServeActor};
 use crate::actor::ActorHandle;
@@ -71,7 +72,7 @@ struct Outgoing {
 }
 
 /// Actors lent to the peer, by index; and the index of each local actor lent.
-type Lent = (Vec<Arc<dyn ServeActor>>, BTreeMap<u64, u64>);
+type Lent = (Vec<Arc<dyn ServeActor>>, Map<u64, u64>);
 
 pub(crate) struct Session {
     pub(crate) node: Arc<NodeInner>,
@@ -93,9 +94,9 @@ pub(crate) struct Session {
     deferred: Lock<VecDeque<(ObjectId, Completer)>>,
     next_key: Lock<u64>,
     /// Proxies of objects the peer holds for us: local id → the key the peer knows.
-    proxies: Lock<BTreeMap<u64, ObjectId>>,
+    proxies: Lock<Map<u64, ObjectId>>,
     /// Server side: objects held for the peer, by the key it gave them.
-    held: Lock<BTreeMap<u64, Arc<dyn HeldObject>>>,
+    held: Lock<Map<u64, Arc<dyn HeldObject>>>,
     /// Actors lent to the peer (handles sent inside arguments or results), by index; and
     /// the index of each local actor lent, so a handle sent twice is lent once.
     lent: Lock<Lent>,
@@ -121,9 +122,9 @@ impl Session {
             pending: Lock::new(Slab::new()),
             deferred: Lock::new(VecDeque::new()),
             next_key: Lock::new(1),
-            proxies: Lock::new(BTreeMap::new()),
-            held: Lock::new(BTreeMap::new()),
-            lent: Lock::new((Vec::new(), BTreeMap::new())),
+            proxies: Lock::new(Map::new()),
+            held: Lock::new(Map::new()),
+            lent: Lock::new((Vec::new(), Map::new())),
             inflight: Lock::new((0, 0)),
             bytes_in: AtomicUsize::new(0),
             bytes_out: AtomicUsize::new(0),
@@ -235,12 +236,12 @@ impl Session {
         }
         let encode = |frame: &Frame<'_>| {
             postcard::to_allocvec_cobs(&(wire::PROTOCOL_VERSION, frame))
-                .map_err(|e| Error::Encode { message: alloc::format!("{e}") })
+                .map_err(|e| Error::Encode { message: text("the frame could not be encoded: ", e) })
         };
         let mut bytes = encode(frame)?;
         if bytes.len() > MAX_FRAME {
             return Err(Error::Encode {
-                message: alloc::format!("a {}-byte frame exceeds the link's limit of {MAX_FRAME} bytes", bytes.len()),
+                message: text("a frame exceeds the link's limit (MAX_FRAME), in bytes: ", bytes.len()),
             });
         }
         // A frame written at once carries the credits due (else they would follow in a
@@ -285,7 +286,7 @@ impl Session {
             Ok(n) => n,
             Err(e) => {
                 self.out.with(|out| out.busy = false);
-                self.lose(alloc::format!("writing to the link failed: {e}"));
+                self.lose(text("writing to the link failed: ", e));
                 return;
             }
         };
@@ -335,7 +336,7 @@ impl Session {
             let written = link.write_all(&batch).await;
             self.out.with(|out| out.busy = false);
             if let Err(e) = written {
-                self.lose(alloc::format!("writing to the link failed: {e}"));
+                self.lose(text("writing to the link failed: ", e));
                 break;
             }
             self.bytes_out.fetch_add(batch.len(), Relaxed);
@@ -529,7 +530,7 @@ impl Session {
             let n = match self.read_some(&mut link, &mut buf).await {
                 Ok(0) => break 'read String::from("the peer closed the link"),
                 Ok(n) => n,
-                Err(e) => break 'read alloc::format!("reading from the link failed: {e}"),
+                Err(e) => break 'read text("reading from the link failed: ", e),
             };
             if self.is_lost() {
                 break 'read String::from("the link was closed");
@@ -539,7 +540,7 @@ impl Session {
             while let Some(frame) = deframer.feed(&mut input) {
                 let handled = match frame {
                     Ok(frame) => self.handle(frame).await,
-                    Err(e) => Err(alloc::format!("the peer sent a bad frame: {e}")),
+                    Err(e) => Err(text("the peer sent a bad frame: ", e)),
                 };
                 if let Err(reason) = handled {
                     break 'read reason;
@@ -578,7 +579,7 @@ impl Session {
         let window = self.node.window;
         self.inflight.with(|(inflight, _)| {
             if *inflight >= window {
-                return Err(alloc::format!("the peer exceeded its window of {window} requests in flight"));
+                return Err(text("the peer exceeded its window of requests in flight: ", window));
             }
             *inflight += 1;
             Ok(())
@@ -617,7 +618,7 @@ impl Session {
                     return Err(String::from("the peer sent a second Hello"));
                 }
                 if hello.max_version < wire::PROTOCOL_VERSION {
-                    return Err(alloc::format!("the peer speaks wire version {}", hello.max_version));
+                    return Err(text("the peer speaks another wire version: ", hello.max_version));
                 }
                 self.credits.with(|c| *c = hello.window);
                 self.peer.with(|p| *p = Some(hello.node_id));
@@ -633,7 +634,7 @@ impl Session {
             }
             Frame::Reply(reply) => {
                 let Some(complete) = self.pending.with(|p| p.try_remove(reply.reply_to as usize)) else {
-                    return Err(alloc::format!("the peer replied to request {} it was never sent", reply.reply_to));
+                    return Err(text("the peer replied to a request it was never sent: ", reply.reply_to));
                 };
                 with_link(self, || complete(reply.result.map_err(Error::from)));
                 Ok(())
@@ -641,7 +642,7 @@ impl Session {
             Frame::SubmitTask(task) => {
                 self.begin_request()?;
                 if self.held.with(|h| h.contains_key(&task.result.as_u64())) {
-                    return Err(alloc::format!("the peer reused the result key {}", task.result.as_u64()));
+                    return Err(text("the peer reused a result key: ", task.result.as_u64()));
                 }
                 self.serve_task(task);
                 Ok(())
@@ -701,7 +702,7 @@ impl Session {
             return self.node.dispatch(actor, method, args);
         }
         let serve = self.lent.with(|(lent, _)| lent.get((actor & !LENT) as usize).cloned());
-        let serve = serve.ok_or_else(|| Error::ActorNotFound { name: alloc::format!("lent #{}", actor & !LENT) })?;
+        let serve = serve.ok_or_else(|| Error::ActorNotFound { name: text("lent #", actor & !LENT) })?;
         serve.dispatch(method, args, self.node.host.store())
     }
 
@@ -738,10 +739,10 @@ impl Session {
             HandleOnWire::Lent { id, actor_type } => {
                 if actor_type != A::TYPE_NAME {
                     return Err(Error::Decode {
-                        message: alloc::format!("a handle to a {actor_type}, where a {} was expected", A::TYPE_NAME),
+                        message: text("a handle to another actor type, where this was expected: ", A::TYPE_NAME),
                     });
                 }
-                Ok(super::remote_handle::<A>(self, id, alloc::format!("lent #{}", id & !LENT)))
+                Ok(super::remote_handle::<A>(self, id, text("lent #", id & !LENT)))
             }
             HandleOnWire::Yours(id) => {
                 let serve = if id & LENT == 0 {
@@ -749,7 +750,7 @@ impl Session {
                 } else {
                     self.lent.with(|(lent, _)| lent.get((id & !LENT) as usize).cloned())
                 };
-                let serve = serve.ok_or_else(|| Error::ActorNotFound { name: alloc::format!("#{id}") })?;
+                let serve = serve.ok_or_else(|| Error::ActorNotFound { name: text("#", id) })?;
                 let handle = serve.as_any().downcast_ref::<ActorHandle<A>>().cloned();
                 handle.ok_or(Error::TypeMismatch { expected: A::TYPE_NAME })
             }
@@ -791,7 +792,7 @@ impl Session {
         let submitted = match task.function {
             Callee::Name(name) => match self.node.find_task(name) {
                 Some(serve) => with_link(self, || serve(&self.node.host, &task.args, &held)),
-                None => Err(Error::Remote { message: alloc::format!("no function named {name:?} is exported") }),
+                None => Err(Error::Remote { message: text("no function of this name is exported: ", name) }),
             },
             Callee::Index(_) => Err(Error::Decode { message: String::from("functions are called by name") }),
         };
