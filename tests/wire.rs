@@ -2,9 +2,9 @@
 //! stream framing, and the encoders' errors.
 
 use rustyray::wire::{
-    decode, decode_cobs, encode, encode_cobs, encode_cobs_to_heapless, encode_to_heapless, ActorCall, Callee,
-    Capabilities, Credit, Deframer, Fetch, Frame, Hello, Lookup, ObjectTransfer, Release, RemoteError, Reply, TaskArg,
-    TaskSubmission, WireError, MAGIC, PROTOCOL_VERSION,
+    decode, decode_cobs, encode, encode_cobs, encode_cobs_append, encode_cobs_to_heapless, encode_to_heapless,
+    ActorCall, Callee, Capabilities, Credit, Deframer, Fetch, Frame, Hello, Lookup, ObjectTransfer, Release,
+    RemoteError, Reply, TaskArg, TaskSubmission, WireError, MAGIC, PROTOCOL_VERSION,
 };
 use rustyray::{Error, ObjectId};
 
@@ -20,6 +20,11 @@ fn assert_golden(frame: &Frame<'_>, golden: &[u8]) {
     // The stream form decodes to the same frame, with and without its delimiter.
     let mut cobs = encode_cobs_to_heapless::<256>(frame).unwrap();
     assert_eq!(encode_cobs(frame, &mut buf).unwrap(), &cobs[..], "encode_cobs");
+    // Appended after other bytes (what a node's outgoing buffer does): the same bytes.
+    let mut appended = vec![0xAA, 0x00, 0x55];
+    assert_eq!(encode_cobs_append(frame, &mut appended).unwrap(), cobs.len());
+    assert_eq!(&appended[..3], &[0xAA, 0x00, 0x55]);
+    assert_eq!(&appended[3..], &cobs[..], "encode_cobs_append");
     assert_eq!(cobs.last(), Some(&0));
     assert!(!cobs[..cobs.len() - 1].contains(&0));
     let mut without_delimiter = cobs.clone();

@@ -234,40 +234,36 @@ impl Session {
         if self.is_lost() {
             return Err(self.lost_error());
         }
-        let encode = |frame: &Frame<'_>| {
-            postcard::to_allocvec_cobs(&(wire::PROTOCOL_VERSION, frame))
-                .map_err(|e| Error::Encode { message: text("the frame could not be encoded: ", e) })
-        };
-        let mut bytes = encode(frame)?;
-        if bytes.len() > MAX_FRAME {
-            return Err(Error::Encode {
-                message: text("a frame exceeds the link's limit (MAX_FRAME), in bytes: ", bytes.len()),
-            });
-        }
-        // A frame written at once carries the credits due (else they would follow in a
-        // write of their own); queued frames leave them to the write loop, which sends one
-        // Credit for a whole batch.
-        if quiet && self.direct.is_some() {
-            let due = self.inflight.with(|(_, due)| core::mem::take(due));
-            if due > 0 {
-                let mut credit = encode(&Frame::Credit(Credit { requests: due }))?;
-                credit.append(&mut bytes);
-                bytes = credit;
+        let encode = |frame: &Frame<'_>, out: &mut Vec<u8>| match wire::encode_cobs_append(frame, out) {
+            Ok(len) if len > MAX_FRAME => {
+                out.truncate(out.len() - len);
+                Err(Error::Encode { message: text("a frame exceeds the link's limit (MAX_FRAME), in bytes: ", len) })
             }
+            Ok(_) => Ok(()),
+            Err(e) => Err(Error::Encode { message: text("the frame could not be encoded: ", e) }),
+        };
+        let Some(direct) = self.direct.as_ref().filter(|_| quiet) else {
+            // Queued: encoded straight onto the outgoing bytes.
+            self.out.with(|out| encode(frame, &mut out.bytes))?;
+            self.writer.wake();
+            return Ok(());
+        };
+        // Maybe written at once: it carries the credits due (else they would follow in a
+        // write of their own; queued frames leave them to the write loop, which sends one
+        // Credit for a whole batch).
+        let mut bytes = Vec::new();
+        let due = self.inflight.with(|(_, due)| core::mem::take(due));
+        if due > 0 {
+            encode(&Frame::Credit(Credit { requests: due }), &mut bytes)?;
         }
-        self.send_bytes(&bytes, quiet);
+        encode(frame, &mut bytes)?;
+        self.send_now(direct.as_ref(), &bytes);
         Ok(())
     }
 
-    fn send_bytes(&self, bytes: &[u8], quiet: bool) {
-        let direct = match &self.direct {
-            Some(direct) if quiet => direct,
-            _ => {
-                self.out.with(|out| out.bytes.extend_from_slice(bytes));
-                self.writer.wake();
-                return;
-            }
-        };
+    /// Writes `bytes` from this thread if nothing is queued and nobody is writing, else
+    /// queues them behind what is.
+    fn send_now(&self, direct: &dyn DirectWrite, bytes: &[u8]) {
         let mine = self.out.with(|out| {
             if out.busy || !out.bytes.is_empty() {
                 out.bytes.extend_from_slice(bytes);

@@ -151,6 +151,62 @@ impl<const N: usize> Flavor for FixedVec<N> {
     }
 }
 
+/// Encodes `frame` for a byte stream (COBS + `0x00` delimiter) onto the end of `out`,
+/// without a buffer of its own; returns the encoded length. On failure `out` is as before.
+///
+/// # Errors
+/// As [`encode_cobs`] (only an encoding error: `out` grows as needed).
+pub fn encode_cobs_append(frame: &Frame<'_>, out: &mut alloc::vec::Vec<u8>) -> Result<usize, WireError> {
+    let start = out.len();
+    let encoded = Cobs::try_new(Append { start, out: &mut *out })
+        .and_then(|flavor| postcard::serialize_with_flavor(&(PROTOCOL_VERSION, frame), flavor).map(|_| ()));
+    match encoded {
+        Ok(()) => Ok(out.len() - start),
+        Err(e) => {
+            out.truncate(start);
+            Err(from_postcard(e))
+        }
+    }
+}
+
+/// The end of a `Vec` as a postcard flavor (indices relative to where it started).
+struct Append<'a> {
+    start: usize,
+    out: &'a mut alloc::vec::Vec<u8>,
+}
+
+impl<'a> Flavor for Append<'a> {
+    type Output = &'a mut alloc::vec::Vec<u8>;
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.out.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.out.push(data);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<Self::Output> {
+        Ok(self.out)
+    }
+}
+
+impl Index<usize> for Append<'_> {
+    type Output = u8;
+
+    fn index(&self, index: usize) -> &u8 {
+        &self.out[self.start + index]
+    }
+}
+
+impl IndexMut<usize> for Append<'_> {
+    fn index_mut(&mut self, index: usize) -> &mut u8 {
+        &mut self.out[self.start + index]
+    }
+}
+
 // The COBS flavor patches the code byte of a run once the run ends.
 impl<const N: usize> Index<usize> for FixedVec<N> {
     type Output = u8;

@@ -36,7 +36,9 @@ mod error;
 mod frame;
 mod framing;
 
-pub use codec::{decode, decode_cobs, encode, encode_cobs, encode_cobs_to_heapless, encode_to_heapless};
+pub use codec::{
+    decode, decode_cobs, encode, encode_cobs, encode_cobs_append, encode_cobs_to_heapless, encode_to_heapless,
+};
 pub use error::WireError;
 pub use frame::{
     ActorCall, Callee, Capabilities, Credit, Fetch, Frame, Hello, Lookup, ObjectTransfer, Release, RemoteError, Reply,
