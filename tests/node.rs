@@ -7,7 +7,7 @@ use std::future::IntoFuture;
 use std::time::Duration;
 
 use rustyray::node::{duplex, Node, Peer};
-use rustyray::{ActorHandle, Error, Runtime};
+use rustyray::{ActorHandle, Error, ObjectRef, Runtime};
 
 rustyray::dsl::actor! {
     pub struct Counter { n: u64, log: Vec<u64> }
@@ -51,6 +51,22 @@ rustyray::dsl::actor! {
         /// Keeps a handle (given locally), to hand it out with `relay`.
         pub fn keep(&mut self, counter: ActorHandle<Counter>) { self.kept = Some(counter); }
         pub fn relay(&self) -> Option<ActorHandle<Counter>> { self.kept.clone() }
+    }
+}
+
+// Takes, keeps and returns refs: they cross the link inside arguments and results.
+rustyray::dsl::actor! {
+    pub struct Vault { kept: Option<ObjectRef<Vec<u8>>> }
+    #[export]
+    impl Vault {
+        pub fn new() -> Self { Vault { kept: None } }
+        /// Reads the ref it is given (fetching the value if the caller lent it): its length.
+        pub async fn measure(&mut self, r: ObjectRef<Vec<u8>>) -> u64 {
+            r.get().await.map(|v| v.len() as u64).unwrap_or(u64::MAX)
+        }
+        pub fn keep(&mut self, r: ObjectRef<Vec<u8>>) { self.kept = Some(r); }
+        pub fn give(&self) -> Option<ObjectRef<Vec<u8>>> { self.kept.clone() }
+        pub fn forget(&mut self) { self.kept = None; }
     }
 }
 
@@ -325,4 +341,42 @@ fn a_handle_to_a_third_node_is_forwarded_through_the_node_that_passes_it_on() {
     });
     let total = far_rt.block_on(async { counter.add(0).await?.get().await }).unwrap();
     assert_eq!(total, 55, "the calls ran on the far node");
+}
+
+#[test]
+fn refs_cross_a_link_inside_arguments_and_results() {
+    let p = pair();
+    let vault = p.server_rt.block_on(Vault::remote_on(&p.server_rt)).unwrap();
+    p.server.export("vault", &vault).unwrap();
+    let live_before = p.client_rt.store().stats().live;
+    p.client_rt.block_on(async {
+        let vault = timeout(p.peer.actor::<Vault>("vault")).await.unwrap();
+        // A local object, lent: the server fetches its value from here on first read.
+        let local = p.client_rt.store().put(vec![1_u8; 10_000]);
+        let (sent_before, _) = p.peer.bytes();
+        assert_eq!(timeout(async { vault.measure(local.clone()).await?.get().await }).await.unwrap(), 10_000);
+        let (sent, _) = p.peer.bytes();
+        assert!(sent - sent_before >= 10_000, "the value went over when the server read it");
+        // A proxy of the server's own object goes by key: the value does not move.
+        let theirs = timeout(big::remote_at(&p.peer, 20_000)).await.unwrap();
+        let (sent_before, received_before) = p.peer.bytes();
+        assert_eq!(timeout(async { vault.measure(theirs.clone()).await?.get().await }).await.unwrap(), 20_000);
+        let (sent, received) = p.peer.bytes();
+        assert!(sent - sent_before < 200 && received - received_before < 200, "the value stayed on the server");
+        // Kept there and given back: the very same local object.
+        timeout(async { vault.keep(local.clone()).await?.get().await }).await.unwrap();
+        let given = timeout(async { vault.give().await?.get().await }).await.unwrap().expect("kept");
+        assert!(given == local, "the ref came back as the original object");
+        drop(given);
+        // Outside a link's call a ref is its local id (the store's export form).
+        assert_eq!(postcard::to_allocvec(&local).unwrap(), postcard::to_allocvec(&local.id()).unwrap());
+        timeout(async { vault.forget().await?.get().await }).await.unwrap();
+        drop((local, theirs));
+    });
+    // Every lent object is released once the server's proxies are gone.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while p.client_rt.store().stats().live > live_before {
+        assert!(std::time::Instant::now() < deadline, "lent objects not released: {:?}", p.client_rt.store().stats());
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }

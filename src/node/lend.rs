@@ -1,5 +1,7 @@
-//! Actor handles inside arguments and results: an [`ActorHandle<A>`] in a call's or a task's
-//! arguments, or in a result, crosses a link as a reference and works on the other side.
+//! Handles and refs inside arguments and results: an [`ActorHandle<A>`] or an
+//! [`ObjectRef<T>`] in a call's or a task's arguments, or in a result, crosses a link as a
+//! reference and works on the other side (refs: the object layer's `Serialize` asks the
+//! link, through `object::link`; the rest is here).
 //!
 //! ```text
 //!  sender                                   receiver
@@ -24,6 +26,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::remote::RemoteActor;
 use super::session::Session;
 use crate::actor::ActorHandle;
+use crate::object::link::LinkContext;
+use crate::object::ObjectRef;
 
 /// The bit that marks an actor id as one of a link's lent actors (not an export).
 pub(crate) const LENT: u64 = 1 << 63;
@@ -42,43 +46,32 @@ pub(crate) enum HandleOnWire {
     },
 }
 
-#[cfg(feature = "std")]
-std::thread_local! {
-    static LINK: core::cell::RefCell<Option<Arc<Session>>> = const { core::cell::RefCell::new(None) };
-}
+pub(crate) use crate::object::link::RefOnWire;
 
-/// On `no_std` the node runs on one core's executor: encoding is never interleaved.
-#[cfg(not(feature = "std"))]
-static LINK: crate::sync::Lock<Option<Arc<Session>>> = crate::sync::Lock::new(None);
-
-fn swap(link: Option<Arc<Session>>) -> Option<Arc<Session>> {
-    #[cfg(feature = "std")]
-    return LINK.with(|l| core::mem::replace(&mut *l.borrow_mut(), link));
-    #[cfg(not(feature = "std"))]
-    LINK.with(|l| core::mem::replace(l, link))
-}
-
-/// Runs `f` (an encode or a decode) for `link`: handles met inside refer to it.
+/// Runs `f` (an encode or a decode) for `link`: handles and refs met inside refer to it.
 pub(crate) fn with_link<R>(link: &Arc<Session>, f: impl FnOnce() -> R) -> R {
-    within(Some(link), f)
-}
-
-/// [`with_link`], or no link.
-pub(crate) fn within<R>(link: Option<&Arc<Session>>, f: impl FnOnce() -> R) -> R {
-    let previous = swap(link.cloned());
-    let out = f();
-    swap(previous);
-    out
+    let link: Arc<dyn LinkContext> = Arc::clone(link) as Arc<dyn LinkContext>;
+    crate::object::link::within(Some(link), f)
 }
 
 /// The link being encoded or decoded for on this thread.
 pub(crate) fn current() -> Option<Arc<Session>> {
-    let link = swap(None);
-    swap(link.clone());
-    link
+    let link = crate::object::link::current()?;
+    link.into_any().downcast::<Session>().ok()
 }
 
 const NO_LINK: &str = "an ActorHandle crosses only a link (inside a call's or task's arguments or result)";
+const NO_LINK_REF: &str = "an ObjectRef crosses only a link (inside a call's or task's arguments or result)";
+
+/// A ref deserializes, inside a link's call, into a local ref (an object this node holds)
+/// or a proxy that fetches the value from the peer on its first read.
+impl<'de, T: serde::de::DeserializeOwned + Send + Sync + 'static> Deserialize<'de> for ObjectRef<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = RefOnWire::deserialize(deserializer)?;
+        let link = current().ok_or_else(|| D::Error::custom(NO_LINK_REF))?;
+        link.ref_from_wire(wire).map_err(D::Error::custom)
+    }
+}
 
 /// A handle serializes, inside a link's call, as a reference the peer can call.
 impl<A: RemoteActor> Serialize for ActorHandle<A> {
@@ -112,5 +105,14 @@ mod tests {
         golden.extend_from_slice(b"Counter");
         assert_eq!(bytes, golden);
         assert_eq!(postcard::from_bytes::<HandleOnWire>(&golden).unwrap(), lent);
+    }
+
+    /// Golden bytes of the ref forms (`docs/wire.md` §8).
+    #[test]
+    fn ref_forms_on_the_wire() {
+        assert_eq!(postcard::to_allocvec(&RefOnWire::Held(7)).unwrap(), [0x00, 0x07]);
+        let lent = postcard::to_allocvec(&RefOnWire::Lent(LENT | 3)).unwrap();
+        assert_eq!(lent, [0x01, 0x83, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]);
+        assert_eq!(postcard::from_bytes::<RefOnWire>(&lent).unwrap(), RefOnWire::Lent(LENT | 3));
     }
 }

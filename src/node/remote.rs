@@ -8,7 +8,6 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
 use core::future::Future;
-use core::pin::Pin;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -19,8 +18,7 @@ use crate::task::ValueOrRef;
 use crate::wire::TaskArg;
 use crate::Error;
 
-/// A boxed, sendable future (what a node spawns for a peer's request).
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+pub use crate::object::link::{BoxFuture, HeldObject};
 
 /// The caller's side of a call's result: decodes the reply's bytes into the result type and
 /// fulfills the call's object.
@@ -53,39 +51,6 @@ pub trait RemoteActor: Actor {
     /// result goes to a new object in `store`) and that object.
     #[doc(hidden)]
     fn decode_call(method: u32, args: &[u8], store: &Store) -> Result<(Self::Msg, Arc<dyn HeldObject>), Error>;
-}
-
-/// An object a node holds for a peer (a call's or a task's result), type-erased.
-pub trait HeldObject: Send + Sync + 'static {
-    /// The `ObjectRef<T>` itself, to hand it to a task as an argument.
-    fn as_any(&self) -> &dyn Any;
-    /// Waits for the value and encodes it (postcard), or the error the object holds.
-    fn encoded(&self) -> BoxFuture<Result<Vec<u8>, Error>>;
-    /// Waits until the object is ready.
-    fn finished(&self) -> BoxFuture<()>;
-}
-
-impl<T: Serialize + Send + Sync + 'static> HeldObject for ObjectRef<T> {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn encoded(&self) -> BoxFuture<Result<Vec<u8>, Error>> {
-        let object = self.clone();
-        // The value is encoded for the link this future is made for (handles inside it).
-        let link = super::lend::current();
-        Box::pin(async move {
-            let value = object.get_shared().await?;
-            super::lend::within(link.as_ref(), || encode_value(&*value))
-        })
-    }
-
-    fn finished(&self) -> BoxFuture<()> {
-        let object = self.clone();
-        Box::pin(async move {
-            let _ = object.get_shared().await;
-        })
-    }
 }
 
 /// The completer of a call whose result type is `R`.

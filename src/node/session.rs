@@ -28,7 +28,7 @@ use atomic_waker::AtomicWaker;
 use event_listener::{Event, EventListener};
 use slab::Slab;
 
-use super::lend::{with_link, HandleOnWire, LENT};
+use super::lend::{with_link, HandleOnWire, RefOnWire, LENT};
 use super::link::{DirectWrite, LinkRead, LinkWrite};
 use super::map::Map;
 use super::remote::{text, RemoteActor};
@@ -455,6 +455,18 @@ impl Session {
             *k += 1;
             ObjectId::from_u64(*k)
         });
+        let object = self.proxy::<R>(key);
+        let args: Vec<wire::TaskArg<'_>> = args.iter().map(OwnedTaskArg::as_wire).collect();
+        self.send_frame(&Frame::SubmitTask(TaskSubmission { function: Callee::Name(function), args, result: key }))?;
+        Ok(object)
+    }
+
+    /// A proxy for the object the peer holds under `key`: fetched on its first read,
+    /// released when its last ref goes.
+    fn proxy<R>(self: &Arc<Self>, key: ObjectId) -> ObjectRef<R>
+    where
+        R: serde::de::DeserializeOwned + Send + Sync + 'static,
+    {
         let weak = Arc::downgrade(self);
         let weak2 = Weak::clone(&weak);
         let (object, local) = crate::object::proxy::<R>(
@@ -477,9 +489,36 @@ impl Session {
             },
         );
         self.proxies.with(|p| p.insert(local.as_u64(), key));
-        let args: Vec<wire::TaskArg<'_>> = args.iter().map(OwnedTaskArg::as_wire).collect();
-        self.send_frame(&Frame::SubmitTask(TaskSubmission { function: Callee::Name(function), args, result: key }))?;
-        Ok(object)
+        object
+    }
+
+    /// How `object` crosses this link: by the peer's key if it is one of our proxies of
+    /// the peer's objects, else lent (held here for the peer until it releases it).
+    fn ref_to_wire(&self, object: Arc<dyn HeldObject>, local: Option<ObjectId>) -> RefOnWire {
+        if let Some(key) = self.held_key(local) {
+            return RefOnWire::Held(key.as_u64());
+        }
+        let key = self.next_key.with(|k| {
+            *k += 1;
+            *k | LENT
+        });
+        self.held.with(|h| h.insert(key, object));
+        RefOnWire::Lent(key)
+    }
+
+    /// The ref `wire` stands for on this side of the link.
+    pub(crate) fn ref_from_wire<T>(self: &Arc<Self>, wire: RefOnWire) -> Result<ObjectRef<T>, Error>
+    where
+        T: serde::de::DeserializeOwned + Send + Sync + 'static,
+    {
+        match wire {
+            RefOnWire::Lent(key) => Ok(self.proxy::<T>(ObjectId::from_u64(key))),
+            RefOnWire::Held(key) => {
+                let object = self.held.with(|h| h.get(&key).cloned()).ok_or(Error::ObjectNotFound { id: key })?;
+                let object = object.as_any().downcast_ref::<ObjectRef<T>>().cloned();
+                object.ok_or(Error::TypeMismatch { expected: core::any::type_name::<T>() })
+            }
+        }
     }
 
     /// The key the peer holds an object under, if `local` is the id of one of our proxies.
@@ -802,5 +841,15 @@ impl Session {
             object.finished().await;
             me.end_request();
         });
+    }
+}
+
+impl crate::object::link::LinkContext for Session {
+    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
+        self
+    }
+
+    fn encode_ref(&self, object: Arc<dyn HeldObject>, local: Option<ObjectId>) -> RefOnWire {
+        self.ref_to_wire(object, local)
     }
 }

@@ -50,6 +50,8 @@
 pub(crate) mod cell;
 pub mod depth;
 mod id;
+#[cfg(all(target_has_atomic = "ptr", feature = "node"))]
+pub(crate) mod link;
 #[cfg(target_has_atomic = "ptr")]
 mod object_ref;
 #[cfg(target_has_atomic = "ptr")]

@@ -8,8 +8,6 @@ use core::hash::{Hash, Hasher};
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use serde::{Serialize, Serializer};
-
 use super::cell::{ObjectCell, Stored, WaiterKey};
 use super::ObjectId;
 use crate::executor::poll_proceed;
@@ -127,9 +125,15 @@ impl<T> Hash for ObjectRef<T> {
     }
 }
 
-/// A ref serializes as its [`ObjectId`] (a `u64`).
-impl<T: Send + Sync + 'static> Serialize for ObjectRef<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+/// A ref serializes as its [`ObjectId`] (a `u64`); inside a link's call (feature `node`),
+/// as a reference the peer can read (see `rustyray::node`).
+impl<T: serde::Serialize + Send + Sync + 'static> serde::Serialize for ObjectRef<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[cfg(feature = "node")]
+        if let Some(link) = super::link::current() {
+            let local = self.cell.assigned_id();
+            return link.encode_ref(Arc::new(self.clone()), local).serialize(serializer);
+        }
         self.id().serialize(serializer)
     }
 }
