@@ -1,11 +1,12 @@
 //! Arbitrary bytes through the decoder and the deframer: nothing panics, every frame that
-//! decodes re-encodes to bytes that decode to the same frame, and the deframer agrees with
+//! decodes re-encodes (into a buffer, and appended to a `Vec` as a node's outgoing bytes
+//! are) to bytes that decode to the same frame, and the deframer agrees with
 //! a reference model (split on 0x00, skip empty frames, reject frames over MAX — even one
 //! the input ends in — decode the rest) whatever the chunking.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rustyray::wire::{decode, decode_cobs, encode, encode_cobs, Deframer, Frame, WireError};
+use rustyray::wire::{decode, decode_cobs, encode, encode_cobs, encode_cobs_append, Deframer, Frame, WireError};
 
 /// The deframer's limit: small, so oversized frames are common.
 const MAX: usize = 64;
@@ -62,6 +63,11 @@ fn check_round_trip(frame: &Frame<'_>) {
     assert_eq!(&decode(&plain).expect("a re-encoded frame decodes"), frame);
 
     let stream = encode_cobs(frame, &mut buf).expect("a decoded frame re-encodes for a stream").to_vec();
+    // What a node's outgoing buffer does: appended after other bytes, the same encoding.
+    let mut appended = vec![0x5A_u8; usize::from(stream[0] % 7)];
+    let before = appended.len();
+    assert_eq!(encode_cobs_append(frame, &mut appended), Ok(stream.len()));
+    assert_eq!(&appended[before..], &stream[..], "encode_cobs_append differs from encode_cobs");
     let mut deframer = Deframer::<{ 1 << 16 }>::new();
     let mut input = &stream[..];
     assert_eq!(deframer.feed(&mut input), Some(Ok(frame.clone())));
