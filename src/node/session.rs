@@ -31,7 +31,7 @@ use slab::Slab;
 use super::lend::{with_link, HandleOnWire, RefOnWire, LENT};
 use super::link::{DirectWrite, LinkRead, LinkWrite};
 use super::map::Map;
-use super::remote::{text, RemoteActor};
+use super::remote::{text, BoxFuture, RemoteActor};
 use super::remote::{Completer, HeldObject, OwnedTaskArg};
 use super::{NodeInner, ServeActor};
 use crate::actor::ActorHandle;
@@ -574,11 +574,13 @@ impl Session {
             let mut input = &buf[..n];
             while let Some(frame) = deframer.feed(&mut input) {
                 let handled = match frame {
-                    Ok(frame) => self.handle(frame).await,
+                    Ok(frame) => self.handle(frame),
                     Err(e) => Err(text("the peer sent a bad frame: ", e)),
                 };
-                if let Err(reason) = handled {
-                    break 'read reason;
+                match handled {
+                    Ok(None) => {}
+                    Ok(Some(wait)) => wait.await,
+                    Err(reason) => break 'read reason,
                 }
             }
         };
@@ -645,7 +647,10 @@ impl Session {
     }
 
     /// Serves one frame; `Err` closes the link (the reason).
-    async fn handle(self: &Arc<Self>, frame: Frame<'_>) -> Result<(), String> {
+    /// Serves one frame: `Err` closes the link (the reason); `Ok(Some(wait))` is what the
+    /// link must wait for before it reads on (a full mailbox). Synchronous but for that
+    /// wait, so the read loop's state machine stays small (a firmware pays for its size).
+    fn handle(self: &Arc<Self>, frame: Frame<'_>) -> Result<Option<BoxFuture<()>>, String> {
         let hello_done = self.peer.with(|p| p.is_some());
         match frame {
             Frame::Hello(hello) => {
@@ -659,20 +664,19 @@ impl Session {
                 self.peer.with(|p| *p = Some(hello.node_id));
                 self.hello.notify(usize::MAX);
                 self.credit_event.notify(usize::MAX);
-                Ok(())
+                Ok(None)
             }
             _ if !hello_done => Err(String::from("the peer sent a frame before its Hello")),
             Frame::ActorCall(call) => {
                 self.begin_request()?;
-                self.serve_call(call).await;
-                Ok(())
+                Ok(self.serve_call(call))
             }
             Frame::Reply(reply) => {
                 let Some(complete) = self.pending.with(|p| p.try_remove(reply.reply_to as usize)) else {
                     return Err(text("the peer replied to a request it was never sent: ", reply.reply_to));
                 };
                 with_link(self, || complete(reply.result.map_err(Error::from)));
-                Ok(())
+                Ok(None)
             }
             Frame::SubmitTask(task) => {
                 self.begin_request()?;
@@ -680,14 +684,14 @@ impl Session {
                     return Err(text("the peer reused a result key: ", task.result.as_u64()));
                 }
                 self.serve_task(task);
-                Ok(())
+                Ok(None)
             }
             Frame::Lookup(lookup) => {
                 self.begin_request()?;
                 let found = self.node.find_actor(lookup.name, lookup.actor_type);
                 let bytes = found.map(|id| postcard::to_allocvec(&id).unwrap_or_default());
                 self.end_with_reply(Some(lookup.reply_to), bytes.as_deref());
-                Ok(())
+                Ok(None)
             }
             Frame::Fetch(fetch) => {
                 self.begin_request()?;
@@ -707,18 +711,18 @@ impl Session {
                         });
                     }
                 }
-                Ok(())
+                Ok(None)
             }
             Frame::Release(release) => {
                 let freed = self.held.with(|h| h.remove(&release.object.as_u64()));
                 drop(freed);
-                Ok(())
+                Ok(None)
             }
             Frame::Credit(credit) => {
                 self.credits.with(|c| *c = c.saturating_add(credit.requests));
                 self.credit_event.notify(usize::MAX);
                 self.drain_deferred();
-                Ok(())
+                Ok(None)
             }
             Frame::Object(_) => Err(String::from("the peer sent an Object frame, which a node never sends")),
         }
@@ -732,7 +736,7 @@ impl Session {
         actor: u64,
         method: u32,
         args: &[u8],
-    ) -> Result<(Option<super::remote::BoxFuture<()>>, Arc<dyn HeldObject>), Error> {
+    ) -> Result<(Option<BoxFuture<()>>, Arc<dyn HeldObject>), Error> {
         if actor & LENT == 0 {
             return self.node.dispatch(actor, method, args);
         }
@@ -792,30 +796,43 @@ impl Session {
         }
     }
 
-    async fn serve_call(self: &Arc<Self>, call: ActorCall<'_>) {
+    /// Queues a call on its actor and spawns what answers it. When the actor's mailbox is
+    /// full, returns what the link must wait for first (backpressure, in order).
+    fn serve_call(self: &Arc<Self>, call: ActorCall<'_>) -> Option<BoxFuture<()>> {
         let served = match call.method {
             Callee::Index(method) => with_link(self, || self.dispatch(call.actor, method, call.args)),
             Callee::Name(_) => Err(Error::Decode { message: String::from("actor methods are called by index") }),
         };
-        match served {
-            Err(e) => self.end_with_reply(call.reply_to, Err(&e)),
-            Ok((send, object)) => {
-                if let Some(send) = send {
-                    // The actor's mailbox is full: the link waits (backpressure), in order.
-                    let _ = send.await;
-                }
+        let (send, object) = match served {
+            Err(e) => {
+                self.end_with_reply(call.reply_to, Err(&e));
+                return None;
+            }
+            Ok(served) => served,
+        };
+        let reply_to = call.reply_to;
+        let encoded = reply_to.map(|_| with_link(self, || object.encoded()));
+        let me = Arc::clone(self);
+        let answer = async move {
+            if let Some(encoded) = encoded {
+                let bytes = encoded.await;
+                me.end_with_reply(reply_to, bytes.as_deref());
+            } else {
+                object.finished().await;
+                me.end_request();
+            }
+        };
+        match send {
+            None => {
+                self.node.host.spawn_detached(answer);
+                None
+            }
+            Some(send) => {
                 let me = Arc::clone(self);
-                let reply_to = call.reply_to;
-                let encoded = reply_to.map(|_| with_link(self, || object.encoded()));
-                self.node.host.spawn_detached(async move {
-                    if let Some(encoded) = encoded {
-                        let bytes = encoded.await;
-                        me.end_with_reply(reply_to, bytes.as_deref());
-                    } else {
-                        object.finished().await;
-                        me.end_request();
-                    }
-                });
+                Some(Box::pin(async move {
+                    let _ = send.await;
+                    me.node.host.spawn_detached(answer);
+                }))
             }
         }
     }
