@@ -334,6 +334,9 @@ fn a_handle_to_a_third_node_is_forwarded_through_the_node_that_passes_it_on() {
     near_rt.block_on(async {
         let hub = timeout(to_middle.actor::<Hub>("hub")).await.unwrap();
         let relayed = timeout(async { hub.relay().await?.get().await }).await.unwrap().expect("kept");
+        // Relayed again: the same lent actor, not a second one.
+        let again = timeout(async { hub.relay().await?.get().await }).await.unwrap().expect("kept");
+        assert_eq!(again.actor_ref().id(), relayed.actor_ref().id(), "lent once per link");
         for k in 1..=10_u64 {
             let total = timeout(async { relayed.add(k).await?.get().await }).await.unwrap();
             assert_eq!(total, k * (k + 1) / 2);

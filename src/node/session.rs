@@ -71,7 +71,7 @@ struct Outgoing {
     busy: bool,
 }
 
-/// Actors lent to the peer, by index; and the index of each local actor lent.
+/// Actors lent to the peer, by index; and the index of each actor lent.
 type Lent = (Vec<Arc<dyn ServeActor>>, Map<u64, u64>);
 
 pub(crate) struct Session {
@@ -98,7 +98,7 @@ pub(crate) struct Session {
     /// Server side: objects held for the peer, by the key it gave them.
     held: Lock<Map<u64, Arc<dyn HeldObject>>>,
     /// Actors lent to the peer (handles sent inside arguments or results), by index; and
-    /// the index of each local actor lent, so a handle sent twice is lent once.
+    /// the index of each actor lent, so a handle sent twice is lent once.
     lent: Lock<Lent>,
     /// Requests of the peer being served, and finished ones not yet credited back.
     inflight: Lock<(u32, u32)>,
@@ -753,17 +753,20 @@ impl Session {
         if let Some(remote) = mine.filter(|r| core::ptr::eq(Arc::as_ptr(&r.session), self)) {
             return HandleOnWire::Yours(remote.id);
         }
-        // A local actor is lent once per link; a third node's handle each time it is sent.
-        let local = endpoint.is_none().then(|| handle.actor_ref().id());
+        // Lent once per link: a local actor by its id, a third node's by its endpoint (the
+        // lent handle keeps the endpoint alive, so its address names it; bit 63 keeps the
+        // two kinds of key apart).
+        let key = match endpoint {
+            None => handle.actor_ref().id() & !LENT,
+            Some(endpoint) => (Arc::as_ptr(endpoint) as *const () as usize as u64) | LENT,
+        };
         let index = self.lent.with(|(lent, by_actor)| {
-            if let Some(index) = local.and_then(|id| by_actor.get(&id)) {
+            if let Some(index) = by_actor.get(&key) {
                 return *index;
             }
             let index = lent.len() as u64;
             lent.push(Arc::new(handle.clone()));
-            if let Some(id) = local {
-                by_actor.insert(id, index);
-            }
+            by_actor.insert(key, index);
             index
         });
         HandleOnWire::Lent { id: index | LENT, actor_type: String::from(A::TYPE_NAME) }
