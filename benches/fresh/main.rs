@@ -24,6 +24,8 @@
 mod actix_sys;
 mod async_executor_sys;
 mod rustyray_sys;
+#[path = "../support/stats.rs"]
+mod stats;
 mod tokio_sys;
 mod workload;
 
@@ -32,6 +34,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use stats::{rate, spread};
 use workload::{Measure, Workload};
 
 /// Worker threads for every runtime.
@@ -118,25 +121,6 @@ fn run_fresh(system: &str, workload: Workload) -> Result<Measure, String> {
     match result {
         Some(m) if status.success() => Ok(m),
         _ => Err(format!("{system} {}: {status}: {}", workload.name(), err.trim())),
-    }
-}
-
-/// Median, minimum and maximum of a non-empty sample.
-fn spread(mut xs: Vec<f64>) -> (f64, f64, f64) {
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    let median = if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 };
-    (median, xs[0], xs[n - 1])
-}
-
-/// A rate for a table: `19.8 M`, `640 k`, `2,077`.
-fn rate(r: f64) -> String {
-    if r >= 1e6 {
-        format!("{:.2} M", r / 1e6)
-    } else if r >= 1e4 {
-        format!("{:.0} k", r / 1e3)
-    } else {
-        format!("{r:.0}")
     }
 }
 

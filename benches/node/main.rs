@@ -19,6 +19,8 @@
 
 mod raw_sys;
 mod rustyray_sys;
+#[path = "../support/stats.rs"]
+mod stats;
 mod tarpc_sys;
 
 use std::collections::BTreeMap;
@@ -26,6 +28,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use stats::{rate, spread};
 
 /// Calls kept in flight by the pipelined workload.
 pub const IN_FLIGHT: usize = 256;
@@ -238,23 +242,6 @@ fn one_run(system: &str, transport: &str, workload: &str, n: u64, tag: usize) ->
     Ok(Run { rate: n as f64 / wall, client_cpu_us: client_cpu * 1e6 / n as f64, server_cpu_us: cpu * 1e6 / n as f64 })
 }
 
-fn median(mut xs: Vec<f64>) -> (f64, f64, f64) {
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    let m = if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 };
-    (m, xs[0], xs[n - 1])
-}
-
-fn rate(r: f64) -> String {
-    if r >= 1e6 {
-        format!("{:.2} M", r / 1e6)
-    } else if r >= 1e4 {
-        format!("{:.1} k", r / 1e3)
-    } else {
-        format!("{r:.0}")
-    }
-}
-
 fn runner(args: &[String]) -> Result<(), String> {
     let mut runs = 5;
     let mut quick = false;
@@ -305,9 +292,9 @@ fn runner(args: &[String]) -> Result<(), String> {
             println!("\n{workload} over {transport} ({n} calls per run):");
             for system in &systems {
                 let Some(rs) = all.get(system) else { continue };
-                let (m, lo, hi) = median(rs.iter().map(|r| r.rate).collect());
-                let (ccpu, _, _) = median(rs.iter().map(|r| r.client_cpu_us).collect());
-                let (scpu, _, _) = median(rs.iter().map(|r| r.server_cpu_us).collect());
+                let (m, lo, hi) = spread(rs.iter().map(|r| r.rate).collect());
+                let (ccpu, _, _) = spread(rs.iter().map(|r| r.client_cpu_us).collect());
+                let (scpu, _, _) = spread(rs.iter().map(|r| r.server_cpu_us).collect());
                 println!(
                     "  {system:<9} {:>9} calls/s  ({} – {})   CPU per call: client {ccpu:.2} µs, server {scpu:.2} µs",
                     rate(m),

@@ -16,12 +16,11 @@
 
 use alloc::sync::Arc;
 use core::fmt;
-use std::io::{Read, Write};
 
-use async_io::Async;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::link::{LinkRead, LinkWrite};
 use crate::Error;
 
 /// The first bytes of an authenticating peer's opening: the scheme and its version.
@@ -106,24 +105,26 @@ fn failed(why: &str) -> Error {
 /// # Errors
 /// [`Error::NodeLost`] ("authentication failed: …") if the peer does not authenticate, gets
 /// the tag wrong, or the socket fails. The caller bounds the wait.
-pub(crate) async fn authenticate<S>(stream: &Async<S>, key: &Psk, role: Role) -> Result<(), Error>
-where
-    for<'a> &'a S: Read + Write,
-{
+pub(crate) async fn authenticate<R: LinkRead, W: LinkWrite>(
+    read: &mut R,
+    write: &mut W,
+    key: &Psk,
+    role: Role,
+) -> Result<(), Error> {
     let mut mine = [0_u8; MAGIC.len() + NONCE];
     mine[..MAGIC.len()].copy_from_slice(&MAGIC);
     getrandom::fill(&mut mine[MAGIC.len()..]).map_err(|e| failed(&alloc::format!("no randomness: {e}")))?;
-    write_all(stream, &mine).await?;
+    write.write_all(&mine).await.map_err(io)?;
 
     // The magic first: a peer that speaks frames, not this exchange, is refused as soon
     // as its first 8 bytes are in (a Hello is longer), not after a timeout.
     let mut magic = [0_u8; MAGIC.len()];
-    read_exact(stream, &mut magic).await?;
+    read_exact(read, &mut magic).await?;
     if magic != MAGIC {
         return Err(failed("the peer does not authenticate with a pre-shared key"));
     }
     let mut their_nonce = [0_u8; NONCE];
-    read_exact(stream, &mut their_nonce).await?;
+    read_exact(read, &mut their_nonce).await?;
     let their_nonce = &their_nonce[..];
     let my_nonce = &mine[MAGIC.len()..];
     if their_nonce == my_nonce {
@@ -131,34 +132,22 @@ where
     }
 
     let tag = key.tag(role.label(), their_nonce, my_nonce).finalize().into_bytes();
-    write_all(stream, &tag).await?;
+    write.write_all(&tag).await.map_err(io)?;
     let mut their_tag = [0_u8; TAG];
-    read_exact(stream, &mut their_tag).await?;
+    read_exact(read, &mut their_tag).await?;
     key.tag(role.other().label(), my_nonce, their_nonce)
         .verify_slice(&their_tag)
         .map_err(|_| failed("the peer does not know the key"))
 }
 
-async fn write_all<S>(stream: &Async<S>, mut buf: &[u8]) -> Result<(), Error>
-where
-    for<'a> &'a S: Read + Write,
-{
-    while !buf.is_empty() {
-        let n = stream.write_with(|s| (&*s).write(buf)).await.map_err(|e| failed(&alloc::format!("{e}")))?;
-        if n == 0 {
-            return Err(failed("the socket accepted no bytes"));
-        }
-        buf = &buf[n..];
-    }
-    Ok(())
+/// An I/O failure during the exchange.
+fn io(e: Error) -> Error {
+    failed(&alloc::format!("{e}"))
 }
 
-async fn read_exact<S>(stream: &Async<S>, mut buf: &mut [u8]) -> Result<(), Error>
-where
-    for<'a> &'a S: Read + Write,
-{
+async fn read_exact<R: LinkRead>(read: &mut R, mut buf: &mut [u8]) -> Result<(), Error> {
     while !buf.is_empty() {
-        let n = stream.read_with(|s| (&*s).read(buf)).await.map_err(|e| failed(&alloc::format!("{e}")))?;
+        let n = read.read(buf).await.map_err(io)?;
         if n == 0 {
             return Err(failed("the peer closed the socket"));
         }

@@ -119,17 +119,12 @@ impl LinkRead for PipeReader {
     #[allow(clippy::manual_async_fn)]
     fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = Result<usize, Error>> + Send {
         poll_fn(move |cx| {
+            // Registered first: a write after the look below wakes us.
             self.0.reader.register(cx.waker());
-            self.0.bytes.with(|(bytes, closed)| {
-                if bytes.is_empty() {
-                    return if *closed { Poll::Ready(Ok(0)) } else { Poll::Pending };
-                }
-                let n = bytes.len().min(buf.len());
-                for (slot, byte) in buf.iter_mut().zip(bytes.drain(..n)) {
-                    *slot = byte;
-                }
-                Poll::Ready(Ok(n))
-            })
+            match self.try_read(buf) {
+                Some(read) => Poll::Ready(read),
+                None => Poll::Pending,
+            }
         })
     }
 }

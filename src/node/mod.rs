@@ -270,18 +270,6 @@ impl NodeInner {
     pub(crate) fn exported(&self, id: u64) -> Option<Arc<dyn ServeActor>> {
         self.actors.with(|e| e.by_id.get(id as usize).map(|(_, _, s)| Arc::clone(s)))
     }
-
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn dispatch(
-        &self,
-        actor: u64,
-        method: u32,
-        args: &[u8],
-    ) -> Result<(Option<BoxFuture<()>>, Arc<dyn HeldObject>), Error> {
-        let serve = self.actors.with(|e| e.by_id.get(actor as usize).map(|(_, _, s)| Arc::clone(s)));
-        let serve = serve.ok_or_else(|| Error::ActorNotFound { name: text("#", actor) })?;
-        serve.dispatch(method, args, self.host.store())
-    }
 }
 
 /// `"counter" is a Counter, not a Other`.
@@ -399,8 +387,8 @@ impl Peer {
     ///
     /// # Errors
     /// [`Error::ActorNotFound`] if the peer exports nothing under `name`;
-    /// [`Error::TypeMismatch`] if it is another actor type; [`Error::NodeLost`] if the link
-    /// is down.
+    /// [`Error::Remote`] if it is another actor type; [`Error::NodeLost`] if the link is
+    /// down.
     pub async fn actor<A: RemoteActor>(&self, name: &str) -> Result<ActorHandle<A>, Error> {
         let id = self.session.lookup(name, A::TYPE_NAME).await?;
         Ok(remote_handle::<A>(&self.session, id, String::from(name)))

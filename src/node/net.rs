@@ -105,12 +105,12 @@ where
     }
 }
 
-impl<S> SocketHalf<S>
+impl<S> DirectWrite for SocketHalf<S>
 where
     S: Send + Sync + 'static,
     for<'a> &'a S: Read + Write,
 {
-    fn try_write_now(&self, buf: &[u8]) -> Result<usize, Error> {
+    fn try_write(&self, buf: &[u8]) -> Result<usize, Error> {
         // The socket is non-blocking (`Async` made it so).
         let mut socket: &S = self.0.get_ref();
         match socket.write(buf) {
@@ -118,16 +118,6 @@ where
             Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted) => Ok(0),
             Err(e) => Err(io_error("writing the socket", e)),
         }
-    }
-}
-
-impl<S> DirectWrite for SocketHalf<S>
-where
-    S: Send + Sync + 'static,
-    for<'a> &'a S: Read + Write,
-{
-    fn try_write(&self, buf: &[u8]) -> Result<usize, Error> {
-        self.try_write_now(buf)
     }
 }
 
@@ -162,21 +152,13 @@ async fn dial(node: &Node, addr: &str, key: Option<&Psk>) -> Result<Peer, Error>
         match parse(addr)? {
             Addr::Unix(path) => {
                 let stream = Async::<UnixStream>::connect(&path).await.map_err(|e| io_error("connecting", e))?;
-                if let Some(key) = key {
-                    authenticate(&stream, key, Role::Dialer).await?;
-                }
-                let (r, w) = halves(stream);
-                node.connect_link(r, w).await
+                dialed(node, stream, key).await
             }
             Addr::Tcp(host) => {
                 let stream =
                     Async::<TcpStream>::connect(resolve(&host)?).await.map_err(|e| io_error("connecting", e))?;
                 let _ = stream.get_ref().set_nodelay(true);
-                if let Some(key) = key {
-                    authenticate(&stream, key, Role::Dialer).await?;
-                }
-                let (r, w) = halves(stream);
-                node.connect_link(r, w).await
+                dialed(node, stream, key).await
             }
         }
     };
@@ -184,6 +166,19 @@ async fn dial(node: &Node, addr: &str, key: Option<&Psk>) -> Result<Peer, Error>
         Ok(result) => result,
         Err(_) => Err(Error::NodeLost { reason: String::from("the peer sent no Hello in time") }),
     }
+}
+
+/// A connected socket: the key exchange, if there is a key, then the node's handshake.
+async fn dialed<S>(node: &Node, stream: Async<S>, key: Option<&Psk>) -> Result<Peer, Error>
+where
+    S: Send + Sync + 'static,
+    for<'a> &'a S: Read + Write,
+{
+    let (mut r, mut w) = halves(stream);
+    if let Some(key) = key {
+        authenticate(&mut r, &mut w, key, Role::Dialer).await?;
+    }
+    node.connect_link(r, w).await
 }
 
 /// A listening socket serving a node's exports to every peer that connects.
@@ -264,30 +259,35 @@ impl Listener {
         match &self.socket {
             Socket::Unix(l) => {
                 let (stream, _) = l.accept().await.map_err(|e| io_error("accepting", e))?;
-                self.admit(&stream).await?;
-                let (r, w) = halves(stream);
-                Ok(self.node.accept_link(r, w))
+                self.admit(stream).await
             }
             Socket::Tcp(l) => {
                 let (stream, _) = l.accept().await.map_err(|e| io_error("accepting", e))?;
                 let _ = stream.get_ref().set_nodelay(true);
-                self.admit(&stream).await?;
-                let (r, w) = halves(stream);
-                Ok(self.node.accept_link(r, w))
+                self.admit(stream).await
             }
         }
     }
 
-    /// Runs the key exchange, if this listener has a key.
-    async fn admit<S>(&self, stream: &Async<S>) -> Result<(), Error>
+    /// Runs the key exchange, if this listener has a key, and serves the peer.
+    async fn admit<S>(&self, stream: Async<S>) -> Result<Peer, Error>
     where
+        S: Send + Sync + 'static,
         for<'a> &'a S: Read + Write,
     {
-        let Some(key) = &self.key else { return Ok(()) };
-        match crate::time::timeout(HANDSHAKE_TIMEOUT, authenticate(stream, key, Role::Listener)).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::NodeLost { reason: String::from("authentication failed: the peer took too long") }),
+        let (mut r, mut w) = halves(stream);
+        if let Some(key) = &self.key {
+            let exchange = authenticate(&mut r, &mut w, key, Role::Listener);
+            match crate::time::timeout(HANDSHAKE_TIMEOUT, exchange).await {
+                Ok(result) => result?,
+                Err(_) => {
+                    return Err(Error::NodeLost {
+                        reason: String::from("authentication failed: the peer took too long"),
+                    })
+                }
+            }
         }
+        Ok(self.node.accept_link(r, w))
     }
 }
 

@@ -38,7 +38,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Wire for T {}
 /// and `dsl::actor! { #[export] impl … }`.
 pub trait RemoteActor: Actor {
     /// The actor type's wire name (the struct's name as declared): a peer asking for the
-    /// actor under another type gets [`Error::TypeMismatch`].
+    /// actor under another type gets [`Error::Remote`] (saying which type it is).
     const TYPE_NAME: &'static str;
 
     /// Writes the message's arguments (postcard) to `out`; returns the method's index and

@@ -11,8 +11,9 @@
 //!  link ──▶ read loop (Deframer, ≤ MAX_FRAME) ──▶ handle(frame)
 //! ```
 //!
-//! Every wait is on a waker or an event, never a spin. A lost link (closed, an I/O error, a
-//! protocol violation) fails every pending completer with [`Error::NodeLost`], frees the
+//! Every wait is on a waker or an event; the one bounded poll is a conversation's reader
+//! (`read_some`: ≤ `READ_SPIN`, yielding between polls). A lost link (closed, an I/O error,
+//! a protocol violation) fails every pending completer with [`Error::NodeLost`], frees the
 //! objects held for the peer, and fails later calls at once.
 
 use alloc::boxed::Box;
@@ -158,22 +159,8 @@ impl Session {
 
     /// Waits, on the Hello event (notified by the Hello and by `lose`), until `ready` says.
     async fn until_hello_event<T>(&self, mut ready: impl FnMut() -> Option<T>) -> T {
-        let mut listener: Option<EventListener> = None;
-        poll_fn(|cx| loop {
-            if let Some(out) = ready() {
-                return Poll::Ready(out);
-            }
-            match &mut listener {
-                Some(l) => {
-                    if Pin::new(l).poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                    listener = None;
-                }
-                None => listener = Some(self.hello.listen()),
-            }
-        })
-        .await
+        let mut listener = None;
+        poll_fn(|cx| poll_event(&self.hello, &mut listener, cx, &mut ready)).await
     }
 
     pub(crate) fn is_lost(&self) -> bool {
@@ -349,23 +336,13 @@ impl Session {
         listener: &mut Option<EventListener>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Error>> {
-        loop {
+        poll_event(&self.credit_event, listener, cx, || {
             if self.is_lost() {
-                return Poll::Ready(Err(self.lost_error()));
+                Some(Err(self.lost_error()))
+            } else {
+                self.try_credit().then_some(Ok(()))
             }
-            if self.try_credit() {
-                return Poll::Ready(Ok(()));
-            }
-            match listener {
-                Some(l) => {
-                    if Pin::new(l).poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                    *listener = None;
-                }
-                None => *listener = Some(self.credit_event.listen()),
-            }
-        }
+        })
     }
 
     pub(crate) fn try_credit(&self) -> bool {
@@ -451,10 +428,7 @@ impl Session {
         R: serde::de::DeserializeOwned + Send + Sync + 'static,
     {
         self.credit().await?;
-        let key = self.next_key.with(|k| {
-            *k += 1;
-            ObjectId::from_u64(*k)
-        });
+        let key = ObjectId::from_u64(self.new_key());
         let object = self.proxy::<R>(key);
         let args: Vec<wire::TaskArg<'_>> = args.iter().map(OwnedTaskArg::as_wire).collect();
         self.send_frame(&Frame::SubmitTask(TaskSubmission { function: Callee::Name(function), args, result: key }))?;
@@ -492,18 +466,13 @@ impl Session {
         object
     }
 
-    /// How `object` crosses this link: by the peer's key if it is one of our proxies of
-    /// the peer's objects, else lent (held here for the peer until it releases it).
-    fn ref_to_wire(&self, object: Arc<dyn HeldObject>, local: Option<ObjectId>) -> RefOnWire {
-        if let Some(key) = self.held_key(local) {
-            return RefOnWire::Held(key.as_u64());
-        }
-        let key = self.next_key.with(|k| {
+    /// A key this node has not used on this link: for a task result the peer will hold, or
+    /// (with the `LENT` bit) an object held here for the peer.
+    fn new_key(&self) -> u64 {
+        self.next_key.with(|k| {
             *k += 1;
-            *k | LENT
-        });
-        self.held.with(|h| h.insert(key, object));
-        RefOnWire::Lent(key)
+            *k
+        })
     }
 
     /// The ref `wire` stands for on this side of the link.
@@ -646,7 +615,6 @@ impl Session {
         let _ = self.send(&Frame::Reply(Reply { reply_to, result }), alone);
     }
 
-    /// Serves one frame; `Err` closes the link (the reason).
     /// Serves one frame: `Err` closes the link (the reason); `Ok(Some(wait))` is what the
     /// link must wait for before it reads on (a full mailbox). Synchronous but for that
     /// wait, so the read loop's state machine stays small (a firmware pays for its size).
@@ -737,12 +705,18 @@ impl Session {
         method: u32,
         args: &[u8],
     ) -> Result<(Option<BoxFuture<()>>, Arc<dyn HeldObject>), Error> {
-        if actor & LENT == 0 {
-            return self.node.dispatch(actor, method, args);
+        self.actor_by_id(actor)?.dispatch(method, args, self.node.host.store())
+    }
+
+    /// The actor `id` names on this link: an export, or with the `LENT` bit one this node
+    /// lent the peer.
+    fn actor_by_id(&self, id: u64) -> Result<Arc<dyn ServeActor>, Error> {
+        if id & LENT == 0 {
+            self.node.exported(id).ok_or_else(|| Error::ActorNotFound { name: text("#", id) })
+        } else {
+            let lent = self.lent.with(|(lent, _)| lent.get((id & !LENT) as usize).cloned());
+            lent.ok_or_else(|| Error::ActorNotFound { name: text("lent #", id & !LENT) })
         }
-        let serve = self.lent.with(|(lent, _)| lent.get((actor & !LENT) as usize).cloned());
-        let serve = serve.ok_or_else(|| Error::ActorNotFound { name: text("lent #", actor & !LENT) })?;
-        serve.dispatch(method, args, self.node.host.store())
     }
 
     /// How `handle` crosses this link: by the peer's own id if the actor is the peer's
@@ -787,12 +761,7 @@ impl Session {
                 Ok(super::remote_handle::<A>(self, id, text("lent #", id & !LENT)))
             }
             HandleOnWire::Yours(id) => {
-                let serve = if id & LENT == 0 {
-                    self.node.exported(id)
-                } else {
-                    self.lent.with(|(lent, _)| lent.get((id & !LENT) as usize).cloned())
-                };
-                let serve = serve.ok_or_else(|| Error::ActorNotFound { name: text("#", id) })?;
+                let serve = self.actor_by_id(id)?;
                 let handle = serve.as_any().downcast_ref::<ActorHandle<A>>().cloned();
                 handle.ok_or(Error::TypeMismatch { expected: A::TYPE_NAME })
             }
@@ -869,7 +838,37 @@ impl crate::object::link::LinkContext for Session {
         self
     }
 
+    /// By the peer's key if `object` is one of our proxies of the peer's objects, else lent
+    /// (held here for the peer until it releases it).
     fn encode_ref(&self, object: Arc<dyn HeldObject>, local: Option<ObjectId>) -> RefOnWire {
-        self.ref_to_wire(object, local)
+        if let Some(key) = self.held_key(local) {
+            return RefOnWire::Held(key.as_u64());
+        }
+        let key = self.new_key() | LENT;
+        self.held.with(|h| h.insert(key, object));
+        RefOnWire::Lent(key)
+    }
+}
+
+/// Polls until `ready` says, listening to `event` in between (a notification re-checks).
+fn poll_event<T>(
+    event: &Event,
+    listener: &mut Option<EventListener>,
+    cx: &mut Context<'_>,
+    mut ready: impl FnMut() -> Option<T>,
+) -> Poll<T> {
+    loop {
+        if let Some(out) = ready() {
+            return Poll::Ready(out);
+        }
+        match listener {
+            Some(l) => {
+                if Pin::new(l).poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                *listener = None;
+            }
+            None => *listener = Some(event.listen()),
+        }
     }
 }
