@@ -91,6 +91,8 @@ mod raw;
 #[cfg(feature = "std")]
 mod runtime;
 #[cfg(target_has_atomic = "ptr")]
+pub mod stream;
+#[cfg(target_has_atomic = "ptr")]
 pub mod task;
 #[cfg(feature = "std")]
 pub mod time;
@@ -143,6 +145,7 @@ pub mod __private {
     /// What actor DSL expansions name.
     #[cfg(target_has_atomic = "ptr")]
     pub mod actor {
+        pub use crate::actor::concurrent::{group_index, serve, BoxedPhase, Phase};
         pub use crate::actor::method::{run_async_method, run_method};
         pub use crate::actor::{Actor, ActorContext, ActorHandle, ActorMethods, ActorOptions, ActorRef, Call};
         pub use crate::host::Host;

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["mailbox", "object"],
     &["wire"],
     &["host"],
-    &["actor", "task"],
+    &["actor", "task", "stream"],
     &["runtime"],
     &["node"],
 ];

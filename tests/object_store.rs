@@ -369,7 +369,7 @@ fn wait_keeps_input_order_and_caps_num_returns() -> Result<(), Error> {
             // num_returns above the number of refs waits for all of them: bounded here.
             let (ready, pending) = rustyray::wait(&refs, 10, Some(Duration::from_millis(5))).await;
             assert_eq!((ready, pending), (vec![a, c], vec![b]));
-            let (ready, pending) = rustyray::wait::<i32>(&[], 1, None).await;
+            let (ready, pending) = rustyray::wait::<ObjectRef<i32>>(&[], 1, None).await;
             assert!(ready.is_empty() && pending.is_empty());
             drop(b_promise);
             Ok(())

@@ -82,9 +82,22 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
         }
     };
     let mut export = false;
+    // `concurrent` or `concurrent(group = limit, …)`: passed to the DSL as the impl's attribute.
+    let mut concurrent: Option<TokenStream> = None;
     let krate = match crate::krate::split(attr.clone(), &mut errors) {
-        Ok((krate, rest)) if rest.iter().all(|m| matches!(m, syn::Meta::Path(p) if p.is_ident("export"))) => {
-            export = !rest.is_empty();
+        Ok((krate, rest))
+            if rest.iter().all(|m| match m {
+                syn::Meta::Path(p) => p.is_ident("export") || p.is_ident("concurrent"),
+                syn::Meta::List(l) => l.path.is_ident("concurrent"),
+                syn::Meta::NameValue(_) => false,
+            }) =>
+        {
+            for m in &rest {
+                match m {
+                    syn::Meta::Path(p) if p.is_ident("export") => export = true,
+                    other => concurrent = Some(other.to_token_stream()),
+                }
+            }
             krate
         }
         _ => {
@@ -92,7 +105,8 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
             errors.push_spanned(
                 &attr,
                 format!(
-                    "#[rustyray::actor_methods] takes only `export` (its calls may cross a link) and `crate = \"…\"`; \
+                    "#[rustyray::actor_methods] takes only `export` (its calls may cross a link), `concurrent` / \
+                     `concurrent(group = limit, …)` (its `&self` methods may run side by side) and `crate = \"…\"`; \
                      set other options when creating the actor: \
                      `{name}::options().mailbox_capacity(16).max_restarts(3).remote().await?`"
                 ),
@@ -122,6 +136,11 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
             continue;
         };
         let mut f = f.clone();
+        // The DSL reads `#[concurrency_group(…)]` before the method's other attributes.
+        if let Some(i) = f.attrs.iter().position(|a| a.path().is_ident("concurrency_group")) {
+            let group = f.attrs.remove(i);
+            f.attrs.insert(0, group);
+        }
         let sig = f.sig.clone();
         let mut make_ctor = false;
         if let (true, Some(w)) = (sig.generics.params.is_empty(), &sig.generics.where_clause) {
@@ -219,6 +238,7 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
     let attrs = &imp.attrs;
     let who = krate.attr("actor_methods");
     let krate = &krate.path;
+    let concurrent = concurrent.map(|c| quote!(#[#c]));
     if export {
         // Exported: the DSL's `#[export] impl` form (attributes of the impl block itself are
         // not carried; put docs on the struct).
@@ -226,6 +246,7 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
             #krate::__private::actor_dsl! {
                 #who
                 #[export]
+                #concurrent
                 impl #name { #(#items)* }
             }
         };
@@ -233,6 +254,7 @@ pub(crate) fn expand_methods(attr: TokenStream, item: TokenStream) -> TokenStrea
     quote! {
         #krate::__private::actor_dsl! {
             #who
+            #concurrent
             #(#attrs)*
             impl #name { #(#items)* }
         }

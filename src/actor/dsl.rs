@@ -21,9 +21,12 @@
 /// rustyray::dsl::actor! {
 ///     [#[attr]…] [pub] struct Name { [pub] field: Type, … }      // optional: omit it if
 ///                                                               // the struct is defined elsewhere
+///     [#[export]] [#[concurrent] | #[concurrent(group = limit, …)]]  // optional, see below
 ///     impl Name {
 ///         [#[attr]…] [pub] fn ctor(arg: Type, …) -> Self { … }       // exactly one constructor
 ///         [#[attr]…] [pub] [async] fn method(&self | &mut self, arg: Type, …) [-> Ret] { … }
+///         [///doc…] #[concurrency_group(group)] [#[attr]…]           // a `&self` method in a
+///             [pub] [async] fn method(&self, arg: Type, …) [-> Ret] { … } // named group
 ///         fn on_start(&mut self, ctx: &ActorContext<Self>) { … }    // optional hook
 ///         fn on_stop(&mut self) { … }                               // optional hook
 ///     }
@@ -35,6 +38,12 @@
 /// `Result<T, E>` with your own `E`: the caller's `ObjectRef<Result<T, E>>` carries it
 /// typed. Methods named `stop`, `kill`, `state`, `downgrade`, `actor_ref` would be hidden
 /// by the handle's own methods and are rejected.
+///
+/// `#[concurrent]` lets the actor's `&self` methods run side by side, up to
+/// `Name::options().max_concurrency(n)` at a time (default 1), and each named group
+/// declared `#[concurrent(group = limit)]` up to its own limit; `&mut self` methods still
+/// run alone (docs/semantics.md §2.8). The actor must then be `Sync`. `#[export]` lets a
+/// node serve it across a link (feature `node`).
 ///
 /// # Example
 ///
@@ -75,24 +84,11 @@ macro_rules! __rr_actor_entry {
         $who:literal
         $(#[$sattr:meta])*
         $svis:vis struct $name:ident { $($fields:tt)* }
-        impl $iname:ident { $($body:tt)* }
+        $($rest:tt)*
     ) => {
         $(#[$sattr])*
         $svis struct $name { $($fields)* }
-        $crate::__rr_actor! { @check_name $name $iname }
-        $crate::__rr_actor! { @munch $who [] $name [] [] [] [] { $($body)* } }
-    };
-    (
-        $who:literal
-        $(#[$sattr:meta])*
-        $svis:vis struct $name:ident { $($fields:tt)* }
-        #[export]
-        impl $iname:ident { $($body:tt)* }
-    ) => {
-        $(#[$sattr])*
-        $svis struct $name { $($fields)* }
-        $crate::__rr_actor! { @check_name $name $iname }
-        $crate::__rr_actor! { @munch $who [export] $name [] [] [] [] { $($body)* } }
+        $crate::__rr_actor! { @attrs $who [$name] [] [] $($rest)* }
     };
     (
         $who:literal
@@ -108,35 +104,34 @@ macro_rules! __rr_actor_entry {
     ) => {
         ::core::compile_error!(::core::concat!($who, ": write the actor struct with named fields: `struct Name { field: Type }`"));
     };
-    (
-        $who:literal
-        #[export]
-        impl $name:ident { $($body:tt)* }
-    ) => {
-        $crate::__rr_actor! { @munch $who [export] $name [] [] [] [] { $($body)* } }
-    };
-    (
-        $who:literal
-        $(#[$iattr:meta])*
-        impl $name:ident { $($body:tt)* }
-    ) => {
-        $crate::__rr_actor! { @munch $who [] $name [] [] [] [] { $($body)* } }
-    };
-    (
-        $who:literal
-        $(#[$iattr:meta])*
-        impl < $($rest:tt)*
-    ) => {
-        ::core::compile_error!(::core::concat!($who, ": generic actors are not supported; use concrete types"));
-    };
-    ($who:literal $($other:tt)*) => {
-        ::core::compile_error!(::core::concat!($who, " expects `[pub] struct Name { … }` (optional) followed by `impl Name { constructor and methods }`; see the grammar in the rustyray::dsl::actor! docs"));
+    ($who:literal $($rest:tt)*) => {
+        $crate::__rr_actor! { @attrs $who [] [] [] $($rest)* }
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __rr_actor {
+    // ---- the impl block's own attributes: `#[export]`, `#[concurrent(…)]` ------------
+    (@attrs $who:literal [$($sname:ident)?] [$($e:ident)?] [$($c:tt)*] #[export] $($rest:tt)*) => {
+        $crate::__rr_actor! { @attrs $who [$($sname)?] [export] [$($c)*] $($rest)* }
+    };
+    (@attrs $who:literal [$($sname:ident)?] [$($e:ident)?] [$($c:tt)*]
+        #[concurrent $(( $($g:ident = $l:expr),* $(,)? ))?] $($rest:tt)*
+    ) => {
+        $crate::__rr_actor! { @attrs $who [$($sname)?] [$($e)?] [concurrent [$($($g = $l),*)?]] $($rest)* }
+    };
+    (@attrs $who:literal [$($sname:ident)?] $e:tt $c:tt $(#[$iattr:meta])* impl $name:ident { $($body:tt)* }) => {
+        $( $crate::__rr_actor! { @check_name $sname $name } )?
+        $crate::__rr_actor! { @munch $who [$e $c] $name [] [] [] [] { $($body)* } }
+    };
+    (@attrs $who:literal [$($sname:ident)?] $e:tt $c:tt $(#[$iattr:meta])* impl < $($rest:tt)*) => {
+        ::core::compile_error!(::core::concat!($who, ": generic actors are not supported; use concrete types"));
+    };
+    (@attrs $who:literal $($other:tt)*) => {
+        ::core::compile_error!(::core::concat!($who, " expects `[pub] struct Name { … }` (optional) followed by `impl Name { constructor and methods }` (optionally marked `#[export]`, `#[concurrent]` or `#[concurrent(group = limit, …)]`); see the grammar in the rustyray::dsl::actor! docs"));
+    };
+
     (@check_name $a:ident $a2:ident) => {
         const _: fn() = || {
             // The impl block must name the struct declared above it.
@@ -185,26 +180,43 @@ macro_rules! __rr_actor {
         $(#[$a:meta])* $v:vis $(async)? fn actor_ref $($rest:tt)*
     }) => { $crate::__rr_actor! { @reserved $who actor_ref } };
 
+    // ---- methods in a named concurrency group (`&self` only) ----------------------------
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[doc = $d:literal])* #[concurrency_group($g:ident)] $(#[$a:meta])* $v:vis async fn $m:ident (& $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
+    }) => {
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[doc = $d])* $(#[$a])*] [$v] [async] [] [$g] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+    };
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[doc = $d:literal])* #[concurrency_group($g:ident)] $(#[$a:meta])* $v:vis fn $m:ident (& $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
+    }) => {
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[doc = $d])* $(#[$a])*] [$v] [] [] [$g] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+    };
+    (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
+        $(#[doc = $d:literal])* #[concurrency_group($g:ident)] $(#[$a:meta])* $v:vis $(async)? fn $m:ident (&mut $($args:tt)*) $($rest:tt)*
+    }) => {
+        ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($m), "` takes `&mut self`, so it always runs alone; only `&self` methods belong to a concurrency group"));
+    };
+
     // ---- methods: async/sync × &mut self/&self ----------------------------------------
     (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis async fn $m:ident (&mut $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [mut] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
     (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis async fn $m:ident (& $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [async] [] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
     (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $m:ident (&mut $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [mut] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [mut] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
     (@munch $who:literal $exp:tt $name:ident [$($ctor:tt)*] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {
         $(#[$a:meta])* $v:vis fn $m:ident (& $s:ident $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)? $b:block $($rest:tt)*
     }) => {
-        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
+        $crate::__rr_actor! { @munch $who $exp $name [$($ctor)*] [$($methods)* ([$(#[$a])*] [$v] [] [] [] $s $m [$($arg : $ty),*] [$($ret)?] $b)] [$($start)*] [$($stop)*] { $($rest)* } }
     };
 
     // ---- common mistakes -----------------------------------------------------------
@@ -252,14 +264,14 @@ macro_rules! __rr_actor {
         ::core::compile_error!(::core::concat!($who, ": `", ::core::stringify!($name), "` has no constructor; add `pub fn new(…) -> Self { … }` (it runs when the actor starts and again on each restart)"));
     };
     (@munch $who:literal $exp:tt $name:ident [$ctor:tt] [$($methods:tt)*] [$($start:tt)*] [$($stop:tt)*] {}) => {
-        $crate::__rr_actor! { @emit $name $ctor [$($methods)*] [$($start)*] [$($stop)*] }
+        $crate::__rr_actor! { @emit $exp $name $ctor [$($methods)*] [$($start)*] [$($stop)*] }
         $crate::__rr_actor! { @export $exp $name [$($methods)*] }
     };
 
     // ---- export: the actor's calls can cross a link ---------------------------------------
-    (@export [] $name:ident [$($methods:tt)*]) => {};
-    (@export [export] $name:ident
-        [$(([$($ma:tt)*] [$mv:vis] [$($asy:tt)?] [$($mt:tt)?] $s:ident $m:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?] $mb:block))*]
+    (@export [[] $c:tt] $name:ident [$($methods:tt)*]) => {};
+    (@export [[export] $c:tt] $name:ident
+        [$(([$($ma:tt)*] [$mv:vis] [$($asy:tt)?] [$($mt:tt)?] [$($grp:ident)?] $s:ident $m:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?] $mb:block))*]
     ) => { $crate::__rr_if_node! {
         const _: () = {
             use $crate::__private::node as __rn;
@@ -320,10 +332,53 @@ macro_rules! __rr_actor {
         };
     } };
 
+    // ---- concurrent actors: `&self` methods side by side ----------------------------------
+    (@concurrent [] $name:ident [$($rec:tt)*]) => {};
+    (@concurrent [concurrent [$($gname:ident = $glimit:expr),*]] $name:ident
+        [$(([$($asy:tt)?] [$($mt:tt)?] [$($grp:ident)?] $m:ident [$($arg:ident)*]))*]
+    ) => {
+        const CONCURRENT: bool = true;
+        const CONCURRENCY_GROUPS: &'static [(&'static str, u32)] = &[$((::core::stringify!($gname), $glimit)),*];
+
+        #[allow(unused_variables, unreachable_code)]
+        fn concurrency_group(msg: &Msg) -> ::core::option::Option<usize> {
+            match *msg {
+                $( Msg::$m { .. } => $crate::__rr_group!($name [$($mt)?] [$($grp)?]), )*
+            }
+        }
+
+        #[allow(unused_variables, unused_mut, unreachable_code, clippy::unused_unit)]
+        fn handle_shared<'a>(&'a self, msg: Msg, ctx: &'a __rr::ActorContext<Self>)
+            -> impl ::core::future::Future<Output = ()> + ::core::marker::Send + 'a
+        {
+            async move {
+                match msg {
+                    $( Msg::$m { $($arg,)* mut __reply } => $crate::__rr_shared!([$($mt)?] [$($asy)?] self $m [$($arg)*] __reply), )*
+                }
+            }
+        }
+
+        fn __serve_concurrently<'a>(&'a self, phase: __rr::Phase<'a, Self>) -> __rr::BoxedPhase<'a, Self> {
+            __rr::serve(self, phase)
+        }
+    };
+    (@groups_need_concurrent [concurrent $g:tt] [$($grp:ident)*]) => {};
+    (@groups_need_concurrent [] []) => {};
+    (@groups_need_concurrent [] [$($grp:ident)+]) => {
+        ::core::compile_error!("#[concurrency_group(…)] needs the actor's impl block marked #[concurrent(group = limit, …)]");
+    };
+    (@max_concurrency []) => {};
+    (@max_concurrency [concurrent $g:tt]) => {
+        /// See `ActorOptions::max_concurrency`.
+        pub fn max_concurrency(self, n: u32) -> Self {
+            Options(self.0.max_concurrency(n))
+        }
+    };
+
     // ---- generation ------------------------------------------------------------------
-    (@emit $name:ident
+    (@emit [$e:tt $conc:tt] $name:ident
         ([$($ca:tt)*] [$cv:vis] $c:ident [$($carg:ident : $cty:ty),*] $cb:block)
-        [$(([$($ma:tt)*] [$mv:vis] [$($asy:tt)?] [$($mt:tt)?] $s:ident $m:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?] $mb:block))*]
+        [$(([$($ma:tt)*] [$mv:vis] [$($asy:tt)?] [$($mt:tt)?] [$($grp:ident)?] $s:ident $m:ident [$($arg:ident : $ty:ty),*] [$($ret:ty)?] $mb:block))*]
         [$(($ss:ident $sctx:ident $scty:ty $sb:block))?]
         [$(($ts:ident $tb:block))?]
     ) => {
@@ -426,6 +481,8 @@ macro_rules! __rr_actor {
                     }
                 }
 
+                $crate::__rr_actor! { @concurrent $conc $name [$(([$($asy)?] [$($mt)?] [$($grp)?] $m [$($arg)*]))*] }
+
                 $(
                     fn on_start(&mut $ss, $sctx: &__rr::ActorContext<Self>) $sb
                 )?
@@ -433,6 +490,8 @@ macro_rules! __rr_actor {
                     fn on_stop(&mut $ts) $tb
                 )?
             }
+
+            $crate::__rr_actor! { @groups_need_concurrent $conc [$($($grp)?)*] }
 
             /// Options for creating this actor (name, restarts, mailbox); finish with
             /// `.remote(args…)` or `.remote_on(&host, args…)`.
@@ -458,6 +517,7 @@ macro_rules! __rr_actor {
                 pub fn max_task_retries(self, n: u32) -> Self {
                     Options(self.0.max_task_retries(n))
                 }
+                $crate::__rr_actor! { @max_concurrency $conc }
                 /// See `ActorOptions::mailbox_capacity`.
                 pub fn mailbox_capacity(self, n: usize) -> Self {
                     Options(self.0.mailbox_capacity(n))
@@ -608,6 +668,47 @@ macro_rules! __rr_invoke {
     ([] $reply:ident $e:expr) => {
         $crate::__private::actor::run_method(&mut $reply, || $e)
     };
+}
+
+/// A concurrent actor's method's group: `None` for `&mut self` (it runs alone), the
+/// default group (0) or its named group's index for `&self`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_group {
+    ($name:ident [mut] [$($g:ident)?]) => {
+        ::core::option::Option::None
+    };
+    ($name:ident [] []) => {
+        ::core::option::Option::Some(0)
+    };
+    ($name:ident [] [$g:ident]) => {{
+        const __RR_GROUP: usize = $crate::__private::actor::group_index(
+            <$name as $crate::__private::actor::Actor>::CONCURRENCY_GROUPS,
+            ::core::stringify!($g),
+        );
+        ::core::option::Option::Some(__RR_GROUP)
+    }};
+}
+
+/// Runs one call of a `&self` method next to others (no retry copy: concurrent calls are
+/// not retried). A `&mut self` message never gets here; if it did, its caller is told.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_shared {
+    ([mut] [$($asy:tt)?] $me:ident $m:ident [$($arg:ident)*] $reply:ident) => {{
+        let _ = ($($arg,)*);
+        if let ::core::option::Option::Some(reply) = $reply {
+            reply.fulfill(::core::result::Result::Err($crate::Error::InvalidConfig {
+                reason: "a `&mut self` call cannot run next to others",
+            }));
+        }
+    }};
+    ([] [$($asy:tt)?] $me:ident $m:ident [$($arg:ident)*] $reply:ident) => {{
+        let out = $crate::__rr_invoke!([$($asy)?] $reply $me.$m($($arg),*));
+        if let ::core::option::Option::Some(reply) = $reply {
+            reply.fulfill(::core::result::Result::Ok(out));
+        }
+    }};
 }
 
 /// Expands its input only when rustyray is built with `std`.

@@ -31,6 +31,9 @@ pub(crate) struct Extras<A: Actor> {
     /// only.
     #[cfg(feature = "std")]
     restarts: Option<Lock<super::restart::RestartLog>>,
+    /// How many calls of each group may run at once (`#[concurrent]` actors with
+    /// `max_concurrency` above 1 or named groups).
+    concurrency: Option<super::concurrent::Concurrency>,
 }
 
 /// The retry bookkeeping of the call in progress.
@@ -48,8 +51,13 @@ struct Retry<A: Actor> {
 impl<A: Actor> Extras<A> {
     /// The extras of an actor with this name, retry limit and restart pacing (`restarts`:
     /// `None` if it has no restarts); `None` if it needs none.
-    pub(crate) fn new(name: Option<Box<str>>, max_task_retries: u32, restarts: Option<Restarts>) -> Option<Box<Self>> {
-        (name.is_some() || max_task_retries > 0 || restarts.is_some()).then(|| {
+    pub(crate) fn new(
+        name: Option<Box<str>>,
+        max_task_retries: u32,
+        restarts: Option<Restarts>,
+        concurrency: Option<super::concurrent::Concurrency>,
+    ) -> Option<Box<Self>> {
+        (name.is_some() || max_task_retries > 0 || restarts.is_some() || concurrency.is_some()).then(|| {
             #[cfg(not(feature = "std"))]
             let _ = restarts;
             Box::new(Extras {
@@ -58,6 +66,7 @@ impl<A: Actor> Extras<A> {
                 retry: Lock::new(Retry { kept: None, again: None, runs: 0 }),
                 #[cfg(feature = "std")]
                 restarts: restarts.map(|policy| Lock::new(super::restart::RestartLog::new(policy))),
+                concurrency,
             })
         })
     }
@@ -66,6 +75,12 @@ impl<A: Actor> Extras<A> {
     #[cfg(feature = "std")]
     pub(crate) fn restarts(&self) -> Option<&Lock<super::restart::RestartLog>> {
         self.restarts.as_ref()
+    }
+
+    /// How many calls of each group may run at once, for an actor that runs calls side by
+    /// side.
+    pub(crate) fn concurrency(&self) -> Option<&super::concurrent::Concurrency> {
+        self.concurrency.as_ref()
     }
 
     /// True if calls are kept for a retry.

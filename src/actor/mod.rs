@@ -32,6 +32,7 @@
 //! Semantics (ordering, restarts, stop vs kill) are in `docs/semantics.md`, §2.
 
 mod call;
+pub(crate) mod concurrent;
 mod context;
 mod dsl;
 mod extras;

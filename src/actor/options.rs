@@ -35,6 +35,7 @@ pub struct ActorOptions<A: Actor> {
     pub(crate) get_if_exists: bool,
     pub(crate) max_restarts: u32,
     pub(crate) max_task_retries: u32,
+    pub(crate) max_concurrency: u32,
     pub(crate) capacity: Capacity,
     /// Restart pacing: backoff and intensity.
     #[cfg(feature = "std")]
@@ -51,6 +52,7 @@ impl<A: Actor> core::fmt::Debug for ActorOptions<A> {
             .field("name", &self.name)
             .field("max_restarts", &self.max_restarts)
             .field("max_task_retries", &self.max_task_retries)
+            .field("max_concurrency", &self.max_concurrency)
             .field("capacity", &self.capacity)
             .finish()
     }
@@ -63,6 +65,7 @@ impl<A: Actor> Default for ActorOptions<A> {
             get_if_exists: false,
             max_restarts: 0,
             max_task_retries: 0,
+            max_concurrency: 1,
             capacity: Capacity::Unbounded,
             #[cfg(feature = "std")]
             restart: super::restart::RestartPolicy::default(),
@@ -130,6 +133,19 @@ impl<A: Actor> ActorOptions<A> {
     /// `Clone`; others fail with `TaskPanicked`. Default 0.
     pub fn max_task_retries(mut self, n: u32) -> Self {
         self.max_task_retries = n;
+        self
+    }
+
+    /// How many calls of the default group may run at once on an actor declared
+    /// `#[concurrent]` (Ray's `max_concurrency` for async actors): its `&self` methods'
+    /// calls interleave at their `await`s, up to `n` at a time, on the actor's own task.
+    /// `&mut self` methods still run alone: each waits for the calls received before it
+    /// to finish, and calls received after it wait for it. Named groups
+    /// (`#[concurrent(health = 1)]`) have their own limits. Default 1 (one call at a time).
+    /// `0`, or above 1 for an actor not declared `#[concurrent]`, is rejected with
+    /// `InvalidConfig` at creation.
+    pub fn max_concurrency(mut self, n: u32) -> Self {
+        self.max_concurrency = n;
         self
     }
 

@@ -22,6 +22,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use super::concurrent::{End, Phase};
 use super::context::{ActorContext, Registered};
 use super::extras::Extras;
 use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState};
@@ -50,6 +51,7 @@ pub(crate) fn start<A: Actor>(host: &impl Host, args: A::Args, opts: ActorOption
     if opts.restart.backoff_min > opts.restart.backoff_max {
         return Err(Error::InvalidConfig { reason: "restart_backoff: min must not exceed max" });
     }
+    let concurrency = super::concurrent::Concurrency::of::<A>(opts.max_concurrency)?;
     #[cfg(feature = "std")]
     let restarts = (opts.max_restarts > 0).then_some(opts.restart);
     #[cfg(not(feature = "std"))]
@@ -64,7 +66,12 @@ pub(crate) fn start<A: Actor>(host: &impl Host, args: A::Args, opts: ActorOption
         // The loop's own until `on_start` has run (see `ActorShared::handles`), and the
         // creator's, counted before the loop can first run.
         handles: AtomicU32::new(2),
-        extras: Extras::new(opts.name.clone().map(String::into_boxed_str), opts.max_task_retries, restarts),
+        extras: Extras::new(
+            opts.name.clone().map(String::into_boxed_str),
+            opts.max_task_retries,
+            restarts,
+            concurrency,
+        ),
         id: NEXT_ID.fetch_add(1, Relaxed) as u64,
         home: host.home(),
     };
@@ -517,6 +524,21 @@ fn run<A: Actor>(
             };
             // An `async` method: `poll_next` returns its message only while the actor lives.
             let Some(state) = life.actor.as_mut() else { unreachable!("a live actor's message") };
+            // A `&self` method of an actor that runs calls side by side: a concurrent
+            // stretch, until an exclusive call, a failure, or the end.
+            let shared_call = match ctx.shared.extras.as_deref().and_then(Extras::concurrency) {
+                Some(conc) if A::CONCURRENT => A::concurrency_group(&msg).map(|group| (conc, group)),
+                _ => None,
+            };
+            if let Some((conc, group)) = shared_call {
+                let phase = Phase::new(&mut life.batch, &ctx, conc, msg, group);
+                match state.__serve_concurrently(phase).await.0 {
+                    End::Closed | End::Barrier => {}
+                    End::Failed(failure) => life.failed(failure, &ctx),
+                    End::Refused(msg) => A::reject(msg, Death::Killed.error()),
+                }
+                continue;
+            }
             // A finished call took its kept copy back itself (see `ActorContext::__keep`).
             if let Err(failure) = (Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx }).await {
                 life.failed(*failure, &ctx);

@@ -53,6 +53,46 @@ pub trait Actor: Sized + Send + 'static {
 
     /// Runs when the actor stops (not when it is rebuilt after a panic).
     fn on_stop(&mut self) {}
+
+    /// True if the actor's `&self` methods may run side by side (declared
+    /// `#[concurrent]`; see [`ActorOptions::max_concurrency`](super::ActorOptions::max_concurrency)).
+    /// Such an actor is `Sync`: its concurrent calls share it.
+    const CONCURRENT: bool = false;
+
+    /// The actor's named concurrency groups and their limits (Ray's `concurrency_groups`),
+    /// declared `#[concurrent(name = limit, …)]`; calls outside them are in the default
+    /// group, limited by `max_concurrency`.
+    const CONCURRENCY_GROUPS: &'static [(&'static str, u32)] = &[];
+
+    /// The concurrency group of `msg` (0: the default group; `i + 1`: the `i`-th of
+    /// [`CONCURRENCY_GROUPS`](Self::CONCURRENCY_GROUPS)) if it may run next to others (a
+    /// `&self` method of a concurrent actor); `None` if it runs alone.
+    fn concurrency_group(msg: &Self::Msg) -> Option<usize> {
+        let _ = msg;
+        None
+    }
+
+    /// Handles a message of a `&self` method next to others (only called for messages
+    /// [`concurrency_group`](Self::concurrency_group) places in a group).
+    fn handle_shared<'a>(
+        &'a self,
+        msg: Self::Msg,
+        ctx: &'a ActorContext<Self>,
+    ) -> impl Future<Output = ()> + Send + 'a {
+        let _ = ctx;
+        Self::reject(msg, Error::InvalidConfig { reason: "this actor does not run calls concurrently" });
+        core::future::ready(())
+    }
+
+    /// Runs a stretch of concurrent calls (the DSL implements it for `#[concurrent]`
+    /// actors with `rustyray`'s own `serve`, where the actor is known to be `Sync`).
+    #[doc(hidden)]
+    fn __serve_concurrently<'a>(
+        &'a self,
+        phase: super::concurrent::Phase<'a, Self>,
+    ) -> super::concurrent::BoxedPhase<'a, Self> {
+        super::concurrent::refuse(phase)
+    }
 }
 
 /// The typed method surface of a handle: a newtype around [`ActorRef`].

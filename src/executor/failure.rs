@@ -91,7 +91,7 @@ impl Drop for FailureScope {
 
 /// Drops `value` inside a [`FailureScope`] naming `error`: the promises it owns resolve to
 /// that error (a task refused or dropped by a shutdown: `RuntimeShutdown`).
-#[cfg(feature = "std")]
+#[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
 pub(crate) fn drop_failed<T>(value: T, error: Error) {
     let mut scope = FailureScope::new();
     scope.set(error);

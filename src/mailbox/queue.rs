@@ -65,6 +65,12 @@ impl<T> Spill<T> {
         self.0.get_or_insert_with(Box::default).push_back(msg);
     }
 
+    /// Puts `msg` back in front (a message taken but not handled).
+    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
+    pub(crate) fn push_front(&mut self, msg: T) {
+        self.0.get_or_insert_with(Box::default).push_front(msg);
+    }
+
     #[inline]
     pub(crate) fn pop_front(&mut self) -> Option<T> {
         self.0.as_mut()?.pop_front()

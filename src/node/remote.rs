@@ -108,27 +108,12 @@ pub fn reply_slot<R: Serialize + Send + Sync + 'static>(store: &Store) -> (Promi
 pub const fn method_index(names: &[&str], name: &str) -> u32 {
     let mut i = 0;
     while i < names.len() {
-        if str_eq(names[i], name) {
+        if crate::actor::concurrent::str_eq(names[i], name) {
             return i as u32;
         }
         i += 1;
     }
     panic!("a method missing from its own actor's method table")
-}
-
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// `Counter #7`: an actor type and a method index it does not have.

@@ -61,7 +61,7 @@ mod store;
 #[cfg(target_has_atomic = "ptr")]
 mod transfer;
 #[cfg(target_has_atomic = "ptr")]
-mod wait;
+pub(crate) mod wait;
 #[cfg(feature = "std")]
 mod watch;
 
@@ -80,6 +80,6 @@ pub use store::{Store, StoreStats};
 #[cfg(feature = "std")]
 pub use wait::wait;
 #[cfg(target_has_atomic = "ptr")]
-pub use wait::{wait_ready, Wait, WaitOutput};
+pub use wait::{wait_ready, Wait, WaitOutput, Waitable};
 #[cfg(feature = "std")]
 pub(crate) use watch::watch_waits;

@@ -48,6 +48,10 @@ pub fn wait_ready<T>(refs: &[ObjectRef<T>], num_returns: usize) -> Wait<'_, T> {
 /// only), and returns `(ready, pending)` in input order (see [`wait_ready`] for the exact
 /// split). On timeout, `ready` holds what was ready by then (at most `num_returns`).
 ///
+/// `refs` are [`ObjectRef`]s, or `&`[`ObjectRefStream`](crate::stream::ObjectRefStream)s
+/// (a stream is ready when its next item, its error or its end is there) — anything
+/// [`Waitable`].
+///
 /// ```
 /// use std::time::Duration;
 /// # let rt = rustyray::Runtime::builder().worker_threads(1).build()?;
@@ -62,19 +66,71 @@ pub fn wait_ready<T>(refs: &[ObjectRef<T>], num_returns: usize) -> Wait<'_, T> {
 /// # Ok::<(), rustyray::Error>(())
 /// ```
 #[cfg(feature = "std")]
-pub async fn wait<T>(
-    refs: &[ObjectRef<T>],
+pub async fn wait<W: Waitable>(
+    refs: &[W],
     num_returns: usize,
     timeout: Option<core::time::Duration>,
-) -> WaitOutput<T> {
-    let mut waiting = wait_ready(refs, num_returns);
+) -> (Vec<W>, Vec<W>) {
+    let num_returns = num_returns.min(refs.len());
+    let waiting = W::ready(refs, num_returns);
     match timeout {
         None => waiting.await,
-        Some(duration) => match crate::time::timeout(duration, &mut waiting).await {
+        Some(duration) => match crate::time::timeout(duration, waiting).await {
             Ok(output) => output,
-            Err(_) => waiting.partition(),
+            // (The timed-out wait was dropped, withdrawing what it registered.)
+            Err(_) => partition(refs, num_returns),
         },
     }
+}
+
+/// Only rustyray's types are waitable.
+pub(crate) mod sealed {
+    pub trait Sealed {}
+}
+
+/// What [`wait`] waits on: an [`ObjectRef`], or a reference to an
+/// [`ObjectRefStream`](crate::stream::ObjectRefStream). Sealed.
+#[allow(private_bounds)]
+pub trait Waitable: Clone + sealed::Sealed {
+    /// True if it is ready now (an object's value or error is there; a stream's next
+    /// item, error or end is).
+    fn is_ready(&self) -> bool;
+
+    /// Waits until `num_returns` of `items` are ready, then splits them.
+    #[doc(hidden)]
+    fn ready(items: &[Self], num_returns: usize) -> impl Future<Output = (Vec<Self>, Vec<Self>)> + Send + '_;
+}
+
+impl<T: Send + Sync> sealed::Sealed for ObjectRef<T> {}
+
+impl<T: Send + Sync> Waitable for ObjectRef<T> {
+    fn is_ready(&self) -> bool {
+        ObjectRef::is_ready(self)
+    }
+
+    fn ready(items: &[Self], num_returns: usize) -> impl Future<Output = (Vec<Self>, Vec<Self>)> + Send + '_ {
+        wait_ready(items, num_returns)
+    }
+}
+
+/// `(ready, pending)` now: the first `num_returns` ready items in input order, and the
+/// rest in input order.
+#[cfg(feature = "std")]
+pub(crate) fn partition<W: Waitable>(items: &[W], num_returns: usize) -> (Vec<W>, Vec<W>) {
+    partition_by(items, num_returns, W::is_ready)
+}
+
+fn partition_by<W: Clone>(items: &[W], num_returns: usize, is_ready: impl Fn(&W) -> bool) -> (Vec<W>, Vec<W>) {
+    let mut ready = Vec::with_capacity(num_returns);
+    let mut pending = Vec::with_capacity(items.len().saturating_sub(num_returns));
+    for item in items {
+        if ready.len() < num_returns && is_ready(item) {
+            ready.push(item.clone());
+        } else {
+            pending.push(item.clone());
+        }
+    }
+    (ready, pending)
 }
 
 /// Future of [`wait_ready`].
@@ -116,16 +172,7 @@ impl<T> Wait<'_, T> {
     /// Splits the refs by readiness now, withdrawing every registration.
     fn partition(&mut self) -> WaitOutput<T> {
         self.deregister();
-        let mut ready = Vec::with_capacity(self.num_returns);
-        let mut pending = Vec::with_capacity(self.refs.len() - self.num_returns);
-        for r in self.refs {
-            if ready.len() < self.num_returns && r.is_ready() {
-                ready.push(r.clone());
-            } else {
-                pending.push(r.clone());
-            }
-        }
-        (ready, pending)
+        partition_by(self.refs, self.num_returns, ObjectRef::is_ready)
     }
 
     fn deregister(&mut self) {
