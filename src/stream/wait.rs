@@ -9,7 +9,7 @@ use crate::object::Waitable;
 
 impl<T: Send> crate::object::wait::sealed::Sealed for &ObjectRefStream<T> {}
 
-impl<'s, T: Send> Waitable for &'s ObjectRefStream<T> {
+impl<T: Send> Waitable for &ObjectRefStream<T> {
     fn is_ready(&self) -> bool {
         ObjectRefStream::is_ready(self)
     }
