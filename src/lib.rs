@@ -31,7 +31,8 @@
 //!     │
 //!  mailbox │ object   typed mailboxes  │  ObjectRef, Promise, Store, wait
 //!     │               (hooks up: `object::watch_waits` — did a get wait in this poll?)
-//!  time       sleep, timeout, interval; a runtime lends its timer to its threads
+//!  time │ timeline   sleep, timeout, interval; a runtime lends its timer to its threads │
+//!     │             task and actor-call spans into per-thread rings, Chrome trace JSON (std)
 //!     │
 //!  executor   jobs and wake-ups: scheduler, workers, monitor, block_on, LocalExecutor, task
 //!     │       cells, JoinHandle (hook up: `executor::failure` — why a producer went away)
@@ -96,6 +97,8 @@ pub mod stream;
 pub mod task;
 #[cfg(feature = "std")]
 pub mod time;
+#[cfg(feature = "std")]
+pub mod timeline;
 pub mod wire;
 
 #[cfg(feature = "std")]
@@ -115,7 +118,7 @@ pub use object::{ObjectRef, Promise, Store, StoreStats};
 pub use task::cancel;
 
 #[cfg(feature = "std")]
-pub use runtime::{init, put, shutdown, spawn, Builder, Handle, Runtime, MAX_WORKER_THREADS};
+pub use runtime::{init, put, shutdown, spawn, Builder, Handle, MailboxDepth, Metrics, Runtime, MAX_WORKER_THREADS};
 
 /// The declarative DSLs, which need no proc-macro and work in `no_std` builds:
 /// [`dsl::actor!`](crate::dsl::actor) and [`dsl::task!`](crate::dsl::task). The attribute

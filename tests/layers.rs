@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["error", "sync"],
     &["raw"],
     &["executor"],
-    &["time"],
+    &["time", "timeline"],
     &["mailbox", "object"],
     &["wire"],
     &["host"],
@@ -36,7 +36,8 @@ fn reexported_from(name: &str) -> Option<&'static str> {
         "Host" => "host",
         "Actor" | "ActorContext" | "ActorHandle" | "ActorOptions" | "get_actor" | "get_actor_on" => "actor",
         "cancel" => "task",
-        "Runtime" | "Handle" | "Builder" | "init" | "put" | "shutdown" | "spawn" | "MAX_WORKER_THREADS" => "runtime",
+        "Runtime" | "Handle" | "Builder" | "init" | "put" | "shutdown" | "spawn" | "MAX_WORKER_THREADS" | "Metrics"
+        | "MailboxDepth" => "runtime",
         _ => return None,
     })
 }

@@ -71,13 +71,13 @@ where
             Target::Local(shared) => &shared.mailbox,
             #[cfg(feature = "node")]
             Target::Remote(remote) => {
-                let (mut msg, mut waiting) = (Some((self.make)(None)), None);
+                let (mut msg, mut waiting) = (Some(build::<A, R>(self.make, None)), None);
                 return core::future::poll_fn(|cx| remote.poll_send(&mut msg, &mut waiting, cx)).await;
             }
         };
         // Queue it right away when there is room (always, unbounded): the message is moved
         // once into the mailbox, not first into a waiting send's slot.
-        let msg = match mailbox.try_send((self.make)(None)) {
+        let msg = match mailbox.try_send(build::<A, R>(self.make, None)) {
             Ok(()) => return Ok(()),
             Err(TrySendError::Full(msg)) => msg,
             Err(TrySendError::Closed(msg)) => return Err(gone(self.actor, msg)),
@@ -88,9 +88,9 @@ where
     /// Sends without a result slot and without waiting.
     pub fn try_tell(self) -> Result<(), TrySendError<A::Msg>> {
         match &self.actor.target {
-            Target::Local(shared) => shared.mailbox.try_send((self.make)(None)),
+            Target::Local(shared) => shared.mailbox.try_send(build::<A, R>(self.make, None)),
             #[cfg(feature = "node")]
-            Target::Remote(remote) => remote.try_send((self.make)(None)),
+            Target::Remote(remote) => remote.try_send(build::<A, R>(self.make, None)),
         }
     }
 
@@ -98,7 +98,7 @@ where
     /// message back in `Full`.
     pub fn try_send(self) -> Result<ObjectRef<R>, TrySendError<A::Msg>> {
         let (object, promise) = crate::object::pending::<R>(store_of(self.actor));
-        let msg = (self.make)(Some(promise));
+        let msg = build::<A, R>(self.make, Some(promise));
         match &self.actor.target {
             Target::Local(shared) => shared.mailbox.try_send(msg)?,
             #[cfg(feature = "node")]
@@ -119,7 +119,12 @@ where
 
     fn into_future(self) -> CallFuture<'a, A, R> {
         let (object, promise) = crate::object::pending::<R>(store_of(self.actor));
-        CallFuture { actor: self.actor, msg: Some((self.make)(Some(promise))), object: Some(object), waiting: None }
+        CallFuture {
+            actor: self.actor,
+            msg: Some(build::<A, R>(self.make, Some(promise))),
+            object: Some(object),
+            waiting: None,
+        }
     }
 }
 
@@ -170,6 +175,26 @@ impl<A: Actor, R> Future for CallFuture<'_, A, R> {
             }
         }
     }
+}
+
+/// Builds a call's message; while a timeline records, notes the submit on this thread.
+#[inline]
+fn build<A: Actor, R>(make: impl FnOnce(Option<Promise<R>>) -> A::Msg, reply: Option<Promise<R>>) -> A::Msg {
+    let msg = make(reply);
+    #[cfg(feature = "std")]
+    if crate::timeline::on() {
+        let at = crate::timeline::now();
+        let mut span = crate::timeline::span(
+            crate::timeline::SpanKind::Submit,
+            A::method_name(&msg),
+            Some(crate::timeline::short_type_name::<A>()),
+            at,
+            true,
+        );
+        span.end_ns = at;
+        crate::timeline::record(span);
+    }
+    msg
 }
 
 /// The store a call's result object goes to: the actor's (local), the caller's (remote).

@@ -25,13 +25,14 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::future::Future;
+use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::context::ActorContext;
-use super::supervisor::Death;
+use super::supervisor::{trace_end, trace_enter, trace_start, Death, Traced};
 use super::traits::Actor;
 use crate::executor::failure::{drop_failed, FailureScope};
 use crate::executor::poll_catch;
@@ -112,6 +113,7 @@ pub struct Phase<'a, A: Actor> {
     ctx: &'a ActorContext<A>,
     conc: &'a Concurrency,
     first: A::Msg,
+    traced: Traced,
     group: usize,
 }
 
@@ -120,10 +122,10 @@ impl<'a, A: Actor> Phase<'a, A> {
         batch: &'a mut Spill<A::Msg>,
         ctx: &'a ActorContext<A>,
         conc: &'a Concurrency,
-        first: A::Msg,
+        (first, traced): (A::Msg, Traced),
         group: usize,
     ) -> Self {
-        Phase { batch, ctx, conc, first, group }
+        Phase { batch, ctx, conc, first, traced, group }
     }
 }
 
@@ -167,14 +169,16 @@ pub fn serve<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> BoxedPha
 
 pin_project_lite::pin_project! {
     /// One shared call running: its handler, with panics caught.
-    struct Running<F> {
+    struct Running<A, F> {
         group: usize,
+        traced: Traced,
+        _actor: PhantomData<fn() -> A>,
         #[pin]
         handler: Option<F>,
     }
 }
 
-impl<F: Future<Output = ()>> Future for Running<F> {
+impl<A: Actor, F: Future<Output = ()>> Future for Running<A, F> {
     type Output = (usize, Result<(), Error>);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -182,7 +186,11 @@ impl<F: Future<Output = ()>> Future for Running<F> {
         let Some(handler) = this.handler.as_mut().as_pin_mut() else {
             panic!("a shared call polled after completion");
         };
-        let outcome = match poll_catch(handler, cx) {
+        let polled = {
+            let _entered = trace_enter(this.traced);
+            poll_catch(handler, cx)
+        };
+        let outcome = match polled {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(outcome) => outcome,
         };
@@ -193,15 +201,16 @@ impl<F: Future<Output = ()>> Future for Running<F> {
         }
         this.handler.set(None);
         drop(scope);
+        trace_end::<A>(this.traced.take(), outcome.is_ok());
         Poll::Ready((*this.group, outcome))
     }
 }
 
 /// The running calls; dropped unfinished (the runtime shut down mid-stretch) their
 /// callers get `ActorDied`, as a one-at-a-time call's do.
-struct Set<F>(Option<FuturesUnordered<Running<F>>>);
+struct Set<A, F>(Option<FuturesUnordered<Running<A, F>>>);
 
-impl<F> Drop for Set<F> {
+impl<A, F> Drop for Set<A, F> {
     fn drop(&mut self) {
         if let Some(set) = self.0.take() {
             drop_failed(set, Death::Shutdown.error());
@@ -210,7 +219,7 @@ impl<F> Drop for Set<F> {
 }
 
 async fn run<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> PhaseEnd<A::Msg> {
-    let Phase { batch, ctx, conc, first, group } = phase;
+    let Phase { batch, ctx, conc, first, traced, group } = phase;
     let limits = &conc.limits;
     let mut busy: Vec<u32> = vec![0; limits.len()];
     // Calls taken from the mailbox that wait for room in their group, in arrival order.
@@ -218,12 +227,17 @@ async fn run<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> PhaseEnd
     let mut set = Set(Some(FuturesUnordered::new()));
     let mut barrier: Option<A::Msg> = None;
     let mut closed = false;
-    let start = |set: &mut Set<_>, busy: &mut [u32], msg: A::Msg, group: usize| {
+    let start = |set: &mut Set<A, _>, busy: &mut [u32], msg: A::Msg, traced: Traced, group: usize| {
         busy[group] += 1;
         let handler = actor.handle_shared(msg, ctx);
-        set.0.as_mut().expect("running set").push(Running { group, handler: Some(handler) });
+        set.0.as_mut().expect("running set").push(Running {
+            group,
+            traced,
+            _actor: PhantomData,
+            handler: Some(handler),
+        });
     };
-    start(&mut set, &mut busy, first, group.min(limits.len() - 1));
+    start(&mut set, &mut busy, first, traced, group.min(limits.len() - 1));
     core::future::poll_fn(|cx| loop {
         let running = set.0.as_mut().expect("running set");
         // Calls that ended free their group's places.
@@ -265,7 +279,8 @@ async fn run<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> PhaseEnd
             if busy[g] < limits[g] {
                 let (g, msg) = held.remove(i).expect("in range");
                 ctx.shared.mailbox.consumed();
-                start(&mut set, &mut busy, msg, g);
+                let traced = trace_start::<A>(&msg);
+                start(&mut set, &mut busy, msg, traced, g);
                 started = true;
             } else {
                 i += 1;
@@ -311,7 +326,8 @@ async fn run<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> PhaseEnd
                 // Within a group calls start in order: behind a held one, this one waits too.
                 if busy[g] < limits[g] && !held.iter().any(|&(h, _)| h == g) {
                     ctx.shared.mailbox.consumed();
-                    start(&mut set, &mut busy, msg, g);
+                    let traced = trace_start::<A>(&msg);
+                    start(&mut set, &mut busy, msg, traced, g);
                 } else {
                     held.push_back((g, msg));
                 }

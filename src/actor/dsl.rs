@@ -468,6 +468,12 @@ macro_rules! __rr_actor {
                     }
                 }
 
+                fn method_name(msg: &Msg) -> &'static str {
+                    match *msg {
+                        $( Msg::$m { .. } => ::core::stringify!($m), )*
+                    }
+                }
+
                 #[allow(unused_variables, unreachable_code)]
                 fn reject(msg: Msg, error: $crate::Error) {
                     match msg {

@@ -19,6 +19,15 @@ impl<A: Actor> Named for CellRef<ActorShared<A>> {
     fn as_any(&self) -> &dyn Any {
         self
     }
+    fn mailbox_depth(&self) -> usize {
+        self.mailbox.len()
+    }
+    fn type_name(&self) -> &'static str {
+        crate::timeline::short_type_name::<A>()
+    }
+    fn name(&self) -> Option<&str> {
+        ActorShared::name(self)
+    }
 }
 
 fn typed<A: Actor>(entry: &NameEntry) -> Result<CellRef<ActorShared<A>>, Error> {

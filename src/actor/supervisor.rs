@@ -135,6 +135,78 @@ fn spawn_plain<A: Actor, F: Future<Output = ()> + Send + 'static>(
     cell
 }
 
+/// A call being traced (while a timeline records, or a `tracing` subscriber listens): its
+/// method, when it started, its `tracing` span. Boxed, so an untraced call's state holds
+/// one empty word for it.
+pub(crate) struct TraceState {
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    method: &'static str,
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    start: u64,
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+}
+
+/// See [`TraceState`].
+pub(crate) type Traced = Option<Box<TraceState>>;
+
+/// Starts tracing the handling of `msg` if anything listens (else one relaxed load).
+#[inline]
+pub(crate) fn trace_start<A: Actor>(msg: &A::Msg) -> Traced {
+    #[cfg(feature = "tracing")]
+    let listening = tracing::enabled!(target: "rustyray", tracing::Level::INFO);
+    #[cfg(all(feature = "std", not(feature = "tracing")))]
+    let listening = false;
+    #[cfg(feature = "std")]
+    if listening || crate::timeline::on() {
+        let method = A::method_name(msg);
+        return Some(Box::new(TraceState {
+            method,
+            start: crate::timeline::now(),
+            #[cfg(feature = "tracing")]
+            span: tracing::info_span!(target: "rustyray", "actor_call", actor = crate::timeline::short_type_name::<A>(), method),
+        }));
+    }
+    let _ = msg;
+    None
+}
+
+/// Enters a traced call's `tracing` span for the guard's life (nothing without the
+/// `tracing` feature).
+#[inline]
+pub(crate) fn trace_enter(traced: &Traced) -> Entered<'_> {
+    #[cfg(feature = "tracing")]
+    return Entered { _guard: traced.as_ref().map(|t| t.span.enter()) };
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = traced;
+        Entered { _life: core::marker::PhantomData }
+    }
+}
+
+/// The guard of [`trace_enter`].
+pub(crate) struct Entered<'a> {
+    #[cfg(feature = "tracing")]
+    _guard: Option<tracing::span::Entered<'a>>,
+    #[cfg(not(feature = "tracing"))]
+    _life: core::marker::PhantomData<&'a ()>,
+}
+
+/// Ends a traced call: its span goes to the timeline if one records.
+#[inline]
+#[cfg_attr(not(feature = "std"), allow(clippy::extra_unused_type_parameters))]
+pub(crate) fn trace_end<A: Actor>(traced: Traced, ok: bool) {
+    #[cfg(feature = "std")]
+    if let Some(t) = traced {
+        if crate::timeline::on() {
+            use crate::timeline::{record, short_type_name, span, SpanKind};
+            record(span(SpanKind::ActorCall, t.method, Some(short_type_name::<A>()), t.start, ok));
+        }
+    }
+    #[cfg(not(feature = "std"))]
+    let _ = (traced, ok);
+}
+
 /// How handling one message ended: `Err` if the handler panicked (`TaskPanicked`) or the
 /// actor was killed (`ActorDied`). The error is boxed (failures are rare) so the result is
 /// one register: returned through memory, a 32-byte enum was a store-forwarding stall on
@@ -156,6 +228,7 @@ pin_project_lite::pin_project! {
         #[pin]
         handler: Option<F>,
         ctx: &'a ActorContext<A>,
+        traced: Traced,
     }
 
     impl<'a, A: Actor, F> PinnedDrop for Handling<'a, A, F> {
@@ -182,6 +255,7 @@ pin_project_lite::pin_project! {
         #[pin]
         handler: Option<F>,
         ctx: &'a ActorContext<A>,
+        traced: Traced,
     }
 }
 
@@ -193,7 +267,11 @@ impl<A: Actor, F: Future<Output = ()>> Future for Handling<'_, A, F> {
         let Some(handler) = this.handler.as_mut().as_pin_mut() else {
             panic!("Handling polled after completion");
         };
-        let outcome = match poll_catch(handler, cx) {
+        let polled = {
+            let _entered = trace_enter(this.traced);
+            poll_catch(handler, cx)
+        };
+        let outcome = match polled {
             Poll::Ready(Ok(())) => Ok(()),
             Poll::Ready(Err(e)) => Err(Box::new(e)),
             Poll::Pending => {
@@ -205,6 +283,7 @@ impl<A: Actor, F: Future<Output = ()>> Future for Handling<'_, A, F> {
                 Err(Box::new(Death::Killed.error()))
             }
         };
+        trace_end::<A>(this.traced.take(), outcome.is_ok());
         // Drop the handler now; if it failed, inside a scope naming the error, so promises
         // the abandoned or panicked handler still owns resolve to it.
         if let Err(e) = &outcome {
@@ -314,7 +393,7 @@ impl<A: Actor> Life<A> {
     /// or the mailbox is closed and drained (`None`; also while a restart waits for its
     /// backoff: see [`Self::restarting`]).
     /// Synchronous methods run right here, one after the other, without a future each.
-    fn poll_next(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>) -> Poll<Option<A::Msg>> {
+    fn poll_next(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>) -> Poll<Option<(A::Msg, Traced)>> {
         loop {
             if self.restarting() {
                 return Poll::Ready(None);
@@ -337,7 +416,13 @@ impl<A: Actor> Life<A> {
                         // it. (An actor going idle frees the batch buffer: an idle actor owns
                         // none.)
                         match ctx.shared.mailbox.poll_recv_batch(cx, &mut next, &mut self.batch) {
-                            Poll::Ready(true) => {}
+                            Poll::Ready(true) => {
+                                // A deep backlog: the runtime's metrics keep the deepest.
+                                #[cfg(feature = "std")]
+                                if self.batch.len() + 1 >= crate::host::gauges::DEEP {
+                                    saw_deep(ctx, self.batch.len() + 1);
+                                }
+                            }
                             Poll::Ready(false) => return Poll::Ready(None),
                             Poll::Pending => return Poll::Pending,
                         }
@@ -355,12 +440,21 @@ impl<A: Actor> Life<A> {
                 A::reject(msg, Death::Killed.error());
                 continue;
             }
-            match catch_sync(|| state.handle_now(msg, ctx)) {
-                Ok(None) => {}
-                Ok(Some(msg)) => return Poll::Ready(Some(msg)),
+            let traced = trace_start::<A>(&msg);
+            let handled = {
+                let _entered = trace_enter(&traced);
+                catch_sync(|| state.handle_now(msg, ctx))
+            };
+            match handled {
+                Ok(None) => trace_end::<A>(traced, true),
+                // An `async` method's call: the loop awaits it (and traces it).
+                Ok(Some(msg)) => return Poll::Ready(Some((msg, traced))),
                 // Whatever the call owned was dropped while unwinding: its caller's result
                 // holds TaskPanicked { message }.
-                Err(panic) => self.failed(panic, ctx),
+                Err(panic) => {
+                    trace_end::<A>(traced, false);
+                    self.failed(panic, ctx);
+                }
             }
         }
     }
@@ -384,6 +478,7 @@ impl<A: Actor> Life<A> {
         #[cfg(feature = "std")]
         if self.restarts_left > 0 {
             self.restarts_left -= 1;
+            crate::host::gauges::RESTARTS.fetch_add(1, Relaxed);
             match Self::pace(ctx) {
                 Restart::Now => {
                     self.build(ctx);
@@ -414,6 +509,16 @@ impl<A: Actor> Life<A> {
                 A::reject(kept, failure);
             }
         }
+    }
+}
+
+/// The actor took a backlog of `depth` messages: its runtime's metrics may keep it among
+/// the deepest mailboxes.
+#[cfg(feature = "std")]
+#[cold]
+fn saw_deep<A: Actor>(ctx: &ActorContext<A>, depth: usize) {
+    if let Some(parts) = ctx.shared.home.parts() {
+        parts.deep.saw(ctx.shared.id, depth, || Box::new(ctx.shared.clone()));
     }
 }
 
@@ -512,7 +617,7 @@ fn run<A: Actor>(
         // else holds one).
         ctx.shared.release_handle();
         loop {
-            let Some(msg) = core::future::poll_fn(|cx| life.poll_next(cx, &ctx)).await else {
+            let Some((msg, traced)) = core::future::poll_fn(|cx| life.poll_next(cx, &ctx)).await else {
                 #[cfg(feature = "std")]
                 if life.restarting() {
                     // Boxed: only a restarting actor pays for the wait's state; every
@@ -531,7 +636,7 @@ fn run<A: Actor>(
                 _ => None,
             };
             if let Some((conc, group)) = shared_call {
-                let phase = Phase::new(&mut life.batch, &ctx, conc, msg, group);
+                let phase = Phase::new(&mut life.batch, &ctx, conc, (msg, traced), group);
                 match state.__serve_concurrently(phase).await.0 {
                     End::Closed | End::Barrier => {}
                     End::Failed(failure) => life.failed(failure, &ctx),
@@ -540,7 +645,7 @@ fn run<A: Actor>(
                 continue;
             }
             // A finished call took its kept copy back itself (see `ActorContext::__keep`).
-            if let Err(failure) = (Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx }).await {
+            if let Err(failure) = (Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx, traced }).await {
                 life.failed(*failure, &ctx);
             }
         }

@@ -54,6 +54,12 @@ pub trait Actor: Sized + Send + 'static {
     /// Runs when the actor stops (not when it is rebuilt after a panic).
     fn on_stop(&mut self) {}
 
+    /// The method a message calls (timelines and `tracing` spans name calls by it).
+    fn method_name(msg: &Self::Msg) -> &'static str {
+        let _ = msg;
+        "call"
+    }
+
     /// True if the actor's `&self` methods may run side by side (declared
     /// `#[concurrent]`; see [`ActorOptions::max_concurrency`](super::ActorOptions::max_concurrency)).
     /// Such an actor is `Sync`: its concurrent calls share it.

@@ -70,6 +70,13 @@ impl Idle {
         Self::searching(s) == 0 && Self::unparked(s) == self.num_workers
     }
 
+    /// Workers running a task now: neither parked nor searching (a snapshot).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    pub(crate) fn running(&self) -> usize {
+        let s = self.state.load(SeqCst);
+        Self::unparked(s).saturating_sub(Self::searching(s))
+    }
+
     /// True when every worker is parked (the monitor may sleep).
     pub(crate) fn all_parked(&self) -> bool {
         Self::unparked(self.state.load(SeqCst)) == 0

@@ -19,6 +19,8 @@
 mod cpus;
 #[cfg(feature = "std")]
 mod current;
+#[cfg(feature = "std")]
+pub(crate) mod gauges;
 mod home;
 #[cfg(feature = "std")]
 mod names;

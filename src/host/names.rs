@@ -15,6 +15,12 @@ pub(crate) trait Named: Send + Sync {
     fn is_stopped(&self) -> bool;
     /// The actor's shared state, to be downcast to its concrete type.
     fn as_any(&self) -> &dyn Any;
+    /// Messages queued in its mailbox now.
+    fn mailbox_depth(&self) -> usize;
+    /// Its type's name (last path segment).
+    fn type_name(&self) -> &'static str;
+    /// Its name, if it has one.
+    fn name(&self) -> Option<&str>;
 }
 
 /// One named actor.
@@ -42,6 +48,21 @@ impl core::fmt::Debug for NameTable {
 impl NameTable {
     /// Runs `f` with the table locked. `f` must not drop an actor (that may run user code
     /// that names the table again): hand removed entries out and drop them after.
+    /// Every named actor still running, with its mailbox depth now.
+    pub(crate) fn depths(&self) -> alloc::vec::Vec<super::gauges::MailboxDepth> {
+        self.entries.with(|e| {
+            e.iter()
+                .filter(|(_, entry)| !entry.actor.is_stopped())
+                .map(|(name, entry)| super::gauges::MailboxDepth {
+                    id: entry.id,
+                    actor: entry.actor.type_name(),
+                    name: Some(name.clone()),
+                    depth: entry.actor.mailbox_depth(),
+                })
+                .collect()
+        })
+    }
+
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, NameEntry>) -> R) -> R {
         self.entries.with(f)
     }

@@ -24,6 +24,8 @@ pub(crate) struct RuntimeParts {
     pub(crate) cpus: Arc<CpuPool>,
     /// Drives `sleep`, `timeout` and `interval` on this runtime's threads.
     pub(crate) timer: Arc<TimerDriver>,
+    /// The deepest actor mailboxes seen (for metrics).
+    pub(crate) deep: super::gauges::DeepMailboxes,
 }
 
 impl sealed::Sealed for Arc<RuntimeParts> {

@@ -354,7 +354,7 @@ impl<T> Drop for ObjectCell<T> {
         if let Some(id) = self.inner.get_mut().id {
             self.shard.unregister(id);
         }
-        self.shard.count_freed();
+        self.shard.count_freed(core::mem::size_of::<Self>());
         // The value may hold the last ref of another object, whose value holds another …:
         // dropped in a loop past a few levels, so no chain is too long to free (std).
         #[cfg(feature = "std")]

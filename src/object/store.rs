@@ -63,6 +63,9 @@ pub struct StoreStats {
     pub created: u64,
     /// Objects freed: their last [`ObjectRef`] was dropped.
     pub freed: u64,
+    /// Bytes of the live objects' cells (each value inline with its bookkeeping; what a
+    /// value allocates itself, such as a `Vec`'s buffer, is not counted).
+    pub bytes: u64,
 }
 
 /// One shard of the registry. Cells keep their shard alive (they unregister on drop), so a
@@ -75,6 +78,8 @@ pub(crate) struct Shard {
     created: AtomicUsize,
     /// Objects of this shard freed.
     freed: AtomicUsize,
+    /// Bytes of this shard's live cells.
+    bytes: AtomicUsize,
 }
 
 struct Registry {
@@ -101,12 +106,14 @@ impl Shard {
             registry: Lock::new(Registry { slots: Slab::new(), registered: 0 }),
             created: AtomicUsize::new(0),
             freed: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
         }
     }
 
-    /// Counts one object freed (its cell is being dropped).
-    pub(crate) fn count_freed(&self) {
+    /// Counts one object of `size` bytes freed (its cell is being dropped).
+    pub(crate) fn count_freed(&self, size: usize) {
         self.freed.fetch_add(1, Relaxed);
+        self.bytes.fetch_sub(size, Relaxed);
     }
 
     /// Registers `cell`, returning its id.
@@ -209,19 +216,22 @@ impl Store {
     /// The store's counters, summed over its shards. Exact when no other thread is creating
     /// or freeing objects; meanwhile, a snapshot taken shard by shard.
     pub fn stats(&self) -> StoreStats {
-        let (created, freed) = self.shards.iter().fold((0_u64, 0_u64), |(c, f), s| {
+        let (created, freed, bytes) = self.shards.iter().fold((0_u64, 0_u64, 0_u64), |(c, f, b), s| {
             // Freed before created: a snapshot never counts a free without its creation.
             let sf = s.freed.load(Relaxed) as u64;
             let sc = s.created.load(Relaxed) as u64;
-            (c + sc, f + sf)
+            // (A cell is freed on the shard that counted its creation.)
+            let sb = s.bytes.load(Relaxed) as u64;
+            (c + sc, f + sf, b + sb)
         });
-        StoreStats { live: created.saturating_sub(freed), created, freed }
+        StoreStats { live: created.saturating_sub(freed), created, freed, bytes }
     }
 
     /// A new cell in `state`, counted in this thread's shard (its id is assigned on demand).
     pub(crate) fn new_cell<T: Send + Sync + 'static>(&self, state: State<T>) -> Arc<ObjectCell<T>> {
         let shard = &self.shards[home_shard()];
         shard.created.fetch_add(1, Relaxed);
+        shard.bytes.fetch_add(core::mem::size_of::<ObjectCell<T>>(), Relaxed);
         Arc::new(ObjectCell::new(Arc::clone(shard), state))
     }
 }

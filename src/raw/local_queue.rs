@@ -212,6 +212,12 @@ impl<T> Local<T> {
 }
 
 impl<T> Steal<T> {
+    /// Number of queued tasks (a snapshot).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    pub(crate) fn len(&self) -> usize {
+        self.inner.len()
+    }
+
     /// True when the victim has nothing to steal (a snapshot).
     pub(crate) fn is_empty(&self) -> bool {
         self.inner.len() == 0

@@ -11,6 +11,7 @@
 
 mod builder;
 mod global;
+mod metrics;
 mod threads;
 
 use alloc::sync::Arc;
@@ -22,6 +23,7 @@ pub use builder::{Builder, MAX_WORKER_THREADS};
 #[doc(hidden)]
 pub use global::run_main;
 pub use global::{init, put, shutdown, spawn};
+pub use metrics::{MailboxDepth, Metrics};
 
 use crate::executor::failure::FailureScope;
 use crate::executor::scheduler::Shared;
@@ -77,6 +79,12 @@ impl Handle {
     /// True once the runtime has been shut down.
     pub fn is_shutdown(&self) -> bool {
         self.parts.scheduler.is_shutdown()
+    }
+
+    /// A snapshot of the runtime's queues, tasks, mailboxes and objects; see
+    /// [`Runtime::metrics`].
+    pub fn metrics(&self) -> Metrics {
+        metrics::snapshot(&self.parts)
     }
 }
 
@@ -143,6 +151,7 @@ impl Runtime {
             names: NameTable::default(),
             cpus,
             timer: Arc::new(TimerDriver::new()),
+            deep: host::gauges::DeepMailboxes::default(),
         };
         let handle = Handle { parts: Arc::new(parts) };
         let rt = Runtime { handle: handle.clone(), threads: Threads::default() };
@@ -204,6 +213,13 @@ impl Runtime {
     /// ```
     pub fn store(&self) -> &Store {
         &self.handle.parts.store
+    }
+
+    /// A snapshot of the runtime: queued and live tasks, each worker's queue depth, the
+    /// deepest actor mailboxes, live objects and their bytes, restarts and retries.
+    /// [`Metrics::to_prometheus`] renders it for a `/metrics` endpoint.
+    pub fn metrics(&self) -> Metrics {
+        metrics::snapshot(&self.handle.parts)
     }
 
     /// Number of worker threads.

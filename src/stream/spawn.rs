@@ -158,6 +158,8 @@ where
         };
         if retryable && retries_left > 0 && chan.is_open() {
             retries_left -= 1;
+            #[cfg(feature = "std")]
+            crate::host::gauges::RETRIES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
             chan.restart();
             continue;
         }

@@ -300,6 +300,7 @@ macro_rules! __rr_task {
                         $crate::__private::task::submit(
                             __rr_target,
                             self.0,
+                            ::core::stringify!($name),
                             $crate::__rr_task!(@resolve [$($arg : $ty),*]),
                             $crate::__rr_task!(@make [$($asy)?] $name [$($arg : $ty),*]),
                             $crate::__rr_task!(@is_err $crate::__rr_task!(@ret $($ret)?)),

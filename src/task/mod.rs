@@ -54,6 +54,8 @@ pub(crate) mod options;
 mod probe;
 mod remote;
 mod run;
+#[cfg(feature = "std")]
+mod traced;
 
 #[cfg(feature = "std")]
 pub(crate) mod admission;

@@ -60,6 +60,8 @@ pin_project_lite::pin_project! {
         grant: Grant,
         // The task's registration in its own object while it waits (a `cancel` wakes it).
         watch: Option<WaiterKey>,
+        // Its result was an error (read by a timeline's span).
+        failed: bool,
     }
 
     impl<R, A, Res, Make, Fut> PinnedDrop for RemoteTask<R, A, Res, Make, Fut> {
@@ -98,6 +100,7 @@ where
             retry_exceptions,
             grant,
             watch: None,
+            failed: false,
         }
     }
 }
@@ -149,6 +152,8 @@ where
                                 break Some(result);
                             }
                             *this.retries -= 1;
+                            #[cfg(feature = "std")]
+                            crate::host::gauges::RETRIES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
                             body.set(None);
                         }
                     }
@@ -164,6 +169,10 @@ where
                 // What the task still holds (its arguments, a finished body) goes before the
                 // result is stored.
                 this.stage.set(Stage::Done);
+                *this.failed = match &result {
+                    Ok(value) => (this.is_err)(value),
+                    Err(_) => true,
+                };
                 if let Some(promise) = this.promise.take() {
                     promise.fulfill(result);
                 }
@@ -180,5 +189,12 @@ where
                 }
             }
         }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<R, A, Res, Make, Fut> super::traced::Outcome for RemoteTask<R, A, Res, Make, Fut> {
+    fn ok(&self) -> bool {
+        !self.failed
     }
 }

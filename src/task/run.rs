@@ -58,6 +58,7 @@ pub fn current() -> Target<'static, (&'static crate::executor::LocalExecutor, &'
 pub fn submit<S, R, A, Res, Make, Fut>(
     target: Target<'_, S>,
     options: TaskOptions,
+    name: &'static str,
     resolve: Res,
     make: Make,
     is_err: fn(&R) -> bool,
@@ -81,19 +82,26 @@ where
         #[cfg(feature = "std")]
         Target::Current => {
             return crate::host::with_current_or_default(|parts| {
-                submit_on_runtime(parts, options, units, resolve, make, is_err)
+                submit_on_runtime(parts, options, units, name, resolve, make, is_err)
             })?;
         }
     };
     #[cfg(feature = "std")]
     if let Some(parts) = host.runtime_parts() {
-        return submit_on_runtime(parts, options, units, resolve, make, is_err);
+        return submit_on_runtime(parts, options, units, name, resolve, make, is_err);
     }
     #[cfg(feature = "std")]
     let _ = units; // admission needs a std runtime; a LocalExecutor runs one task at a time
     let home = host.home();
     let (object, promise) = pending::<R>(home.store());
-    host.spawn_detached(RemoteTask::new(promise, resolve, make, is_err, options.retry_policy(), Grant::none()));
+    let task = RemoteTask::new(promise, resolve, make, is_err, options.retry_policy(), Grant::none());
+    #[cfg(feature = "std")]
+    if super::traced::wanted() {
+        host.spawn_detached(super::traced::Traced::new(task, name));
+        return Ok(object);
+    }
+    let _ = name;
+    host.spawn_detached(task);
     Ok(object)
 }
 
@@ -102,6 +110,7 @@ fn submit_on_runtime<R, A, Res, Make, Fut>(
     parts: &Arc<RuntimeParts>,
     options: TaskOptions,
     units: u64,
+    name: &'static str,
     resolve: Res,
     make: Make,
     is_err: fn(&R) -> bool,
@@ -127,7 +136,12 @@ where
     let grant = Grant::new(units);
     // A task refused by a runtime shutting down meanwhile drops its promise inside a scope
     // naming `RuntimeShutdown`: the object says so.
-    parts.scheduler.spawn_task(RemoteTask::new(promise, resolve, make, is_err, options.retry_policy(), grant));
+    let task = RemoteTask::new(promise, resolve, make, is_err, options.retry_policy(), grant);
+    if super::traced::wanted() {
+        parts.scheduler.spawn_task(super::traced::Traced::new(task, name));
+    } else {
+        parts.scheduler.spawn_task(task);
+    }
     Ok(object)
 }
 
