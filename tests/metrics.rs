@@ -91,8 +91,13 @@ fn metrics_count_queues_mailboxes_objects_restarts_and_retries() {
         let want = |m: &rustyray::Metrics, id: u64, depth: usize| {
             m.deepest_mailboxes.iter().any(|d| d.id == id && d.depth == depth)
         };
-        guard("the unnamed actor seen 50 deep", async {
-            while !want(&rt.metrics(), unnamed.actor_ref().id(), 50) {
+        // (Each holds once its loop has taken the hold call: until then it counts too.)
+        guard("the unnamed actor seen 50 deep, the named one 30", async {
+            loop {
+                let m = rt.metrics();
+                if want(&m, unnamed.actor_ref().id(), 50) && want(&m, named.actor_ref().id(), 30) {
+                    break;
+                }
                 rustyray::time::sleep(Duration::from_millis(1)).await;
             }
         })

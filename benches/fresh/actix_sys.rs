@@ -237,8 +237,13 @@ async fn run_on(workload: Workload) -> Result<Measure, String> {
             m.bytes_per = Some(rss_now().saturating_sub(before) as f64 / n as f64);
             check("actors that answered 1", answered, n)?;
         }
-        Workload::TasksBatch(_) | Workload::TasksSync(_) | Workload::Chain(_) => {
-            return Err("actix has no task pool: the task workloads are not run on it".into());
+        Workload::TasksBatch(_)
+        | Workload::TasksSync(_)
+        | Workload::Chain(_)
+        | Workload::TasksTimeline(_)
+        | Workload::Stream(_)
+        | Workload::Concurrent(_) => {
+            return Err("actix has no task pool: the task, stream and concurrent workloads are not run on it".into());
         }
     }
     Ok(m)

@@ -10,7 +10,7 @@ use async_channel::{bounded, unbounded, Sender};
 mod async_executor_pool;
 use async_executor_pool::{AsyncExecutor, EX};
 
-use crate::workload::{check, rss_now, Measure, Workload, RING, SENDERS};
+use crate::workload::{check, rss_now, Measure, Workload, CONCURRENCY, RING, SENDERS, STREAM_CAPACITY};
 use crate::WORKERS;
 
 enum CounterMsg {
@@ -228,6 +228,66 @@ async fn run_on(workload: Workload) -> Result<Measure, String> {
             m.time = start.elapsed();
             check("end of the chain", got, n)?;
         }
+        Workload::Stream(n) => {
+            let start = Instant::now();
+            let (tx, rx) = bounded::<u64>(STREAM_CAPACITY);
+            EX.spawn(async move {
+                for i in 0..n {
+                    if tx.send(i).await.is_err() {
+                        return;
+                    }
+                }
+            })
+            .detach();
+            let mut sum = 0;
+            while let Ok(x) = rx.recv().await {
+                sum += x;
+            }
+            m.time = start.elapsed();
+            check("sum", sum, n * (n - 1) / 2)?;
+        }
+        Workload::Concurrent(n) => {
+            // An actor by hand that serves up to 16 requests at once: each request is a
+            // task; a bounded channel of 16 tokens admits them.
+            let (tx, rx) = unbounded::<(u64, Sender<u64>)>();
+            EX.spawn(async move {
+                let (permits, taken) = bounded::<()>(CONCURRENCY as usize);
+                while let Ok((x, reply)) = rx.recv().await {
+                    if permits.send(()).await.is_err() {
+                        return;
+                    }
+                    let taken = taken.clone();
+                    EX.spawn(async move {
+                        let _ = reply.send(x + 1).await;
+                        let _ = taken.recv().await;
+                    })
+                    .detach();
+                }
+            })
+            .detach();
+            let start = Instant::now();
+            let callers: Vec<_> = (0..CONCURRENCY)
+                .map(|c| {
+                    let tx = tx.clone();
+                    EX.spawn(async move {
+                        let mut sum = 0;
+                        for i in 0..n / CONCURRENCY {
+                            let (reply, answer) = bounded(1);
+                            tx.send((c + i, reply)).await.map_err(|_| "the actor is gone".to_string())?;
+                            sum += answer.recv().await.map_err(|_| "no answer".to_string())? - (c + i);
+                        }
+                        Ok::<u64, String>(sum)
+                    })
+                })
+                .collect();
+            let mut answered = 0;
+            for caller in callers {
+                answered += caller.await?;
+            }
+            m.time = start.elapsed();
+            check("calls answered", answered, n / CONCURRENCY * CONCURRENCY)?;
+        }
+        Workload::TasksTimeline(_) => return Err("a timeline is rustyray's".into()),
     }
     Ok(m)
 }

@@ -47,6 +47,8 @@ const RUN_LIMIT: Duration = Duration::from_secs(120);
 const RAY_TASKS_ASYNC: f64 = 2_077.0;
 const RAY_TASKS_SYNC: f64 = 606.0;
 const RAY_CHAIN: f64 = 551.0;
+/// Ray's "1:1 actor calls concurrent" rate (its release figures, `docs/anchors.md` §2).
+const RAY_CONCURRENT_CALLS: f64 = 5_775.0;
 
 /// rustyray's fresh-process figures when issue #17 was filed: ask and spawn must not fall.
 const ISSUE_ASK: f64 = 6.4e6;
@@ -58,12 +60,17 @@ const SYSTEMS: [&str; 4] = ["rustyray", "tokio", "async-executor", "actix"];
 /// Whether `system` has a version of `workload`. actix has no task pool (it runs actors),
 /// and it has no call whose reply is dropped unread: a request whose response receiver is
 /// gone is skipped, not handled (`drop(addr.send(m))` leaves the count at 0).
+/// Streams and concurrent calls are compared with channels and tasks by hand (tokio,
+/// async-executor + async-channel); a timeline is rustyray's alone.
 fn supports(system: &str, workload: Workload) -> bool {
-    !(system == "actix"
-        && matches!(
-            workload,
-            Workload::TasksBatch(_) | Workload::TasksSync(_) | Workload::Chain(_) | Workload::TellDroppedRef(_)
-        ))
+    match workload {
+        Workload::TasksTimeline(_) => system == "rustyray",
+        Workload::Stream(_) | Workload::Concurrent(_) => system != "actix",
+        Workload::TasksBatch(_) | Workload::TasksSync(_) | Workload::Chain(_) | Workload::TellDroppedRef(_) => {
+            system != "actix"
+        }
+        _ => true,
+    }
 }
 
 /// Runs `workload` once in this process.
@@ -333,6 +340,31 @@ fn goals(results: &Results, quick: bool) {
     for (dropped, tell) in find("tell-dropped-ref").iter().zip(find("tell")) {
         if let (Some(d), Some(t)) = (rate(dropped, "rustyray"), rate(&tell, "rustyray")) {
             report(format!("{dropped} / {tell} (rustyray; goal: within 1.5×)"), d / t, 1.0 / 1.5);
+        }
+    }
+    for w in find("stream") {
+        if let (Some(ours), Some((peer, best))) = (rate(&w, "rustyray"), best_peer(&w)) {
+            report(format!("{w}: rustyray / best channel pair by hand ({peer})"), ours / best, 1.0);
+        }
+    }
+    for w in find("concurrent") {
+        if let Some(ours) = rate(&w, "rustyray") {
+            if let Some((peer, best)) = best_peer(&w) {
+                report(format!("{w}: rustyray / best peer by hand ({peer})"), ours / best, 1.0);
+            }
+            report(format!("{w}: rustyray / Ray (5,775/s)"), ours / RAY_CONCURRENT_CALLS, 100.0);
+        }
+    }
+    for w in find("tasks-timeline") {
+        let batch = w.replace("tasks-timeline", "tasks-batch");
+        if let (Some(on), Some(off), Some(n)) =
+            (rate(&w, "rustyray"), rate(&batch, "rustyray"), Workload::parse(&w).map(Workload::elements))
+        {
+            let per_task_ns = (1.0 / on - 1.0 / off) * 1e9;
+            println!(
+                "  info    {w}: the timeline costs {per_task_ns:.0} ns per task ({:.2}× the rate with it off; {n} tasks)",
+                on / off
+            );
         }
     }
     for w in find("queued") {

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use rustyray::{Error, ObjectRef, Promise};
 
-use crate::workload::{check, rss_now, Measure, Workload, RING, SENDERS};
+use crate::workload::{check, rss_now, Measure, Workload, CONCURRENCY, RING, SENDERS, STREAM_CAPACITY};
 use crate::WORKERS;
 
 #[rustyray::actor]
@@ -68,6 +68,38 @@ impl RingNode {
 #[rustyray::remote]
 fn inc(x: u64) -> u64 {
     x + 1
+}
+
+/// Serves up to `max_concurrency` calls at once.
+#[rustyray::actor]
+pub struct Echo {
+    calls: std::sync::atomic::AtomicU64,
+}
+
+#[rustyray::actor_methods(concurrent)]
+impl Echo {
+    pub fn new() -> Self {
+        Echo { calls: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    pub async fn echo(&self, x: u64) -> u64 {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        x + 1
+    }
+}
+
+/// `n` tasks submitted, then every result read: the time and the sum.
+async fn tasks_batch(n: u64) -> Result<(std::time::Duration, u64), Error> {
+    let start = Instant::now();
+    let mut refs = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        refs.push(inc::remote(i).await?);
+    }
+    let mut sum = 0;
+    for r in &refs {
+        sum += r.get().await?;
+    }
+    Ok((start.elapsed(), sum))
 }
 
 /// Runs `workload` once on a fresh runtime.
@@ -184,16 +216,8 @@ async fn run_on(rt: &rustyray::Runtime, workload: Workload) -> Result<Result<Mea
             check("actors that answered 1", u64::from(ok) * n, n)
         }
         Workload::TasksBatch(n) => {
-            let start = Instant::now();
-            let mut refs = Vec::with_capacity(n as usize);
-            for i in 0..n {
-                refs.push(inc::remote(i).await?);
-            }
-            let mut sum = 0;
-            for r in &refs {
-                sum += r.get().await?;
-            }
-            m.time = start.elapsed();
+            let sum;
+            (m.time, sum) = tasks_batch(n).await?;
             check("sum", sum, n * (n + 1) / 2)
         }
         Workload::TasksSync(n) => {
@@ -214,6 +238,52 @@ async fn run_on(rt: &rustyray::Runtime, workload: Workload) -> Result<Result<Mea
             let got = r.get().await?;
             m.time = start.elapsed();
             check("end of the chain", got, n)
+        }
+        Workload::Stream(n) => {
+            let start = Instant::now();
+            let mut items = rustyray::stream::StreamOptions::new().capacity(STREAM_CAPACITY).spawn(
+                move |out: rustyray::stream::StreamSender<u64>| async move {
+                    for i in 0..n {
+                        out.send(i).await?;
+                    }
+                    Ok(())
+                },
+            )?;
+            let mut sum = 0;
+            while let Some(item) = items.next().await {
+                sum += item?;
+            }
+            m.time = start.elapsed();
+            check("sum", sum, n * (n - 1) / 2)
+        }
+        Workload::Concurrent(n) => {
+            let echo = Echo::options().max_concurrency(CONCURRENCY as u32).remote().await?;
+            let start = Instant::now();
+            let callers: Vec<_> = (0..CONCURRENCY)
+                .map(|c| {
+                    let echo = echo.clone();
+                    rustyray::spawn(async move {
+                        let mut sum = 0;
+                        for i in 0..n / CONCURRENCY {
+                            sum += echo.echo(c + i).await?.get().await? - (c + i);
+                        }
+                        Ok::<u64, Error>(sum)
+                    })
+                })
+                .collect();
+            let mut answered = 0;
+            for caller in callers {
+                answered += caller.await??;
+            }
+            m.time = start.elapsed();
+            check("calls answered", answered, n / CONCURRENCY * CONCURRENCY)
+        }
+        Workload::TasksTimeline(n) => {
+            rustyray::timeline::start(n as usize);
+            let sum;
+            (m.time, sum) = tasks_batch(n).await?;
+            let spans = rustyray::timeline::stop().spans.len() as u64;
+            check("sum", sum, n * (n + 1) / 2).and_then(|()| check("task spans", spans, n))
         }
     };
     let _ = started;

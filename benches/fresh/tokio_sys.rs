@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::workload::{check, rss_now, Measure, Workload, RING, SENDERS};
+use crate::workload::{check, rss_now, Measure, Workload, CONCURRENCY, RING, SENDERS, STREAM_CAPACITY};
 use crate::WORKERS;
 
 enum CounterMsg {
@@ -218,6 +218,60 @@ async fn run_on(workload: Workload) -> Result<Measure, String> {
             m.time = start.elapsed();
             check("end of the chain", got, n)?;
         }
+        Workload::Stream(n) => {
+            let start = Instant::now();
+            let (tx, mut rx) = mpsc::channel::<u64>(STREAM_CAPACITY);
+            tokio::spawn(async move {
+                for i in 0..n {
+                    if tx.send(i).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            let mut sum = 0;
+            while let Some(x) = rx.recv().await {
+                sum += x;
+            }
+            m.time = start.elapsed();
+            check("sum", sum, n * (n - 1) / 2)?;
+        }
+        Workload::Concurrent(n) => {
+            // An actor by hand that serves up to 16 requests at once: each request is a
+            // task, admitted by a semaphore, answering through a oneshot.
+            let (tx, mut rx) = mpsc::unbounded_channel::<(u64, oneshot::Sender<u64>)>();
+            tokio::spawn(async move {
+                let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENCY as usize));
+                while let Some((x, reply)) = rx.recv().await {
+                    let Ok(permit) = limit.clone().acquire_owned().await else { return };
+                    tokio::spawn(async move {
+                        let _ = reply.send(x + 1);
+                        drop(permit);
+                    });
+                }
+            });
+            let start = Instant::now();
+            let callers: Vec<_> = (0..CONCURRENCY)
+                .map(|c| {
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let mut sum = 0;
+                        for i in 0..n / CONCURRENCY {
+                            let (reply, answer) = oneshot::channel();
+                            tx.send((c + i, reply)).map_err(|_| "the actor is gone".to_string())?;
+                            sum += answer.await.map_err(|_| "no answer".to_string())? - (c + i);
+                        }
+                        Ok::<u64, String>(sum)
+                    })
+                })
+                .collect();
+            let mut answered = 0;
+            for caller in callers {
+                answered += caller.await.map_err(|e| e.to_string())??;
+            }
+            m.time = start.elapsed();
+            check("calls answered", answered, n / CONCURRENCY * CONCURRENCY)?;
+        }
+        Workload::TasksTimeline(_) => return Err("a timeline is rustyray's".into()),
     }
     Ok(m)
 }

@@ -30,7 +30,20 @@ pub enum Workload {
     TasksSync(u64),
     /// A chain of `n` tasks, each taking the previous one's result.
     Chain(u64),
+    /// A producer task streams `n` items through a bounded stream (16 unread) to a reader.
+    Stream(u64),
+    /// 16 callers make `n / 16` request/reply calls each to one actor that serves up to 16
+    /// at once (Ray's "1:1 actor calls concurrent" shape, `max_concurrency = 16`).
+    Concurrent(u64),
+    /// `TasksBatch(n)` while a timeline records every task (rustyray only: its cost per task
+    /// is this minus `TasksBatch(n)`).
+    TasksTimeline(u64),
 }
+
+/// Items a stream holds unread.
+pub const STREAM_CAPACITY: usize = 16;
+/// Callers, and calls served at once, of `Concurrent`.
+pub const CONCURRENCY: u64 = 16;
 
 /// Actors in the ring.
 pub const RING: u64 = 100;
@@ -56,6 +69,9 @@ impl Workload {
             Workload::TasksBatch(1_000_000 / k),
             Workload::TasksSync(100_000 / k),
             Workload::Chain(1_000),
+            Workload::Stream(1_000_000 / k),
+            Workload::Concurrent(100_000 / k),
+            Workload::TasksTimeline(1_000_000 / k / 10),
         ]
     }
 
@@ -77,6 +93,9 @@ impl Workload {
             Workload::TasksBatch(n) => ("tasks-batch", n),
             Workload::TasksSync(n) => ("tasks-sync", n),
             Workload::Chain(n) => ("chain", n),
+            Workload::Stream(n) => ("stream", n),
+            Workload::Concurrent(n) => ("concurrent", n),
+            Workload::TasksTimeline(n) => ("tasks-timeline", n),
         }
     }
 
@@ -95,6 +114,9 @@ impl Workload {
             "tasks-batch" => Workload::TasksBatch(n),
             "tasks-sync" => Workload::TasksSync(n),
             "chain" => Workload::Chain(n),
+            "stream" => Workload::Stream(n),
+            "concurrent" => Workload::Concurrent(n),
+            "tasks-timeline" => Workload::TasksTimeline(n),
             _ => return None,
         })
     }
@@ -108,10 +130,13 @@ impl Workload {
     pub fn unit(self) -> &'static str {
         match self {
             Workload::Tell(_) | Workload::TellDroppedRef(_) | Workload::Fanin(_) | Workload::Queued(_) => "msg",
-            Workload::Ask(_) => "call",
+            Workload::Ask(_) | Workload::Concurrent(_) => "call",
+            Workload::Stream(_) => "item",
             Workload::Ring(_) => "hop",
             Workload::Spawn(_) => "actor",
-            Workload::TasksBatch(_) | Workload::TasksSync(_) | Workload::Chain(_) => "task",
+            Workload::TasksBatch(_) | Workload::TasksSync(_) | Workload::Chain(_) | Workload::TasksTimeline(_) => {
+                "task"
+            }
         }
     }
 }

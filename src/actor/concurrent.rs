@@ -186,9 +186,10 @@ impl<A: Actor, F: Future<Output = ()>> Future for Running<A, F> {
         let Some(handler) = this.handler.as_mut().as_pin_mut() else {
             panic!("a shared call polled after completion");
         };
-        let polled = {
-            let _entered = trace_enter(this.traced);
-            poll_catch(handler, cx)
+        let (polled, unended) = {
+            let entered = trace_enter::<A>(this.traced);
+            let polled = poll_catch(handler, cx);
+            (polled, entered.leave())
         };
         let outcome = match polled {
             Poll::Pending => return Poll::Pending,
@@ -201,7 +202,7 @@ impl<A: Actor, F: Future<Output = ()>> Future for Running<A, F> {
         }
         this.handler.set(None);
         drop(scope);
-        trace_end::<A>(this.traced.take(), outcome.is_ok());
+        trace_end(this.traced.take(), unended, outcome.is_ok());
         Poll::Ready((*this.group, outcome))
     }
 }

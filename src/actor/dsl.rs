@@ -616,6 +616,7 @@ macro_rules! __rr_call {
             ::core::option::Option::Some(Msg::$m { __reply, .. }) => __reply,
             _ => $reply,
         };
+        $crate::__private::actor::call_done();
         if let ::core::option::Option::Some(reply) = $reply {
             reply.fulfill(::core::result::Result::Ok(out));
         }
@@ -711,6 +712,7 @@ macro_rules! __rr_shared {
     }};
     ([] [$($asy:tt)?] $me:ident $m:ident [$($arg:ident)*] $reply:ident) => {{
         let out = $crate::__rr_invoke!([$($asy)?] $reply $me.$m($($arg),*));
+        $crate::__private::actor::call_done();
         if let ::core::option::Option::Some(reply) = $reply {
             reply.fulfill(::core::result::Result::Ok(out));
         }

@@ -22,6 +22,10 @@ pub fn run_method<R, T>(reply: &mut Option<crate::object::Promise<T>>, f: impl F
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
             Ok(out) => out,
             Err(payload) => {
+                // A traced call's span ends before its caller sees the panic.
+                if crate::timeline::on() {
+                    crate::timeline::finish(false);
+                }
                 if let Some(reply) = reply.take() {
                     reply.fulfill(Err(Error::TaskPanicked { message: panic_message(payload.as_ref()) }));
                 }
@@ -33,6 +37,18 @@ pub fn run_method<R, T>(reply: &mut Option<crate::object::Promise<T>>, f: impl F
     {
         let _ = reply;
         f()
+    }
+}
+
+/// A call's method returned and its caller is about to be answered: a traced call's
+/// timeline span ends now, so a caller that sees the answer finds the span recorded. (One
+/// relaxed load while no timeline records; nothing without `std`.)
+#[doc(hidden)]
+#[inline]
+pub fn call_done() {
+    #[cfg(feature = "std")]
+    if crate::timeline::on() {
+        crate::timeline::finish(true);
     }
 }
 

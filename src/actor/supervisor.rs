@@ -171,16 +171,28 @@ pub(crate) fn trace_start<A: Actor>(msg: &A::Msg) -> Traced {
     None
 }
 
-/// Enters a traced call's `tracing` span for the guard's life (nothing without the
-/// `tracing` feature).
+/// Enters a traced call for one poll: its `tracing` span (feature `tracing`), and its
+/// timeline span armed on the thread, so the call's code ends it just before it answers
+/// (`method::call_done`). [`Entered::leave`] after the poll.
 #[inline]
-pub(crate) fn trace_enter(traced: &Traced) -> Entered<'_> {
-    #[cfg(feature = "tracing")]
-    return Entered { _guard: traced.as_ref().map(|t| t.span.enter()) };
-    #[cfg(not(feature = "tracing"))]
-    {
-        let _ = traced;
-        Entered { _life: core::marker::PhantomData }
+#[cfg_attr(not(feature = "std"), allow(clippy::extra_unused_type_parameters, unused_variables))]
+pub(crate) fn trace_enter<A: Actor>(traced: &Traced) -> Entered<'_> {
+    #[cfg(feature = "std")]
+    let armed = traced.as_deref().filter(|_| crate::timeline::on()).map(|t| {
+        crate::timeline::arm(crate::timeline::Pending {
+            kind: crate::timeline::SpanKind::ActorCall,
+            name: t.method,
+            actor: Some(crate::timeline::short_type_name::<A>()),
+            submit_ns: None,
+            start_ns: t.start,
+        })
+    });
+    Entered {
+        #[cfg(feature = "tracing")]
+        _guard: traced.as_ref().map(|t| t.span.enter()),
+        #[cfg(feature = "std")]
+        armed,
+        _life: core::marker::PhantomData,
     }
 }
 
@@ -188,23 +200,38 @@ pub(crate) fn trace_enter(traced: &Traced) -> Entered<'_> {
 pub(crate) struct Entered<'a> {
     #[cfg(feature = "tracing")]
     _guard: Option<tracing::span::Entered<'a>>,
-    #[cfg(not(feature = "tracing"))]
+    #[cfg(feature = "std")]
+    armed: Option<crate::timeline::Armed>,
     _life: core::marker::PhantomData<&'a ()>,
 }
 
-/// Ends a traced call: its span goes to the timeline if one records.
+/// A call's timeline span its poll did not end (nothing without `std`).
+#[cfg(feature = "std")]
+pub(crate) type Unended = Option<crate::timeline::Pending>;
+/// A call's timeline span its poll did not end (nothing without `std`).
+#[cfg(not(feature = "std"))]
+pub(crate) type Unended = ();
+
+impl Entered<'_> {
+    /// Leaves the poll: the timeline span, if the call's code did not end it.
+    #[inline]
+    pub(crate) fn leave(self) -> Unended {
+        #[cfg(feature = "std")]
+        return self.armed.and_then(crate::timeline::Armed::disarm);
+    }
+}
+
+/// A traced call finished: its timeline span, if its code did not end it (a call that
+/// answers nobody, a panic), ends now.
 #[inline]
-#[cfg_attr(not(feature = "std"), allow(clippy::extra_unused_type_parameters))]
-pub(crate) fn trace_end<A: Actor>(traced: Traced, ok: bool) {
+pub(crate) fn trace_end(traced: Traced, unended: Unended, ok: bool) {
     #[cfg(feature = "std")]
-    if let Some(t) = traced {
-        if crate::timeline::on() {
-            use crate::timeline::{record, short_type_name, span, SpanKind};
-            record(span(SpanKind::ActorCall, t.method, Some(short_type_name::<A>()), t.start, ok));
-        }
+    if let Some(pending) = unended {
+        pending.record(ok);
     }
     #[cfg(not(feature = "std"))]
-    let _ = (traced, ok);
+    let _ = (unended, ok);
+    drop(traced);
 }
 
 /// How handling one message ended: `Err` if the handler panicked (`TaskPanicked`) or the
@@ -267,9 +294,10 @@ impl<A: Actor, F: Future<Output = ()>> Future for Handling<'_, A, F> {
         let Some(handler) = this.handler.as_mut().as_pin_mut() else {
             panic!("Handling polled after completion");
         };
-        let polled = {
-            let _entered = trace_enter(this.traced);
-            poll_catch(handler, cx)
+        let (polled, unended) = {
+            let entered = trace_enter::<A>(this.traced);
+            let polled = poll_catch(handler, cx);
+            (polled, entered.leave())
         };
         let outcome = match polled {
             Poll::Ready(Ok(())) => Ok(()),
@@ -283,7 +311,7 @@ impl<A: Actor, F: Future<Output = ()>> Future for Handling<'_, A, F> {
                 Err(Box::new(Death::Killed.error()))
             }
         };
-        trace_end::<A>(this.traced.take(), outcome.is_ok());
+        trace_end(this.traced.take(), unended, outcome.is_ok());
         // Drop the handler now; if it failed, inside a scope naming the error, so promises
         // the abandoned or panicked handler still owns resolve to it.
         if let Err(e) = &outcome {
@@ -441,18 +469,19 @@ impl<A: Actor> Life<A> {
                 continue;
             }
             let traced = trace_start::<A>(&msg);
-            let handled = {
-                let _entered = trace_enter(&traced);
-                catch_sync(|| state.handle_now(msg, ctx))
+            let (handled, unended) = {
+                let entered = trace_enter::<A>(&traced);
+                let handled = catch_sync(|| state.handle_now(msg, ctx));
+                (handled, entered.leave())
             };
             match handled {
-                Ok(None) => trace_end::<A>(traced, true),
+                Ok(None) => trace_end(traced, unended, true),
                 // An `async` method's call: the loop awaits it (and traces it).
                 Ok(Some(msg)) => return Poll::Ready(Some((msg, traced))),
                 // Whatever the call owned was dropped while unwinding: its caller's result
                 // holds TaskPanicked { message }.
                 Err(panic) => {
-                    trace_end::<A>(traced, false);
+                    trace_end(traced, unended, false);
                     self.failed(panic, ctx);
                 }
             }

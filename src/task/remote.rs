@@ -173,6 +173,11 @@ where
                     Ok(value) => (this.is_err)(value),
                     Err(_) => true,
                 };
+                // A traced task's span ends before its result is visible.
+                #[cfg(feature = "std")]
+                if crate::timeline::on() {
+                    crate::timeline::finish(!*this.failed);
+                }
                 if let Some(promise) = this.promise.take() {
                     promise.fulfill(result);
                 }

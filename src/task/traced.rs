@@ -69,18 +69,24 @@ impl<F: Future<Output = ()> + Outcome> Future for Traced<F> {
         #[cfg(not(feature = "tracing"))]
         let () = this.span;
         let mut inner = this.inner;
-        match inner.as_mut().poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(()) => {
-                // (Pinned, `inner` is only read here.)
-                let ok = Pin::into_ref(inner).get_ref().ok();
-                if timeline::on() {
-                    let mut span = timeline::span(SpanKind::Task, this.name, None, start, ok);
-                    span.submit_ns = Some(*this.submit);
-                    timeline::record(span);
-                }
-                Poll::Ready(())
+        // The task ends its span just before it stores its result (`timeline::finish`).
+        let armed = timeline::on().then(|| {
+            timeline::arm(timeline::Pending {
+                kind: SpanKind::Task,
+                name: this.name,
+                actor: None,
+                submit_ns: Some(*this.submit),
+                start_ns: start,
+            })
+        });
+        let polled = inner.as_mut().poll(cx);
+        let unended = armed.and_then(timeline::Armed::disarm);
+        if polled.is_ready() {
+            if let Some(pending) = unended {
+                // Ended without storing a result (cancelled): the span ends now.
+                pending.record(Pin::into_ref(inner).get_ref().ok());
             }
         }
+        polled
     }
 }

@@ -34,6 +34,7 @@
 //!   its result, not a failure of the call);
 //! * a **submit** instant per actor call sent, on the caller's thread.
 
+mod armed;
 mod chrome;
 mod ring;
 
@@ -43,6 +44,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::OnceLock;
 use std::time::Instant;
 
+pub(crate) use armed::{arm, finish, Armed, Pending};
 pub(crate) use ring::record;
 
 /// Recording on or off: the one load every event site pays.
