@@ -68,6 +68,8 @@ mod map;
 pub mod net;
 mod remote;
 mod session;
+mod stream;
+pub use stream::STREAM_WINDOW;
 
 use alloc::boxed::Box;
 use alloc::string::String;

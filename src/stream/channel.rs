@@ -11,6 +11,8 @@
 //! A bounded stream allocates its buffer once, when it is made: streaming never allocates
 //! (the `no_std` form's fixed capacity).
 
+use crate::sync::atomic::{AtomicBool, Ordering};
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -224,15 +226,67 @@ enum Offer<T> {
 /// Dropped while its producer unwinds from a panic, or by an actor that died, the stream
 /// ends with that error (`TaskPanicked`, `ActorDied`), after the items sent before it.
 pub struct StreamSender<T> {
-    chan: Arc<Chan<T>>,
+    backend: Backend<T>,
     /// A streaming task's sender: the task, not the sender, ends the stream (a retried
     /// attempt's sender must not end it when the attempt panics).
     owned_by_task: bool,
 }
 
+/// Where a sender's items go.
+enum Backend<T> {
+    /// Into a stream of this process.
+    Local {
+        chan: Arc<Chan<T>>,
+        /// Handed to another node inside a call (its reader is fed from there now): this
+        /// sender no longer ends the stream.
+        handed_over: AtomicBool,
+    },
+    /// Across a link, to a stream on the node that made it (the node layer's proxy).
+    Remote(Box<dyn ItemSink<T>>),
+}
+
+/// A sender's items going somewhere else than a stream of this process: the node layer's
+/// proxy of a stream on another node.
+pub(crate) trait ItemSink<T>: Send + Sync {
+    /// Sends `item`, waiting for room (`Err(Cancelled)` once the reader is gone).
+    fn send(&self, item: T) -> BoxFuture<'_, Result<(), Error>>;
+    /// True once a send learned that the reader is gone.
+    fn is_cancelled(&self) -> bool;
+    /// Ends the stream (`Err`: the reader gets the error after the items).
+    fn end(&self, ending: Result<(), Error>);
+}
+
+/// A boxed future borrowing its sender.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 impl<T> StreamSender<T> {
     pub(crate) fn new(chan: Arc<Chan<T>>, owned_by_task: bool) -> Self {
-        StreamSender { chan, owned_by_task }
+        StreamSender { backend: Backend::Local { chan, handed_over: AtomicBool::new(false) }, owned_by_task }
+    }
+
+    /// A sender whose items go to `sink` (a stream on another node).
+    #[cfg_attr(not(feature = "node"), allow(dead_code))]
+    pub(crate) fn remote(sink: Box<dyn ItemSink<T>>) -> Self {
+        StreamSender { backend: Backend::Remote(sink), owned_by_task: false }
+    }
+
+    /// This sender's local stream, handed over (to be fed from another node): from now
+    /// on this sender does not end it. `None` for a proxy, or if already handed over.
+    #[cfg_attr(not(feature = "node"), allow(dead_code))]
+    pub(crate) fn hand_over(&self) -> Option<Arc<Chan<T>>> {
+        match &self.backend {
+            Backend::Local { chan, handed_over } if !handed_over.swap(true, Ordering::AcqRel) => Some(Arc::clone(chan)),
+            _ => None,
+        }
+    }
+
+    /// Ends the stream (`Err`: after the items), as `fail` / `finish` do, by reference.
+    #[cfg_attr(not(feature = "node"), allow(dead_code))]
+    pub(crate) fn end(&self, ending: Result<(), Error>) {
+        match &self.backend {
+            Backend::Local { chan, .. } => chan.end(ending),
+            Backend::Remote(sink) => sink.end(ending),
+        }
     }
 
     /// Sends `item`, waiting while the stream holds its capacity of unread items
@@ -242,7 +296,10 @@ impl<T> StreamSender<T> {
     /// [`Error::Cancelled`] if the reader cancelled or dropped the stream: stop producing
     /// (`?` does).
     pub fn send(&self, item: T) -> SendFuture<'_, T> {
-        SendFuture { chan: &self.chan, item: Some(item) }
+        match &self.backend {
+            Backend::Local { chan, .. } => SendFuture(Sending::Local { chan, item: Some(item) }),
+            Backend::Remote(sink) => SendFuture(Sending::Remote(sink.send(item))),
+        }
     }
 
     /// Sends `item` if there is room now.
@@ -250,10 +307,19 @@ impl<T> StreamSender<T> {
     /// # Errors
     /// The item back, with `Some(`[`Error::Cancelled`]`)` if the reader is gone, or with
     /// `None` if the stream is full.
+    /// (A sender whose stream is on another node has no room to look at: it always
+    /// answers `None`; use [`send`](Self::send).)
     pub fn try_send(&self, item: T) -> Result<(), (T, Option<Error>)> {
+        let chan = match &self.backend {
+            Backend::Local { chan, .. } => chan,
+            Backend::Remote(sink) => {
+                let cancelled = sink.is_cancelled().then_some(Error::Cancelled);
+                return Err((item, cancelled));
+            }
+        };
         let waker = noop_waker();
         let mut cx = Context::from_waker(&waker);
-        match self.chan.offer(&mut cx, item) {
+        match chan.offer(&mut cx, item) {
             Offer::Accepted(reader, watchers) => {
                 wake(reader);
                 watchers.into_iter().for_each(Waker::wake);
@@ -266,57 +332,83 @@ impl<T> StreamSender<T> {
 
     /// True once the reader has cancelled or dropped the stream.
     pub fn is_cancelled(&self) -> bool {
-        self.chan.is_cancelled()
+        match &self.backend {
+            Backend::Local { chan, .. } => chan.is_cancelled(),
+            Backend::Remote(sink) => sink.is_cancelled(),
+        }
     }
 
     /// Runs `future` until it finishes or the reader cancels the stream, whichever is
     /// first: a producer that awaits other things between sends stops at once (its future
-    /// is dropped at the `await` it is in) rather than at its next `send`.
+    /// is dropped at the `await` it is in) rather than at its next `send`. (For a stream
+    /// on another node, a cancel is learned from a send's answer.)
     pub fn until_cancelled<F: Future>(&self, future: F) -> UntilCancelled<'_, T, F> {
-        UntilCancelled { chan: &self.chan, future }
+        UntilCancelled { sender: self, future }
     }
 
     /// Ends the stream with `error`: the reader gets it after the items sent so far.
     pub fn fail(self, error: Error) {
-        self.chan.end(Err(error));
+        self.end(Err(error));
     }
 
     /// Ends the stream cleanly (as dropping the sender does).
     pub fn finish(self) {
-        self.chan.end(Ok(()));
+        self.end(Ok(()));
+    }
+
+    /// Registers `waker` for a cancel; true if cancelled.
+    fn watch_cancel(&self, waker: &Waker) -> bool {
+        match &self.backend {
+            Backend::Local { chan, .. } => chan.watch_cancel(waker),
+            Backend::Remote(sink) => sink.is_cancelled(),
+        }
     }
 }
 
 impl<T> Drop for StreamSender<T> {
     fn drop(&mut self) {
-        if self.owned_by_task || !self.chan.is_open() {
+        if self.owned_by_task {
             return;
+        }
+        if let Backend::Local { chan, handed_over } = &self.backend {
+            if handed_over.load(Ordering::Acquire) || !chan.is_open() {
+                return;
+            }
         }
         // Dropped by a panic or a failure (an actor killed mid-call): say so after the items.
         let ending = match drop_error() {
             Error::ObjectLost => Ok(()),
             e => Err(e),
         };
-        self.chan.end(ending);
+        self.end(ending);
     }
 }
 
 impl<T> fmt::Debug for StreamSender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StreamSender").field("cancelled", &self.chan.is_cancelled()).finish()
+        f.debug_struct("StreamSender")
+            .field("remote", &matches!(self.backend, Backend::Remote(_)))
+            .field("cancelled", &self.is_cancelled())
+            .finish()
     }
 }
 
 /// Future of [`StreamSender::send`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct SendFuture<'a, T> {
-    chan: &'a Arc<Chan<T>>,
-    item: Option<T>,
+pub struct SendFuture<'a, T>(Sending<'a, T>);
+
+enum Sending<'a, T> {
+    Local { chan: &'a Arc<Chan<T>>, item: Option<T> },
+    Remote(BoxFuture<'a, Result<(), Error>>),
 }
 
 impl<T> fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendFuture").field("waiting", &self.item.is_some()).finish()
+        let waiting = match &self.0 {
+            Sending::Local { item, .. } => item.is_some(),
+            Sending::Remote(_) => true,
+        };
+        f.debug_struct("SendFuture").field("waiting", &waiting).finish()
     }
 }
 
@@ -326,8 +418,12 @@ impl<T> Future for SendFuture<'_, T> {
     type Output = Result<(), Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(item) = self.item.take() else { return Poll::Ready(Ok(())) };
-        match self.chan.offer(cx, item) {
+        let (chan, slot) = match &mut self.0 {
+            Sending::Local { chan, item } => (*chan, item),
+            Sending::Remote(sending) => return sending.as_mut().poll(cx),
+        };
+        let Some(item) = slot.take() else { return Poll::Ready(Ok(())) };
+        match chan.offer(cx, item) {
             Offer::Accepted(reader, watchers) => {
                 wake(reader);
                 watchers.into_iter().for_each(Waker::wake);
@@ -335,7 +431,7 @@ impl<T> Future for SendFuture<'_, T> {
             }
             Offer::Refused(_) => Poll::Ready(Err(Error::Cancelled)),
             Offer::Full(item) => {
-                self.item = item;
+                *slot = item;
                 Poll::Pending
             }
         }
@@ -347,7 +443,7 @@ pin_project_lite::pin_project! {
     /// reader cancelled first.
     #[must_use = "futures do nothing unless awaited"]
     pub struct UntilCancelled<'a, T, F> {
-        chan: &'a Arc<Chan<T>>,
+        sender: &'a StreamSender<T>,
         #[pin]
         future: F,
     }
@@ -358,7 +454,7 @@ impl<T, F: Future> Future for UntilCancelled<'_, T, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if this.chan.watch_cancel(cx.waker()) {
+        if this.sender.watch_cancel(cx.waker()) {
             return Poll::Ready(None);
         }
         this.future.poll(cx).map(Some)

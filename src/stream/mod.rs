@@ -35,7 +35,7 @@
 //! [`wait`](crate::wait) accepts streams (`&ObjectRefStream`); a retried streaming task
 //! replays from its start and the items already delivered are skipped.
 
-mod channel;
+pub(crate) mod channel;
 mod spawn;
 #[cfg(feature = "std")]
 mod wait;
