@@ -71,13 +71,18 @@ where
             Target::Local(shared) => &shared.mailbox,
             #[cfg(feature = "node")]
             Target::Remote(remote) => {
-                let (mut msg, mut waiting) = (Some(build::<A, R>(self.make, None)), None);
+                let (mut msg, mut waiting) = (Some((self.make)(None)), None);
+                if let Some(msg) = &msg {
+                    note_submit::<A>(msg);
+                }
                 return core::future::poll_fn(|cx| remote.poll_send(&mut msg, &mut waiting, cx)).await;
             }
         };
         // Queue it right away when there is room (always, unbounded): the message is moved
         // once into the mailbox, not first into a waiting send's slot.
-        let msg = match mailbox.try_send(build::<A, R>(self.make, None)) {
+        let msg = (self.make)(None);
+        note_submit::<A>(&msg);
+        let msg = match mailbox.try_send(msg) {
             Ok(()) => return Ok(()),
             Err(TrySendError::Full(msg)) => msg,
             Err(TrySendError::Closed(msg)) => return Err(gone(self.actor, msg)),
@@ -87,10 +92,12 @@ where
 
     /// Sends without a result slot and without waiting.
     pub fn try_tell(self) -> Result<(), TrySendError<A::Msg>> {
+        let msg = (self.make)(None);
+        note_submit::<A>(&msg);
         match &self.actor.target {
-            Target::Local(shared) => shared.mailbox.try_send(build::<A, R>(self.make, None)),
+            Target::Local(shared) => shared.mailbox.try_send(msg),
             #[cfg(feature = "node")]
-            Target::Remote(remote) => remote.try_send(build::<A, R>(self.make, None)),
+            Target::Remote(remote) => remote.try_send(msg),
         }
     }
 
@@ -98,7 +105,8 @@ where
     /// message back in `Full`.
     pub fn try_send(self) -> Result<ObjectRef<R>, TrySendError<A::Msg>> {
         let (object, promise) = crate::object::pending::<R>(store_of(self.actor));
-        let msg = build::<A, R>(self.make, Some(promise));
+        let msg = (self.make)(Some(promise));
+        note_submit::<A>(&msg);
         match &self.actor.target {
             Target::Local(shared) => shared.mailbox.try_send(msg)?,
             #[cfg(feature = "node")]
@@ -119,12 +127,9 @@ where
 
     fn into_future(self) -> CallFuture<'a, A, R> {
         let (object, promise) = crate::object::pending::<R>(store_of(self.actor));
-        CallFuture {
-            actor: self.actor,
-            msg: Some(build::<A, R>(self.make, Some(promise))),
-            object: Some(object),
-            waiting: None,
-        }
+        let msg = (self.make)(Some(promise));
+        note_submit::<A>(&msg);
+        CallFuture { actor: self.actor, msg: Some(msg), object: Some(object), waiting: None }
     }
 }
 
@@ -177,24 +182,32 @@ impl<A: Actor, R> Future for CallFuture<'_, A, R> {
     }
 }
 
-/// Builds a call's message; while a timeline records, notes the submit on this thread.
+/// While a timeline records, notes a call's submit on this thread (one relaxed load
+/// otherwise).
 #[inline]
-fn build<A: Actor, R>(make: impl FnOnce(Option<Promise<R>>) -> A::Msg, reply: Option<Promise<R>>) -> A::Msg {
-    let msg = make(reply);
+fn note_submit<A: Actor>(msg: &A::Msg) {
+    // (The method is read in place: the message's address never escapes the hot path.)
     #[cfg(feature = "std")]
     if crate::timeline::on() {
-        let at = crate::timeline::now();
-        let mut span = crate::timeline::span(
-            crate::timeline::SpanKind::Submit,
-            A::method_name(&msg),
-            Some(crate::timeline::short_type_name::<A>()),
-            at,
-            true,
-        );
-        span.end_ns = at;
-        crate::timeline::record(span);
+        record_submit::<A>(A::method_name(msg));
     }
-    msg
+    #[cfg(not(feature = "std"))]
+    let _ = msg;
+}
+
+#[cfg(feature = "std")]
+#[cold]
+#[inline(never)]
+fn record_submit<A: Actor>(method: &'static str) {
+    let at = crate::timeline::now();
+    crate::timeline::Pending {
+        kind: crate::timeline::SpanKind::Submit,
+        name: method,
+        actor: Some(crate::timeline::short_type_name::<A>()),
+        submit_ns: None,
+        start_ns: at,
+    }
+    .record(true);
 }
 
 /// The store a call's result object goes to: the actor's (local), the caller's (remote).

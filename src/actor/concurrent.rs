@@ -32,7 +32,8 @@ use core::task::{Context, Poll};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::context::ActorContext;
-use super::supervisor::{trace_end, trace_enter, trace_start, Death, Traced};
+use super::supervisor::Death;
+use super::trace::{self, Traced};
 use super::traits::Actor;
 use crate::executor::failure::{drop_failed, FailureScope};
 use crate::executor::poll_catch;
@@ -113,7 +114,6 @@ pub struct Phase<'a, A: Actor> {
     ctx: &'a ActorContext<A>,
     conc: &'a Concurrency,
     first: A::Msg,
-    traced: Traced,
     group: usize,
 }
 
@@ -122,10 +122,10 @@ impl<'a, A: Actor> Phase<'a, A> {
         batch: &'a mut Spill<A::Msg>,
         ctx: &'a ActorContext<A>,
         conc: &'a Concurrency,
-        (first, traced): (A::Msg, Traced),
+        first: A::Msg,
         group: usize,
     ) -> Self {
-        Phase { batch, ctx, conc, first, traced, group }
+        Phase { batch, ctx, conc, first, group }
     }
 }
 
@@ -171,6 +171,7 @@ pin_project_lite::pin_project! {
     /// One shared call running: its handler, with panics caught.
     struct Running<A, F> {
         group: usize,
+        // An `async` call's trace (a synchronous one traces itself: `method::run_traced`).
         traced: Traced,
         _actor: PhantomData<fn() -> A>,
         #[pin]
@@ -186,11 +187,13 @@ impl<A: Actor, F: Future<Output = ()>> Future for Running<A, F> {
         let Some(handler) = this.handler.as_mut().as_pin_mut() else {
             panic!("a shared call polled after completion");
         };
-        let (polled, unended) = {
-            let entered = trace_enter::<A>(this.traced);
-            let polled = poll_catch(handler, cx);
-            (polled, entered.leave())
-        };
+        if let Some(t) = this.traced.as_deref_mut() {
+            trace::before(t);
+        }
+        let polled = poll_catch(handler, cx);
+        if let Some(t) = this.traced.as_deref_mut() {
+            trace::after(t);
+        }
         let outcome = match polled {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(outcome) => outcome,
@@ -202,7 +205,9 @@ impl<A: Actor, F: Future<Output = ()>> Future for Running<A, F> {
         }
         this.handler.set(None);
         drop(scope);
-        trace_end(this.traced.take(), unended, outcome.is_ok());
+        if let Some(t) = this.traced.take() {
+            trace::end(t, outcome.is_ok());
+        }
         Poll::Ready((*this.group, outcome))
     }
 }
@@ -220,7 +225,7 @@ impl<A, F> Drop for Set<A, F> {
 }
 
 async fn run<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> PhaseEnd<A::Msg> {
-    let Phase { batch, ctx, conc, first, traced, group } = phase;
+    let Phase { batch, ctx, conc, first, group } = phase;
     let limits = &conc.limits;
     let mut busy: Vec<u32> = vec![0; limits.len()];
     // Calls taken from the mailbox that wait for room in their group, in arrival order.
@@ -228,8 +233,9 @@ async fn run<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> PhaseEnd
     let mut set = Set(Some(FuturesUnordered::new()));
     let mut barrier: Option<A::Msg> = None;
     let mut closed = false;
-    let start = |set: &mut Set<A, _>, busy: &mut [u32], msg: A::Msg, traced: Traced, group: usize| {
+    let start = |set: &mut Set<A, _>, busy: &mut [u32], msg: A::Msg, group: usize| {
         busy[group] += 1;
+        let traced = if A::__is_async(&msg) { trace::start::<A>(&msg) } else { None };
         let handler = actor.handle_shared(msg, ctx);
         set.0.as_mut().expect("running set").push(Running {
             group,
@@ -238,7 +244,7 @@ async fn run<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> PhaseEnd
             handler: Some(handler),
         });
     };
-    start(&mut set, &mut busy, first, traced, group.min(limits.len() - 1));
+    start(&mut set, &mut busy, first, group.min(limits.len() - 1));
     core::future::poll_fn(|cx| loop {
         let running = set.0.as_mut().expect("running set");
         // Calls that ended free their group's places.
@@ -280,8 +286,7 @@ async fn run<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> PhaseEnd
             if busy[g] < limits[g] {
                 let (g, msg) = held.remove(i).expect("in range");
                 ctx.shared.mailbox.consumed();
-                let traced = trace_start::<A>(&msg);
-                start(&mut set, &mut busy, msg, traced, g);
+                start(&mut set, &mut busy, msg, g);
                 started = true;
             } else {
                 i += 1;
@@ -327,8 +332,7 @@ async fn run<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> PhaseEnd
                 // Within a group calls start in order: behind a held one, this one waits too.
                 if busy[g] < limits[g] && !held.iter().any(|&(h, _)| h == g) {
                     ctx.shared.mailbox.consumed();
-                    let traced = trace_start::<A>(&msg);
-                    start(&mut set, &mut busy, msg, traced, g);
+                    start(&mut set, &mut busy, msg, g);
                 } else {
                     held.push_back((g, msg));
                 }

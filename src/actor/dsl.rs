@@ -353,7 +353,7 @@ macro_rules! __rr_actor {
         {
             async move {
                 match msg {
-                    $( Msg::$m { $($arg,)* mut __reply } => $crate::__rr_shared!([$($mt)?] [$($asy)?] self $m [$($arg)*] __reply), )*
+                    $( Msg::$m { $($arg,)* mut __reply } => $crate::__rr_shared!([$($mt)?] [$($asy)?] self $name $m [$($arg)*] __reply), )*
                 }
             }
         }
@@ -408,6 +408,8 @@ macro_rules! __rr_actor {
                 }
             }
 
+            // (Not offered as a candidate in another actor's diagnostics.)
+            #[diagnostic::do_not_recommend]
             impl __rr::ActorMethods<$name> for Methods {
                 fn from_ref(actor: __rr::ActorRef<$name>) -> Self { Methods(actor) }
                 fn actor_ref(&self) -> &__rr::ActorRef<$name> { &self.0 }
@@ -447,7 +449,7 @@ macro_rules! __rr_actor {
                             match msg {
                                 $(
                                     Msg::$m { $($arg,)* mut __reply } =>
-                                        $crate::__rr_call!(self ctx $m [$($asy)?] [$($arg)*] __reply),
+                                        $crate::__rr_call!(self ctx $name $m [$($asy)?] [$($arg)*] __reply),
                                 )*
                             }
                         }
@@ -462,12 +464,20 @@ macro_rules! __rr_actor {
                     match msg {
                         $(
                             Msg::$m { $($arg,)* mut __reply } => $crate::__rr_now!([$($asy)?]
-                                { $crate::__rr_call!(self ctx $m [] [$($arg)*] __reply) }
+                                { $crate::__rr_call!(self ctx $name $m [] [$($arg)*] __reply) }
                                 Msg::$m { $($arg,)* __reply }),
                         )*
                     }
                 }
 
+                #[inline]
+                fn __is_async(msg: &Msg) -> bool {
+                    match *msg {
+                        $( Msg::$m { .. } => $crate::__rr_is_async!([$($asy)?]), )*
+                    }
+                }
+
+                #[inline]
                 fn method_name(msg: &Msg) -> &'static str {
                     match *msg {
                         $( Msg::$m { .. } => ::core::stringify!($m), )*
@@ -598,7 +608,7 @@ macro_rules! __rr_actor {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __rr_call {
-    ($me:ident $ctx:ident $m:ident [$($asy:tt)?] [$($arg:ident)*] $reply:ident) => {{
+    ($me:ident $ctx:ident $name:ident $m:ident [$($asy:tt)?] [$($arg:ident)*] $reply:ident) => {{
         let __args = ($($arg,)*);
         // max_task_retries: keep a copy (cloned arguments, the reply slot) to run again if
         // the method panics.
@@ -610,7 +620,7 @@ macro_rules! __rr_call {
             }
         }
         let ($($arg,)*) = __args;
-        let out = $crate::__rr_invoke!([$($asy)?] $reply $me.$m($($arg),*));
+        let out = $crate::__rr_invoke!([$($asy)?] $reply $m $name $me.$m($($arg),*));
         #[allow(unreachable_patterns)]
         let $reply = match $ctx.__take_kept() {
             ::core::option::Option::Some(Msg::$m { __reply, .. }) => __reply,
@@ -651,6 +661,18 @@ macro_rules! __rr_if_async {
     };
 }
 
+/// `true` for an `async` method.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_is_async {
+    ([async]) => {
+        true
+    };
+    ([]) => {
+        false
+    };
+}
+
 /// `()` when a method declares no return type.
 #[doc(hidden)]
 #[macro_export]
@@ -669,10 +691,10 @@ macro_rules! __rr_ret {
 macro_rules! __rr_invoke {
     // If the method panics its reply is answered with the panic's own message (whatever
     // panic hook is installed), then the unwinding goes on to the supervisor.
-    ([async] $reply:ident $e:expr) => {
+    ([async] $reply:ident $m:ident $name:ident $e:expr) => {
         $crate::__private::actor::run_async_method(&mut $reply, $e).await
     };
-    ([] $reply:ident $e:expr) => {
+    ([] $reply:ident $m:ident $name:ident $e:expr) => {
         $crate::__private::actor::run_method(&mut $reply, || $e)
     };
 }
@@ -702,7 +724,7 @@ macro_rules! __rr_group {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __rr_shared {
-    ([mut] [$($asy:tt)?] $me:ident $m:ident [$($arg:ident)*] $reply:ident) => {{
+    ([mut] [$($asy:tt)?] $me:ident $name:ident $m:ident [$($arg:ident)*] $reply:ident) => {{
         let _ = ($($arg,)*);
         if let ::core::option::Option::Some(reply) = $reply {
             reply.fulfill(::core::result::Result::Err($crate::Error::InvalidConfig {
@@ -710,8 +732,17 @@ macro_rules! __rr_shared {
             }));
         }
     }};
-    ([] [$($asy:tt)?] $me:ident $m:ident [$($arg:ident)*] $reply:ident) => {{
-        let out = $crate::__rr_invoke!([$($asy)?] $reply $me.$m($($arg),*));
+    ([] [] $me:ident $name:ident $m:ident [$($arg:ident)*] $reply:ident) => {{
+        let out = $crate::__private::actor::run_traced(::core::stringify!($m), ::core::stringify!($name), || {
+            $crate::__rr_invoke!([] $reply $m $name $me.$m($($arg),*))
+        });
+        $crate::__private::actor::call_done();
+        if let ::core::option::Option::Some(reply) = $reply {
+            reply.fulfill(::core::result::Result::Ok(out));
+        }
+    }};
+    ([] [async] $me:ident $name:ident $m:ident [$($arg:ident)*] $reply:ident) => {{
+        let out = $crate::__rr_invoke!([async] $reply $m $name $me.$m($($arg),*));
         $crate::__private::actor::call_done();
         if let ::core::option::Option::Some(reply) = $reply {
             reply.fulfill(::core::result::Result::Ok(out));

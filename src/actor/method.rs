@@ -23,7 +23,7 @@ pub fn run_method<R, T>(reply: &mut Option<crate::object::Promise<T>>, f: impl F
             Ok(out) => out,
             Err(payload) => {
                 // A traced call's span ends before its caller sees the panic.
-                if crate::timeline::on() {
+                if crate::timeline::armed() {
                     crate::timeline::finish(false);
                 }
                 if let Some(reply) = reply.take() {
@@ -41,15 +41,33 @@ pub fn run_method<R, T>(reply: &mut Option<crate::object::Promise<T>>, f: impl F
 }
 
 /// A call's method returned and its caller is about to be answered: a traced call's
-/// timeline span ends now, so a caller that sees the answer finds the span recorded. (One
-/// relaxed load while no timeline records; nothing without `std`.)
+/// timeline span ends now, so a caller that sees the answer finds the span recorded. (A
+/// thread-local test while nothing is traced; nothing without `std`.)
 #[doc(hidden)]
 #[inline]
 pub fn call_done() {
     #[cfg(feature = "std")]
-    if crate::timeline::on() {
+    if crate::timeline::armed() {
         crate::timeline::finish(true);
     }
+}
+
+/// A synchronous `&self` method run next to others (a concurrent actor's stretch, which
+/// has no per-call trace of its own): `f` inside the call's spans, while traced.
+#[doc(hidden)]
+#[cfg(target_has_atomic = "ptr")]
+#[inline]
+pub fn run_traced<R>(method: &'static str, actor: &'static str, f: impl FnOnce() -> R) -> R {
+    if !super::trace::wanted() {
+        return f();
+    }
+    let mut t = super::trace::named(method, actor);
+    super::trace::before(&mut t);
+    // (A panic unwinds past the spans: `run_method` ended the timeline span already.)
+    let out = f();
+    super::trace::after(&mut t);
+    super::trace::end(t, true);
+    out
 }
 
 #[cfg(target_has_atomic = "ptr")]
@@ -64,7 +82,7 @@ pin_project_lite::pin_project! {
     }
 }
 
-/// See [`AsyncMethod`].
+/// See [`AsyncMethod`]. (The actor loop traces `async` calls around their whole handling.)
 #[doc(hidden)]
 #[cfg(target_has_atomic = "ptr")]
 pub fn run_async_method<F: Future, T>(

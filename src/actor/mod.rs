@@ -44,6 +44,7 @@ pub(crate) mod registry;
 #[cfg(feature = "std")]
 mod restart;
 mod supervisor;
+mod trace;
 mod traits;
 
 pub use call::{Call, CallFuture};

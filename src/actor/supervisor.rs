@@ -27,6 +27,7 @@ use super::context::{ActorContext, Registered};
 use super::extras::Extras;
 use super::handle::{ActorHandle, ActorRef, ActorShared, ActorState};
 use super::options::ActorOptions;
+use super::trace;
 use super::traits::Actor;
 use crate::executor::failure::FailureScope;
 use crate::executor::{catch_sync, poll_catch};
@@ -135,105 +136,6 @@ fn spawn_plain<A: Actor, F: Future<Output = ()> + Send + 'static>(
     cell
 }
 
-/// A call being traced (while a timeline records, or a `tracing` subscriber listens): its
-/// method, when it started, its `tracing` span. Boxed, so an untraced call's state holds
-/// one empty word for it.
-pub(crate) struct TraceState {
-    #[cfg_attr(not(feature = "std"), allow(dead_code))]
-    method: &'static str,
-    #[cfg_attr(not(feature = "std"), allow(dead_code))]
-    start: u64,
-    #[cfg(feature = "tracing")]
-    span: tracing::Span,
-}
-
-/// See [`TraceState`].
-pub(crate) type Traced = Option<Box<TraceState>>;
-
-/// Starts tracing the handling of `msg` if anything listens (else one relaxed load).
-#[inline]
-pub(crate) fn trace_start<A: Actor>(msg: &A::Msg) -> Traced {
-    #[cfg(feature = "tracing")]
-    let listening = tracing::enabled!(target: "rustyray", tracing::Level::INFO);
-    #[cfg(all(feature = "std", not(feature = "tracing")))]
-    let listening = false;
-    #[cfg(feature = "std")]
-    if listening || crate::timeline::on() {
-        let method = A::method_name(msg);
-        return Some(Box::new(TraceState {
-            method,
-            start: crate::timeline::now(),
-            #[cfg(feature = "tracing")]
-            span: tracing::info_span!(target: "rustyray", "actor_call", actor = crate::timeline::short_type_name::<A>(), method),
-        }));
-    }
-    let _ = msg;
-    None
-}
-
-/// Enters a traced call for one poll: its `tracing` span (feature `tracing`), and its
-/// timeline span armed on the thread, so the call's code ends it just before it answers
-/// (`method::call_done`). [`Entered::leave`] after the poll.
-#[inline]
-#[cfg_attr(not(feature = "std"), allow(clippy::extra_unused_type_parameters, unused_variables))]
-pub(crate) fn trace_enter<A: Actor>(traced: &Traced) -> Entered<'_> {
-    #[cfg(feature = "std")]
-    let armed = traced.as_deref().filter(|_| crate::timeline::on()).map(|t| {
-        crate::timeline::arm(crate::timeline::Pending {
-            kind: crate::timeline::SpanKind::ActorCall,
-            name: t.method,
-            actor: Some(crate::timeline::short_type_name::<A>()),
-            submit_ns: None,
-            start_ns: t.start,
-        })
-    });
-    Entered {
-        #[cfg(feature = "tracing")]
-        _guard: traced.as_ref().map(|t| t.span.enter()),
-        #[cfg(feature = "std")]
-        armed,
-        _life: core::marker::PhantomData,
-    }
-}
-
-/// The guard of [`trace_enter`].
-pub(crate) struct Entered<'a> {
-    #[cfg(feature = "tracing")]
-    _guard: Option<tracing::span::Entered<'a>>,
-    #[cfg(feature = "std")]
-    armed: Option<crate::timeline::Armed>,
-    _life: core::marker::PhantomData<&'a ()>,
-}
-
-/// A call's timeline span its poll did not end (nothing without `std`).
-#[cfg(feature = "std")]
-pub(crate) type Unended = Option<crate::timeline::Pending>;
-/// A call's timeline span its poll did not end (nothing without `std`).
-#[cfg(not(feature = "std"))]
-pub(crate) type Unended = ();
-
-impl Entered<'_> {
-    /// Leaves the poll: the timeline span, if the call's code did not end it.
-    #[inline]
-    pub(crate) fn leave(self) -> Unended {
-        #[cfg(feature = "std")]
-        return self.armed.and_then(crate::timeline::Armed::disarm);
-    }
-}
-
-/// A traced call finished: its timeline span, if its code did not end it (a call that
-/// answers nobody, a panic), ends now.
-#[inline]
-pub(crate) fn trace_end(traced: Traced, unended: Unended, ok: bool) {
-    #[cfg(feature = "std")]
-    if let Some(pending) = unended {
-        pending.record(ok);
-    }
-    #[cfg(not(feature = "std"))]
-    let _ = (unended, ok);
-    drop(traced);
-}
-
 /// How handling one message ended: `Err` if the handler panicked (`TaskPanicked`) or the
 /// actor was killed (`ActorDied`). The error is boxed (failures are rare) so the result is
 /// one register: returned through memory, a 32-byte enum was a store-forwarding stall on
@@ -255,7 +157,6 @@ pin_project_lite::pin_project! {
         #[pin]
         handler: Option<F>,
         ctx: &'a ActorContext<A>,
-        traced: Traced,
     }
 
     impl<'a, A: Actor, F> PinnedDrop for Handling<'a, A, F> {
@@ -282,7 +183,6 @@ pin_project_lite::pin_project! {
         #[pin]
         handler: Option<F>,
         ctx: &'a ActorContext<A>,
-        traced: Traced,
     }
 }
 
@@ -294,12 +194,7 @@ impl<A: Actor, F: Future<Output = ()>> Future for Handling<'_, A, F> {
         let Some(handler) = this.handler.as_mut().as_pin_mut() else {
             panic!("Handling polled after completion");
         };
-        let (polled, unended) = {
-            let entered = trace_enter::<A>(this.traced);
-            let polled = poll_catch(handler, cx);
-            (polled, entered.leave())
-        };
-        let outcome = match polled {
+        let outcome = match poll_catch(handler, cx) {
             Poll::Ready(Ok(())) => Ok(()),
             Poll::Ready(Err(e)) => Err(Box::new(e)),
             Poll::Pending => {
@@ -311,7 +206,6 @@ impl<A: Actor, F: Future<Output = ()>> Future for Handling<'_, A, F> {
                 Err(Box::new(Death::Killed.error()))
             }
         };
-        trace_end(this.traced.take(), unended, outcome.is_ok());
         // Drop the handler now; if it failed, inside a scope naming the error, so promises
         // the abandoned or panicked handler still owns resolve to it.
         if let Err(e) = &outcome {
@@ -421,7 +315,30 @@ impl<A: Actor> Life<A> {
     /// or the mailbox is closed and drained (`None`; also while a restart waits for its
     /// backoff: see [`Self::restarting`]).
     /// Synchronous methods run right here, one after the other, without a future each.
-    fn poll_next(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>) -> Poll<Option<(A::Msg, Traced)>> {
+    ///
+    /// Whether calls are traced is decided once per poll: the untraced loop has no trace
+    /// code in it at all (`TRACED` is a constant of each copy).
+    #[inline]
+    fn poll_next(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>) -> Poll<Option<A::Msg>> {
+        if trace::wanted() {
+            return self.poll_next_traced(cx, ctx);
+        }
+        self.poll_next_as::<false>(cx, ctx)
+    }
+
+    /// [`poll_next`](Self::poll_next) while calls are traced (off the untraced path).
+    #[cold]
+    #[inline(never)]
+    fn poll_next_traced(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>) -> Poll<Option<A::Msg>> {
+        self.poll_next_as::<true>(cx, ctx)
+    }
+
+    #[inline]
+    fn poll_next_as<const TRACED: bool>(
+        &mut self,
+        cx: &mut Context<'_>,
+        ctx: &ActorContext<A>,
+    ) -> Poll<Option<A::Msg>> {
         loop {
             if self.restarting() {
                 return Poll::Ready(None);
@@ -468,20 +385,31 @@ impl<A: Actor> Life<A> {
                 A::reject(msg, Death::Killed.error());
                 continue;
             }
-            let traced = trace_start::<A>(&msg);
-            let (handled, unended) = {
-                let entered = trace_enter::<A>(&traced);
-                let handled = catch_sync(|| state.handle_now(msg, ctx));
-                (handled, entered.leave())
-            };
+            // Traced (a timeline records, or a `tracing` subscriber listens)? One test of
+            // a flag; the message's method is read in place (its address never escapes).
+            // (An `async` method's call is traced by the loop around its whole handling.)
+            let mut traced = if TRACED && !A::__is_async(&msg) { trace::start::<A>(&msg) } else { None };
+            if let Some(t) = traced.as_deref_mut() {
+                trace::before(t);
+            }
+            let handled = catch_sync(|| state.handle_now(msg, ctx));
+            if let Some(t) = traced.as_deref_mut() {
+                trace::after(t);
+            }
             match handled {
-                Ok(None) => trace_end(traced, unended, true),
+                Ok(None) => {
+                    if let Some(t) = traced {
+                        trace::end(t, true);
+                    }
+                }
                 // An `async` method's call: the loop awaits it (and traces it).
-                Ok(Some(msg)) => return Poll::Ready(Some((msg, traced))),
+                Ok(Some(msg)) => return Poll::Ready(Some(msg)),
                 // Whatever the call owned was dropped while unwinding: its caller's result
                 // holds TaskPanicked { message }.
                 Err(panic) => {
-                    trace_end(traced, unended, false);
+                    if let Some(t) = traced {
+                        trace::end(t, false);
+                    }
                     self.failed(panic, ctx);
                 }
             }
@@ -646,7 +574,7 @@ fn run<A: Actor>(
         // else holds one).
         ctx.shared.release_handle();
         loop {
-            let Some((msg, traced)) = core::future::poll_fn(|cx| life.poll_next(cx, &ctx)).await else {
+            let Some(msg) = core::future::poll_fn(|cx| life.poll_next(cx, &ctx)).await else {
                 #[cfg(feature = "std")]
                 if life.restarting() {
                     // Boxed: only a restarting actor pays for the wait's state; every
@@ -660,12 +588,17 @@ fn run<A: Actor>(
             let Some(state) = life.actor.as_mut() else { unreachable!("a live actor's message") };
             // A `&self` method of an actor that runs calls side by side: a concurrent
             // stretch, until an exclusive call, a failure, or the end.
-            let shared_call = match ctx.shared.extras.as_deref().and_then(Extras::concurrency) {
-                Some(conc) if A::CONCURRENT => A::concurrency_group(&msg).map(|group| (conc, group)),
-                _ => None,
+            let shared_call = match A::CONCURRENT {
+                true => ctx
+                    .shared
+                    .extras
+                    .as_deref()
+                    .and_then(Extras::concurrency)
+                    .and_then(|conc| A::concurrency_group(&msg).map(|group| (conc, group))),
+                false => None,
             };
             if let Some((conc, group)) = shared_call {
-                let phase = Phase::new(&mut life.batch, &ctx, conc, (msg, traced), group);
+                let phase = Phase::new(&mut life.batch, &ctx, conc, msg, group);
                 match state.__serve_concurrently(phase).await.0 {
                     End::Closed | End::Barrier => {}
                     End::Failed(failure) => life.failed(failure, &ctx),
@@ -674,7 +607,15 @@ fn run<A: Actor>(
                 continue;
             }
             // A finished call took its kept copy back itself (see `ActorContext::__keep`).
-            if let Err(failure) = (Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx, traced }).await {
+            // Traced: a boxed wrapper around the handling, off the untraced path.
+            let outcome = if trace::wanted() {
+                let traced = trace::start::<A>(&msg);
+                let handling = Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx };
+                Box::pin(trace::Handled { inner: handling, traced }).await
+            } else {
+                (Handling { handler: Some(state.handle(msg, &ctx)), ctx: &ctx }).await
+            };
+            if let Err(failure) = outcome {
                 life.failed(*failure, &ctx);
             }
         }

@@ -60,6 +60,14 @@ pub trait Actor: Sized + Send + 'static {
         "call"
     }
 
+    /// True if `msg` calls an `async` method (the DSL's async methods trace their own
+    /// calls; the loop traces the others).
+    #[doc(hidden)]
+    fn __is_async(msg: &Self::Msg) -> bool {
+        let _ = msg;
+        false
+    }
+
     /// True if the actor's `&self` methods may run side by side (declared
     /// `#[concurrent]`; see [`ActorOptions::max_concurrency`](super::ActorOptions::max_concurrency)).
     /// Such an actor is `Sync`: its concurrent calls share it.

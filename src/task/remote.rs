@@ -175,7 +175,7 @@ where
                 };
                 // A traced task's span ends before its result is visible.
                 #[cfg(feature = "std")]
-                if crate::timeline::on() {
+                if crate::timeline::armed() {
                     crate::timeline::finish(!*this.failed);
                 }
                 if let Some(promise) = this.promise.take() {

@@ -28,6 +28,9 @@ impl Pending {
 
 std::thread_local! {
     static ARMED: Cell<Option<Pending>> = const { Cell::new(None) };
+    /// `ARMED` holds a span: the one test the code answering a call pays (a thread-local
+    /// read, no shared cache line).
+    static ANY: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The armed span of one poll; [`disarm`](Armed::disarm) it after the poll.
@@ -38,6 +41,7 @@ pub(crate) struct Armed {
 
 /// Arms `pending` on this thread for the poll that follows.
 pub(crate) fn arm(pending: Pending) -> Armed {
+    ANY.with(|any| any.set(true));
     Armed { previous: ARMED.with(|a| a.replace(Some(pending))) }
 }
 
@@ -46,6 +50,7 @@ impl Armed {
     pub(crate) fn disarm(self) -> Option<Pending> {
         let previous = self.previous;
         core::mem::forget(self);
+        ANY.with(|any| any.set(previous.is_some()));
         ARMED.with(|a| a.replace(previous))
     }
 }
@@ -53,13 +58,21 @@ impl Armed {
 impl Drop for Armed {
     /// Unwinding through a poll: restore what was armed before.
     fn drop(&mut self) {
+        let _ = ANY.try_with(|any| any.set(self.previous.is_some()));
         let _ = ARMED.try_with(|a| a.set(self.previous));
     }
+}
+
+/// True if a span is armed on this thread (a thread-local read).
+#[inline]
+pub(crate) fn armed() -> bool {
+    ANY.try_with(Cell::get).unwrap_or(false)
 }
 
 /// The result of the armed task or call is about to be fulfilled: its span ends now.
 pub(crate) fn finish(ok: bool) {
     if let Some(pending) = ARMED.with(Cell::take) {
+        ANY.with(|any| any.set(false));
         pending.record(ok);
     }
 }

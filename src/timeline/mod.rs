@@ -18,7 +18,8 @@
 //! # }
 //! ```
 //!
-//! Recording is process-wide. Off (the default), each event site costs one relaxed load.
+//! Recording is process-wide. Off (the default), each event site costs one relaxed load
+//! (docs/semantics.md §5.1 lists them).
 //! On, each thread records into its own ring of `capacity` spans (the oldest are dropped
 //! past it, and counted), so recording never blocks another thread and never grows without
 //! bound.
@@ -44,11 +45,16 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-pub(crate) use armed::{arm, finish, Armed, Pending};
+pub(crate) use armed::{arm, armed, finish, Armed, Pending};
 pub(crate) use ring::record;
 
-/// Recording on or off: the one load every event site pays.
-static RECORDING: AtomicBool = AtomicBool::new(false);
+/// Recording on or off: the one load every event site pays. On a cache line of its own:
+/// it is read on every message and call, and a neighbour written by other threads would
+/// make each of those reads a miss.
+static RECORDING: Flag = Flag(AtomicBool::new(false));
+
+#[repr(align(128))]
+struct Flag(AtomicBool);
 /// Bumped by every `start`: rings of an older recording are cleared before their next use.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 /// Spans per thread's ring in the current recording.
@@ -57,7 +63,7 @@ static CAPACITY: AtomicU64 = AtomicU64::new(0);
 /// Is a recording on? (One relaxed load: the cost of an event site while off.)
 #[inline]
 pub(crate) fn on() -> bool {
-    RECORDING.load(Relaxed)
+    RECORDING.0.load(Relaxed)
 }
 
 /// Nanoseconds since the process's timeline epoch.
@@ -115,23 +121,18 @@ pub fn start(capacity_per_thread: usize) {
     CAPACITY.store(capacity_per_thread.max(1) as u64, Relaxed);
     GENERATION.fetch_add(1, Relaxed);
     let _ = now();
-    RECORDING.store(true, Relaxed);
+    RECORDING.0.store(true, Relaxed);
 }
 
 /// Stops recording and returns what was recorded.
 pub fn stop() -> Timeline {
-    RECORDING.store(false, Relaxed);
+    RECORDING.0.store(false, Relaxed);
     ring::collect()
 }
 
 /// Is a recording on?
 pub fn is_recording() -> bool {
     on()
-}
-
-/// The span of an actor call or task that ends now.
-pub(crate) fn span(kind: SpanKind, name: &'static str, actor: Option<&'static str>, start_ns: u64, ok: bool) -> Span {
-    Span { kind, name, actor, submit_ns: None, start_ns, end_ns: now(), thread: 0, ok }
 }
 
 /// An actor type's name for a span: its last path segment (`my_app::Model` → `Model`).
