@@ -10,7 +10,7 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
-use common::actors::runtime;
+use common::actors::{eventually, runtime};
 use common::{guard, quiet_intentional_panics};
 use rustyray::{Error, ObjectRef};
 
@@ -110,15 +110,6 @@ impl Fixture {
     }
 }
 
-async fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    guard(what, async {
-        while !cond() {
-            rustyray::time::sleep(std::time::Duration::from_millis(1)).await;
-        }
-    })
-    .await;
-}
-
 #[test]
 fn concurrency_never_exceeds_max_concurrency_and_reaches_it() {
     let rt = runtime();
@@ -133,7 +124,7 @@ fn concurrency_never_exceeds_max_concurrency_and_reaches_it() {
             refs.push(m.generate(format!("g{i}")).await?);
         }
         let work = f.work.clone();
-        wait_until("4 calls running", || work.now.load(SeqCst) == 4).await;
+        eventually("4 calls running", || async { work.now.load(SeqCst) == 4 }).await;
         // The fifth waits for room.
         assert_eq!(f.work.done.load(SeqCst), 0);
         f.open();
@@ -197,7 +188,7 @@ fn a_named_group_is_served_while_the_default_group_is_full() {
             long.push(m.generate(format!("g{i}")).await?);
         }
         let work = f.work.clone();
-        wait_until("the default group full", || work.now.load(SeqCst) == 2).await;
+        eventually("the default group full", || async { work.now.load(SeqCst) == 2 }).await;
         // Health checks, sent after the waiting calls, are answered while they wait.
         for _ in 0..3 {
             let running = guard("a ping", m.ping().await?.get()).await?;
@@ -230,7 +221,7 @@ fn a_mut_self_call_is_a_barrier() {
         let c = m.generate("c".into()).await?;
         let peek = m.peek().await?;
         let work = f.work.clone();
-        wait_until("a and b running", || work.now.load(SeqCst) == 2).await;
+        eventually("a and b running", || async { work.now.load(SeqCst) == 2 }).await;
         assert!(!f.log().contains(&"set+".to_string()), "set waits for the calls before it");
         f.open();
         assert_eq!(guard("set", set.get()).await?, 0, "set ran with nothing else running");
@@ -260,7 +251,7 @@ fn a_panicking_concurrent_call_fails_the_others_and_restarts_the_actor() {
             .await?;
         let a = m.generate("a".into()).await?;
         let work = f.work.clone();
-        wait_until("a running", || work.now.load(SeqCst) == 1).await;
+        eventually("a running", || async { work.now.load(SeqCst) == 1 }).await;
         let boom = m.boom().await?;
         match guard("boom", boom.get()).await {
             Err(Error::TaskPanicked { message }) => assert!(message.contains("boom"), "{message}"),
@@ -296,7 +287,7 @@ fn kill_fails_every_running_and_held_call() {
             v
         };
         let work = f.work.clone();
-        wait_until("two running", || work.now.load(SeqCst) == 2).await;
+        eventually("two running", || async { work.now.load(SeqCst) == 2 }).await;
         m.kill();
         for r in refs {
             assert!(matches!(guard("a killed call", r.get()).await, Err(Error::ActorDied { .. })));
@@ -343,7 +334,7 @@ fn a_bounded_mailbox_still_bounds_calls_waiting_for_a_group() {
             .await?;
         let first = m.generate("g0".into()).await?;
         let work = f.work.clone();
-        wait_until("one running", || work.now.load(SeqCst) == 1).await;
+        eventually("one running", || async { work.now.load(SeqCst) == 1 }).await;
         // Two more fill the mailbox's places (held or queued, they are not consumed)...
         let a = m.generate("g1".into()).await?;
         let b = m.generate("g2".into()).await?;

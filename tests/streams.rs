@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::actors::runtime;
+use common::actors::{eventually, runtime};
 use common::{guard, quiet_intentional_panics};
 use rustyray::stream::{self, ObjectRefStream, StreamOptions, StreamSender};
 use rustyray::Error;
@@ -119,12 +119,7 @@ fn an_unbounded_stream_lets_the_producer_run_ahead() {
                 Ok(())
             }
         })?;
-        guard("the producer finishes without a reader", async {
-            while !done.load(SeqCst) {
-                rustyray::time::sleep(Duration::from_millis(1)).await;
-            }
-        })
-        .await;
+        eventually("the producer finishes without a reader", || async { done.load(SeqCst) }).await;
         assert_eq!(s.buffered(), 1000);
         let (items, error) = drain(&mut s).await;
         assert_eq!(items.len(), 1000);
@@ -191,12 +186,7 @@ fn cancel_drops_a_streaming_task_at_its_await() {
         })?;
         assert_eq!(guard("first", s.next()).await, Some(Ok(1)));
         s.cancel();
-        guard("the producer dropped", async {
-            while !dropped.load(SeqCst) {
-                rustyray::time::sleep(Duration::from_millis(1)).await;
-            }
-        })
-        .await;
+        eventually("the producer dropped", || async { dropped.load(SeqCst) }).await;
         assert_eq!(s.next().await, None);
         Ok::<(), Error>(())
     })

@@ -65,6 +65,12 @@ fn wake(w: Option<Waker>) {
     }
 }
 
+/// Wakes the reader and the `wait`ers an accepted item is for (outside the lock).
+fn woken(reader: Option<Waker>, watchers: Vec<Waker>) {
+    wake(reader);
+    watchers.into_iter().for_each(Waker::wake);
+}
+
 fn store(slot: &mut Option<Waker>, waker: &Waker) {
     match slot {
         Some(w) if w.will_wake(waker) => {}
@@ -104,8 +110,7 @@ impl<T> Chan<T> {
             };
             (s.reader.take(), core::mem::take(&mut s.watchers))
         });
-        wake(reader);
-        watchers.into_iter().for_each(Waker::wake);
+        woken(reader, watchers);
     }
 
     /// True once the reader is gone or cancelled.
@@ -321,8 +326,7 @@ impl<T> StreamSender<T> {
         let mut cx = Context::from_waker(&waker);
         match chan.offer(&mut cx, item) {
             Offer::Accepted(reader, watchers) => {
-                wake(reader);
-                watchers.into_iter().for_each(Waker::wake);
+                woken(reader, watchers);
                 Ok(())
             }
             Offer::Refused(item) => Err((item.expect("refused item"), Some(Error::Cancelled))),
@@ -425,8 +429,7 @@ impl<T> Future for SendFuture<'_, T> {
         let Some(item) = slot.take() else { return Poll::Ready(Ok(())) };
         match chan.offer(cx, item) {
             Offer::Accepted(reader, watchers) => {
-                wake(reader);
-                watchers.into_iter().for_each(Waker::wake);
+                woken(reader, watchers);
                 Poll::Ready(Ok(()))
             }
             Offer::Refused(_) => Poll::Ready(Err(Error::Cancelled)),
