@@ -224,7 +224,7 @@ mod object {
         pub(crate) struct Shard;
 
         impl Shard {
-            pub(crate) fn count_freed(&self) {}
+            pub(crate) fn count_freed(&self, _size: usize) {}
             pub(crate) fn register(&self, _cell: Weak<dyn Any + Send + Sync>) -> super::id::ObjectId {
                 super::id::ObjectId::from_u64(1)
             }
