@@ -208,3 +208,47 @@ fn a_pre_shared_key_admits_only_peers_that_know_it() {
     done.send(()).unwrap();
     assert_eq!(accepting.join().unwrap(), [true, false, false, false, true]);
 }
+
+/// `Peer::close` on one side ends the link on the other at once (the socket is shut down,
+/// not only forgotten), for both socket kinds: the other side's `closed()` returns and its
+/// calls fail with `NodeLost`.
+#[test]
+fn closing_a_peer_ends_the_link_on_the_other_side() {
+    let unix = std::env::temp_dir().join(format!("rr-close-{}.sock", std::process::id()));
+    for addr in [format!("unix:{}", unix.display()), "tcp:127.0.0.1:0".to_string()] {
+        let server_rt = Runtime::builder().worker_threads(1).build().unwrap();
+        let server = Node::new(&server_rt);
+        server.export("counter", &server_rt.block_on(Counter::remote_on(&server_rt)).unwrap()).unwrap();
+        let listener = Listener::bind(&server, &addr).unwrap();
+        let addr = listener.local_addr();
+        let (called, until_called) = std::sync::mpsc::channel::<()>();
+        let accepting = std::thread::spawn(move || {
+            let peer = server_rt
+                .block_on(rustyray::time::timeout(Duration::from_secs(30), listener.accept()))
+                .unwrap()
+                .unwrap();
+            // The server closes its side once the client's first call came back.
+            until_called.recv_timeout(Duration::from_secs(30)).unwrap();
+            peer.close();
+            server_rt
+        });
+        let rt = Runtime::builder().worker_threads(1).build().unwrap();
+        let node = Node::new(&rt);
+        rt.block_on(async {
+            let peer = rustyray::time::timeout(Duration::from_secs(30), connect(&node, &addr)).await.unwrap().unwrap();
+            let c: CounterHandle = peer.actor::<Counter>("counter").await.unwrap();
+            assert_eq!(c.add(1).await.unwrap().get().await.unwrap(), 1);
+            called.send(()).unwrap();
+            // Bounded well below any keep-alive: only the shut-down socket can end it.
+            let ended = rustyray::time::timeout(Duration::from_secs(10), peer.closed()).await;
+            assert!(ended.is_ok(), "the other side's close never reached this side");
+            assert!(!peer.is_connected());
+            let after = async { c.add(1).await?.get().await }.await;
+            assert!(matches!(after, Err(Error::NodeLost { .. })), "{after:?}");
+        });
+        drop(accepting.join().unwrap());
+        if let Some(path) = addr.strip_prefix("unix:") {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}

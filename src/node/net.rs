@@ -58,6 +58,25 @@ fn resolve(host: &str) -> Result<SocketAddr, Error> {
 #[derive(Debug)]
 pub struct SocketHalf<S>(Arc<Async<S>>);
 
+/// Sockets whose both directions can be shut down (so the peer reads the end of the
+/// stream even while this side's read half still holds the socket).
+pub trait Shutdown {
+    /// Shuts down both directions. Best effort.
+    fn shutdown_both(&self);
+}
+
+impl Shutdown for UnixStream {
+    fn shutdown_both(&self) {
+        let _ = UnixStream::shutdown(self, std::net::Shutdown::Both);
+    }
+}
+
+impl Shutdown for TcpStream {
+    fn shutdown_both(&self) {
+        let _ = TcpStream::shutdown(self, std::net::Shutdown::Both);
+    }
+}
+
 impl<S> LinkRead for SocketHalf<S>
 where
     S: Send + Sync + 'static,
@@ -83,9 +102,16 @@ where
 
 impl<S> LinkWrite for SocketHalf<S>
 where
-    S: Send + Sync + 'static,
+    S: Shutdown + Send + Sync + 'static,
     for<'a> &'a S: Read + Write,
 {
+    /// Shuts the socket down: the peer reads the end of the stream at once (the read
+    /// half, still waiting on the socket, then reads it too and ends).
+    #[allow(clippy::manual_async_fn)]
+    fn close(&mut self) -> impl Future<Output = ()> + Send {
+        async move { self.0.get_ref().shutdown_both() }
+    }
+
     #[allow(clippy::manual_async_fn)]
     fn write_all(&mut self, mut buf: &[u8]) -> impl Future<Output = Result<(), Error>> + Send {
         async move {
@@ -171,7 +197,7 @@ async fn dial(node: &Node, addr: &str, key: Option<&Psk>) -> Result<Peer, Error>
 /// A connected socket: the key exchange, if there is a key, then the node's handshake.
 async fn dialed<S>(node: &Node, stream: Async<S>, key: Option<&Psk>) -> Result<Peer, Error>
 where
-    S: Send + Sync + 'static,
+    S: Shutdown + Send + Sync + 'static,
     for<'a> &'a S: Read + Write,
 {
     let (mut r, mut w) = halves(stream);
@@ -272,7 +298,7 @@ impl Listener {
     /// Runs the key exchange, if this listener has a key, and serves the peer.
     async fn admit<S>(&self, stream: Async<S>) -> Result<Peer, Error>
     where
-        S: Send + Sync + 'static,
+        S: Shutdown + Send + Sync + 'static,
         for<'a> &'a S: Read + Write,
     {
         let (mut r, mut w) = halves(stream);

@@ -286,6 +286,19 @@ impl<T> ObjectCell<T> {
         outcome
     }
 
+    /// If ready, what `read` makes of the stored value, or a clone of the stored error;
+    /// `None` while pending (nothing is registered).
+    pub(crate) fn read_if_ready<R>(
+        &self,
+        read: impl FnOnce(&mut Stored<T>) -> Result<R, Error>,
+    ) -> Option<Result<R, Error>> {
+        self.inner.with(|inner| match &mut inner.state {
+            State::Ready(Ok(stored)) => Some(read(stored)),
+            State::Ready(Err(e)) => Some(Err(e.clone())),
+            State::Pending(_) => None,
+        })
+    }
+
     /// Like [`outcome_or_register`](Self::outcome_or_register), for futures that only need
     /// to know whether the object is ready. Returns true if it is.
     pub(crate) fn ready_or_register(&self, waker: &Waker, key: &mut Option<WaiterKey>) -> bool {

@@ -55,6 +55,8 @@ pub(crate) mod link;
 #[cfg(target_has_atomic = "ptr")]
 mod object_ref;
 #[cfg(target_has_atomic = "ptr")]
+mod on_ready;
+#[cfg(target_has_atomic = "ptr")]
 mod promise;
 #[cfg(target_has_atomic = "ptr")]
 mod store;

@@ -62,6 +62,51 @@ impl<T> ObjectRef<T> {
     pub fn get_shared(&self) -> GetShared<'_, T> {
         GetShared { waiting: Waiting::new(&self.cell) }
     }
+
+    /// Runs `then` once the object is ready (a value or an error): at once on this thread
+    /// if it is, else on the thread that completes it, right after the completion (so
+    /// keep it short: hand work off, do not do it there). It does not keep the object
+    /// alive: if every ref is dropped before it is ready, `then` is dropped unrun.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// # let rt = rustyray::Runtime::builder().worker_threads(1).build()?;
+    /// let (obj, promise) = rt.store().pending::<u8>();
+    /// let ran = Arc::new(AtomicBool::new(false));
+    /// obj.on_ready({
+    ///     let ran = ran.clone();
+    ///     move || ran.store(true, Ordering::SeqCst)
+    /// });
+    /// assert!(!ran.load(Ordering::SeqCst));
+    /// promise.fulfill(Ok(1)); // runs `then` here, on this thread
+    /// assert!(ran.load(Ordering::SeqCst));
+    /// # Ok::<(), rustyray::Error>(())
+    /// ```
+    pub fn on_ready(&self, then: impl FnOnce() + Send + 'static) {
+        let once = Arc::new(super::on_ready::OnReady::new(then));
+        let waker = core::task::Waker::from(Arc::clone(&once));
+        let mut key = None;
+        if self.cell.ready_or_register(&waker, &mut key) {
+            once.run();
+        }
+    }
+
+    /// What [`get_shared`](Self::get_shared) resolves to if the object is ready, without
+    /// waiting (and outside any task: it never yields to the scheduler); `None` while it
+    /// is pending.
+    ///
+    /// ```
+    /// # let rt = rustyray::Runtime::builder().worker_threads(1).build()?;
+    /// let (obj, promise) = rt.store().pending::<u8>();
+    /// assert!(obj.try_get_shared().is_none());
+    /// promise.fulfill(Ok(7));
+    /// assert_eq!(obj.try_get_shared().map(|r| r.map(|v| *v)), Some(Ok(7)));
+    /// # Ok::<(), rustyray::Error>(())
+    /// ```
+    pub fn try_get_shared(&self) -> Option<Result<Arc<T>, Error>> {
+        self.cell.read_if_ready(Stored::shared)
+    }
 }
 
 impl<T: Send + Sync + 'static> ObjectRef<T> {
