@@ -210,33 +210,29 @@ def main():
                 print(f"run {r + 1}/{runs} {sys_name:8} {s:13} {fmt(rate)}", file=sys.stderr)
 
     print(f"\nfresh process per run, {runs} runs, 2 CPUs; median (min–max)\n")
-    header = "| shape | rustyray |" + (" Ray (this run) |" if args.ray else "") + " Ray here (anchors) | ratio |"
-    print(header)
-    print("|---|---:|" + ("---:|" if args.ray else "") + "---:|---:|")
+    header = "| shape | rustyray |" + (" Ray (this run) | ratio (this run) |" if args.ray else "")
+    print(header + " Ray here (anchors) | ratio (anchors) |")
+    print("|---|---:|" + ("---:|---:|" if args.ray else "") + "---:|---:|")
+    serial = rates.get(("rustyray", "cpu_serial")) or []
     for s in shapes:
         mine = rates[("rustyray", s)]
         if not mine:
             continue
         med = statistics.median(mine)
-        cell = f"{fmt(med)} ({fmt(min(mine))}–{fmt(max(mine))})"
-        row = f"| {SHAPES[s]} | {cell} |"
-        base = RAY_HERE.get(s)
+        row = f"| {SHAPES[s]} | {fmt(med)} ({fmt(min(mine))}–{fmt(max(mine))}) |"
         if args.ray:
             theirs = rates.get(("ray", s)) or []
             if theirs:
                 tmed = statistics.median(theirs)
-                row += f" {fmt(tmed)} ({fmt(min(theirs))}–{fmt(max(theirs))}) |"
-                base = tmed
+                row += f" {fmt(tmed)} ({fmt(min(theirs))}–{fmt(max(theirs))}) | {med / tmed:,.0f}× |"
             else:
-                row += " – |"
-        row += f" {fmt(RAY_HERE[s]) if s in RAY_HERE else '–'} |"
-        if s == "cpu_processes" and rates.get(("rustyray", "cpu_serial")):
-            serial = statistics.median(rates[("rustyray", "cpu_serial")])
-            row += f" {med / serial:.2f}× serial |"
-        elif base:
-            row += f" {med / base:,.0f}× |"
+                row += " – | – |"
+        if s in RAY_HERE:
+            row += f" {fmt(RAY_HERE[s])} | {med / RAY_HERE[s]:,.0f}× |"
+        elif s == "cpu_processes" and serial:
+            row += f" – | {med / statistics.median(serial):.2f}× serial |"
         else:
-            row += " – |"
+            row += " – | – |"
         print(row)
 
 
