@@ -217,6 +217,28 @@ fn get_on_a_remote_ref_fetches_the_value_once() {
     });
 }
 
+/// A result too large for one frame fails the `get` that fetches it with a typed error
+/// (it never leaves the caller waiting), and the link goes on serving.
+#[test]
+fn a_result_over_the_frame_limit_fails_its_get_and_the_link_stays_up() {
+    let p = pair();
+    p.client_rt.block_on(async {
+        let too_big = timeout(big::remote_at(&p.peer, rustyray::node::MAX_FRAME as u32 + 1)).await.unwrap();
+        match timeout(too_big.get()).await {
+            Err(Error::Encode { message }) => assert!(message.contains("MAX_FRAME"), "{message}"),
+            other => panic!("expected the framing error, got {other:?}"),
+        }
+        assert!(p.peer.is_connected());
+        let fits = timeout(big::remote_at(&p.peer, 1000)).await.unwrap();
+        assert_eq!(timeout(fits.get()).await.unwrap().len(), 1000);
+        // (The window's credits came back with the error reply: many more calls fit.)
+        for _ in 0..3 * rustyray::node::DEFAULT_WINDOW {
+            let r = timeout(add::remote_at(&p.peer, 1, 1)).await.unwrap();
+            assert_eq!(timeout(r.get()).await.unwrap(), 2);
+        }
+    });
+}
+
 #[test]
 fn objects_held_for_a_peer_are_freed_when_its_last_ref_goes() {
     let p = pair();

@@ -52,6 +52,7 @@ mod process;
 #[allow(unsafe_code)]
 mod raw;
 mod runtime;
+mod spill;
 mod stored;
 mod task;
 

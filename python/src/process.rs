@@ -11,7 +11,7 @@
 //! unpickled, attached). A child that dies fails its calls over to the others (each
 //! crash costs one of the call's `max_retries`, as in Ray) and is replaced.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -33,6 +33,8 @@ type WorkerJob = (Vec<u8>, async_channel::Sender<Vec<u8>>);
 
 /// The worker's queue of calls (set once, by `_serve_worker`).
 static JOBS: std::sync::OnceLock<async_channel::Sender<WorkerJob>> = std::sync::OnceLock::new();
+/// The worker's directory for large payloads: the driver's socket's (set with `JOBS`).
+static WORKER_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
 /// Runs one pickled call in a worker process: queues it for the worker's Python thread
 /// (the runtime's thread stays free to serve the link, so a finished call's result is
@@ -40,7 +42,8 @@ static JOBS: std::sync::OnceLock<async_channel::Sender<WorkerJob>> = std::sync::
 /// could not run Python at all).
 #[rustyray::remote(export)]
 async fn py_run(payload: Vec<u8>) -> Vec<u8> {
-    let Some(jobs) = JOBS.get() else { return Vec::new() };
+    let (Some(jobs), Some(dir)) = (JOBS.get(), WORKER_DIR.get()) else { return Vec::new() };
+    let Ok(payload) = crate::spill::unwrap(dir, &payload) else { return Vec::new() };
     let (reply, replied) = async_channel::bounded(1);
     if jobs.send((payload, reply)).await.is_err() {
         return Vec::new();
@@ -72,8 +75,13 @@ fn runtime_error(what: &str, e: impl std::fmt::Display) -> PyErr {
 #[pyfunction]
 pub(crate) fn _serve_worker(py: Python<'_>, address: String, key: &str) -> PyResult<()> {
     let key = Psk::new(key.as_bytes()).map_err(|e| runtime_error("worker key", e))?;
+    let dir = address
+        .strip_prefix("unix:")
+        .and_then(|socket| Path::new(socket).parent())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| PyRuntimeError::new_err(format!("a worker's address is unix:<path>, got {address}")))?;
     let (jobs, queued) = async_channel::unbounded::<WorkerJob>();
-    if JOBS.set(jobs.clone()).is_err() {
+    if JOBS.set(jobs.clone()).is_err() || WORKER_DIR.set(dir.clone()).is_err() {
         return Err(PyRuntimeError::new_err("this process already serves as a worker"));
     }
     let rt = py
@@ -95,7 +103,8 @@ pub(crate) fn _serve_worker(py: Python<'_>, address: String, key: &str) -> PyRes
     });
     while let Ok((payload, reply)) = py.detach(|| queued.recv_blocking()) {
         let out = execute(py, &payload);
-        let _ = reply.try_send(out);
+        // (Empty: the driver reports that the worker could not run the call.)
+        let _ = reply.try_send(crate::spill::wrap(&dir, &out).unwrap_or_default());
     }
     let served = py.detach(|| rt.block_on(link));
     match served {
@@ -222,7 +231,8 @@ impl Workers {
     fn lost(self: &Arc<Self>, state: &Arc<State>, i: usize) {
         let old = {
             let mut slots = self.slots();
-            let slot = &mut slots[i];
+            // (None after `stop`: nothing to replace.)
+            let Some(slot) = slots.get_mut(i) else { return };
             if slot.replacing || slot.peer.as_ref().is_some_and(Peer::is_connected) {
                 return; // (another call saw it first, or it was replaced already)
             }
@@ -234,21 +244,33 @@ impl Workers {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let child = match self.spawn_child() {
-            Ok(child) => child,
+        let child = self.spawn_child();
+        let mut slots = self.slots();
+        let Some(slot) = slots.get_mut(i) else {
+            // (Stopped meanwhile: the new child goes too.)
+            if let Ok(mut child) = child {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            return;
+        };
+        match child {
+            Ok(child) => slot.child = Some(child),
             Err(_) => {
-                self.slots()[i].replacing = false;
+                slot.replacing = false;
                 return;
             }
-        };
-        self.slots()[i].child = Some(child);
+        }
+        drop(slots);
         let workers = self.clone();
         drop(state.rt.spawn(async move {
             let peer = rustyray::time::timeout(CONNECT_TIMEOUT, workers.listener.accept()).await;
             let mut slots = workers.slots();
-            slots[i].replacing = false;
-            if let Ok(Ok(peer)) = peer {
-                slots[i].peer = Some(peer);
+            if let Some(slot) = slots.get_mut(i) {
+                slot.replacing = false;
+                if let Ok(Ok(peer)) = peer {
+                    slot.peer = Some(peer);
+                }
             }
         }));
     }
@@ -420,9 +442,18 @@ impl ProcessCell {
                     }
                     break Err(rustyray::Error::NodeLost { reason: "no worker process is running".into() });
                 };
+                let framed = match crate::spill::wrap(&workers.dir, &payload) {
+                    Ok(framed) => framed,
+                    Err(e) => break Err(rustyray::Error::Encode { message: format!("spilling a large call: {e}") }),
+                };
                 in_flight.fetch_add(1, Relaxed);
-                let reply = async { py_run::remote_at(&peer, payload.clone()).await?.get().await }.await;
+                let reply = async { py_run::remote_at(&peer, framed).await?.get().await }.await;
                 in_flight.fetch_sub(1, Relaxed);
+                let reply = reply.and_then(|framed| {
+                    crate::spill::unwrap(&workers.dir, &framed).map_err(|e| rustyray::Error::Remote {
+                        message: format!("reading a worker's large reply: {e}"),
+                    })
+                });
                 match reply {
                     Err(rustyray::Error::NodeLost { .. }) if !peer.is_connected() => {
                         workers.lost(&pool, slot);

@@ -256,3 +256,45 @@ def test_results_are_not_pickled_again_in_process(ray):
     assert big == [1] * 1000 + [2]
     # the value got back is a plain Python object, picklable as usual
     assert pickle.loads(pickle.dumps(big)) == big
+
+
+@rustyray.remote(process=True)
+def length(x):
+    return len(x)
+
+
+@rustyray.remote(process=True)
+def make_bytes(n):
+    return b"\x07" * n
+
+
+def _payload_files():
+    import glob
+
+    pattern = os.path.join(tempfile.gettempdir(), f"rustyray-{os.getpid()}-*", "payload-*")
+    return glob.glob(pattern)
+
+
+def test_large_arguments_and_results_cross(ray):
+    # Over one frame of the link (64 KiB): they travel through the workers' private
+    # directory, and nothing is left there afterwards.
+    big = os.urandom(300_000)
+    assert rustyray.get(length.remote(big), timeout=T) == 300_000
+    got = rustyray.get(make_bytes.remote(500_000), timeout=T)
+    assert got == b"\x07" * 500_000
+    # a large argument through a ref, and a large result used as an argument
+    assert rustyray.get(length.remote(rustyray.put(big)), timeout=T) == 300_000
+    assert rustyray.get(length.remote(make_bytes.remote(200_000)), timeout=T) == 200_000
+    assert _payload_files() == []
+
+
+def test_large_payload_retried_after_a_crash(ray, tmp_path):
+    @rustyray.remote(process=True)
+    def crash_once_then_len(marker, data):
+        if not os.path.exists(marker):
+            open(marker, "w").close()
+            os._exit(5)
+        return len(data)
+
+    data = b"z" * 100_000
+    assert rustyray.get(crash_once_then_len.remote(str(tmp_path / "m"), data), timeout=T) == 100_000

@@ -243,7 +243,11 @@ impl Session {
         if due > 0 {
             encode(&Frame::Credit(Credit { requests: due }), &mut bytes)?;
         }
-        encode(frame, &mut bytes)?;
+        if let Err(e) = encode(frame, &mut bytes) {
+            // (The credits stay due: the next frame carries them.)
+            self.inflight.with(|(_, d)| *d += due);
+            return Err(e);
+        }
         self.send_now(direct.as_ref(), &bytes);
         Ok(())
     }
@@ -612,7 +616,12 @@ impl Session {
         });
         let result = result.map_err(wire::RemoteError::from);
         // The last request served (a peer that waits for each reply): written at once.
-        let _ = self.send(&Frame::Reply(Reply { reply_to, result }), alone);
+        if let Err(unsent) = self.send(&Frame::Reply(Reply { reply_to, result }), alone) {
+            // The reply could not be framed (a value over `MAX_FRAME`): the requester gets
+            // that error instead of waiting forever. (On a lost link this fails too; the
+            // requester's side fails everything in flight itself.)
+            let _ = self.send(&Frame::Reply(Reply { reply_to, result: Err((&unsent).into()) }), alone);
+        }
     }
 
     /// Serves one frame: `Err` closes the link (the reason); `Ok(Some(wait))` is what the
