@@ -299,6 +299,14 @@ impl Workers {
     }
 }
 
+impl Drop for Workers {
+    /// (A pool that failed to start, or a runtime dropped without `shutdown`: its
+    /// processes and directory go too.)
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// The environment variable that carries the key to a worker (`rustyray/_worker.py`).
 const KEY_ENV: &str = "RUSTYRAY_WORKER_KEY";
 
@@ -326,11 +334,18 @@ pub(crate) fn _start_workers(
     if n == 0 {
         return Err(pyo3::exceptions::PyValueError::new_err("the number of worker processes must be at least 1"));
     }
-    let mut workers = state.workers.lock().unwrap_or_else(|e| e.into_inner());
-    if workers.is_some() {
+    if state.workers.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
         return Ok(());
     }
+    // (Not under the lock: a thread that checks `_workers_started` holds the GIL while it
+    // takes it, and this one needs the GIL back when the workers are up.)
     let started = py.detach(|| Workers::start(&state, n, python, pythonpath, key))?;
+    let mut workers = state.workers.lock().unwrap_or_else(|e| e.into_inner());
+    if workers.is_some() {
+        drop(workers);
+        py.detach(|| started.stop());
+        return Ok(());
+    }
     *workers = Some(Arc::new(started));
     Ok(())
 }

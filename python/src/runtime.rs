@@ -85,6 +85,13 @@ impl State {
     /// Queues `job` for the pool.
     pub(crate) fn enqueue(self: &Arc<Self>, job: Arc<dyn Job>) {
         let mut pool = self.pool();
+        if pool.stopped {
+            // After `shutdown`: the job is dropped (outside the lock), and with it its
+            // promise, so whoever waits for it gets `ObjectLostError` instead of waiting on.
+            drop(pool);
+            drop(job);
+            return;
+        }
         pool.queue.push_back(job);
         self.kick(&mut pool);
     }

@@ -298,3 +298,26 @@ def test_large_payload_retried_after_a_crash(ray, tmp_path):
 
     data = b"z" * 100_000
     assert rustyray.get(crash_once_then_len.remote(str(tmp_path / "m"), data), timeout=T) == 100_000
+
+
+def test_first_calls_from_many_threads_at_once(ray):
+    # The workers start at the first call; threads racing to make it all get through.
+    import threading
+
+    results, errors = [], []
+    start = threading.Barrier(4)
+
+    def caller(i):
+        try:
+            start.wait(T)
+            results.append(rustyray.get(add.remote(i, b=100), timeout=T))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=caller, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(T)
+    assert errors == []
+    assert sorted(results) == [100, 101, 102, 103]
