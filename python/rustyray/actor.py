@@ -247,6 +247,15 @@ class _PythonRunActor(_Actor):
         self._fail_outstanding(reason)
         self._stop_runner()
 
+    def _refuse_if_dead(self, promise):
+        """True, with the call failed as ``ActorDiedError``, if the actor is dead."""
+        with self.lock:
+            dead = self.dead
+        if dead is not None:
+            promise.set_actor_died(dead)
+            return True
+        return False
+
     def _track(self, promise):
         with self.lock:
             if self.dead is not None:
@@ -316,10 +325,7 @@ class _ThreadedActor(_PythonRunActor):
     def _run(self, promise, name, args, kwargs, retries, retry, constructed):
         try:
             constructed.wait()
-            with self.lock:
-                dead = self.dead
-            if dead is not None:
-                promise.set_actor_died(dead)
+            if self._refuse_if_dead(promise):
                 return
             method = getattr(self.instance, name)
             args, kwargs = _resolve(args, kwargs)
@@ -392,10 +398,7 @@ class _AsyncActor(_PythonRunActor):
         try:
             await asyncio.wrap_future(constructed)
             async with self.semaphore:
-                with self.lock:
-                    dead = self.dead
-                if dead is not None:
-                    promise.set_actor_died(dead)
+                if self._refuse_if_dead(promise):
                     return
                 method = getattr(self.instance, name)
                 args, kwargs = await _resolve_async(args, kwargs)

@@ -284,7 +284,10 @@ def test_async_actor_max_concurrency_one_preserves_order(ray):
     assert rustyray.get(a.read.remote(), timeout=T) == list(range(6))
 
 
-def test_async_actor_respects_max_concurrency(ray):
+def _busy(seconds):
+    """An async actor class whose ``work`` takes ``seconds``; ``peak_seen`` is the most
+    calls that were inside ``work`` at once."""
+
     @rustyray.remote
     class Busy:
         def __init__(self):
@@ -294,36 +297,24 @@ def test_async_actor_respects_max_concurrency(ray):
         async def work(self):
             self.now += 1
             self.peak = max(self.peak, self.now)
-            await asyncio.sleep(0.03)
+            await asyncio.sleep(seconds)
             self.now -= 1
             return True
 
         async def peak_seen(self):
             return self.peak
 
-    a = Busy.options(max_concurrency=3).remote()
+    return Busy
+
+
+def test_async_actor_respects_max_concurrency(ray):
+    a = _busy(0.03).options(max_concurrency=3).remote()
     assert rustyray.get([a.work.remote() for _ in range(12)], timeout=T) == [True] * 12
     assert 1 <= rustyray.get(a.peak_seen.remote(), timeout=T) <= 3
 
 
 def test_async_actor_default_concurrency_is_high(ray):
-    @rustyray.remote
-    class Busy:
-        def __init__(self):
-            self.now = 0
-            self.peak = 0
-
-        async def work(self):
-            self.now += 1
-            self.peak = max(self.peak, self.now)
-            await asyncio.sleep(0.2)
-            self.now -= 1
-            return True
-
-        async def peak_seen(self):
-            return self.peak
-
-    a = Busy.remote()
+    a = _busy(0.2).remote()
     assert rustyray.get([a.work.remote() for _ in range(100)], timeout=T) == [True] * 100
     assert rustyray.get(a.peak_seen.remote(), timeout=T) > 50
 

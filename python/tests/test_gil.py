@@ -65,7 +65,9 @@ def test_background_thread_unblocks_task_while_main_is_in_get(ray, gate):
         t.join(T)
 
 
-def test_background_thread_progresses_during_get_timeout(ray, gate):
+def _progress_while_blocked(gate, block):
+    """Runs ``block(ref)`` (which waits about 0.8 s on a held task) while a pure-Python
+    thread counts; returns what ``block`` returned, the counter and the window."""
     started, ev = threading.Event(), gate()
     ref = wait_on.remote(started, ev)
     assert started.wait(T)
@@ -74,30 +76,26 @@ def test_background_thread_progresses_during_get_timeout(ray, gate):
     try:
         time.sleep(0.05)
         t0 = time.monotonic()
-        with pytest.raises(GetTimeoutError):
-            rustyray.get(ref, timeout=0.8)
+        out = block(ref)
         t1 = time.monotonic()
     finally:
         counter.finish()
         ev.set()
+    return out, counter, t0, t1
+
+
+def test_background_thread_progresses_during_get_timeout(ray, gate):
+    def get_times_out(ref):
+        with pytest.raises(GetTimeoutError):
+            rustyray.get(ref, timeout=0.8)
+
+    _, counter, t0, t1 = _progress_while_blocked(gate, get_times_out)
     # progress well inside the window, not just around its edges
     assert counter.progress_between(t0 + 0.2, t1 - 0.2) > 0
 
 
 def test_background_thread_progresses_during_wait(ray, gate):
-    started, ev = threading.Event(), gate()
-    ref = wait_on.remote(started, ev)
-    assert started.wait(T)
-    counter = Counter()
-    counter.start()
-    try:
-        time.sleep(0.05)
-        t0 = time.monotonic()
-        ready, not_ready = rustyray.wait([ref], timeout=0.8)
-        t1 = time.monotonic()
-    finally:
-        counter.finish()
-        ev.set()
+    (ready, not_ready), counter, t0, t1 = _progress_while_blocked(gate, lambda ref: rustyray.wait([ref], timeout=0.8))
     assert ready == [] and len(not_ready) == 1
     assert counter.progress_between(t0 + 0.2, t1 - 0.2) > 0
 
