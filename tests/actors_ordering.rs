@@ -160,6 +160,35 @@ fn exact_counts_under_many_concurrent_senders() -> Result<(), Error> {
     })
 }
 
+/// A call and a tell send at their first poll: dropped unpolled, they send nothing (and a
+/// call's unsent result object resolves to `ObjectLost`); polled once, they are queued in
+/// order with everything else.
+#[test]
+fn calls_and_tells_send_at_their_first_poll_not_before() -> Result<(), Error> {
+    use std::future::{Future, IntoFuture};
+    let rt = runtime();
+    rt.block_on(async {
+        let t = Tally::remote().await?;
+        drop(t.add(1).tell());
+        drop(t.add(2).into_future());
+        drop(t.add_async(4).tell());
+        assert_eq!(t.totals().await?.get().await?, (0, 0), "nothing unpolled was sent");
+
+        // Polled once (with room, a first poll queues the message and completes).
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut tell = std::pin::pin!(t.add(8).tell());
+        assert!(matches!(tell.as_mut().poll(&mut cx), std::task::Poll::Ready(Ok(()))));
+        let mut call = std::pin::pin!(t.add(16).into_future());
+        let std::task::Poll::Ready(Ok(sixteen)) = call.as_mut().poll(&mut cx) else {
+            panic!("a call with room is queued at its first poll");
+        };
+        assert_eq!(sixteen.get().await?, 24);
+        assert_eq!(t.totals().await?.get().await?, (24, 2));
+        Ok(())
+    })
+}
+
 #[test]
 fn ten_thousand_calls_in_flight() -> Result<(), Error> {
     const N: usize = 10_000;

@@ -50,12 +50,16 @@ mod raw {
     pub(crate) mod lifo_slot;
     #[path = "local_queue.rs"]
     pub(crate) mod local_queue;
+    #[path = "memory.rs"]
+    pub(crate) mod memory;
     /// Shim of `deferred_drop` (the models drop no long chains).
     pub(crate) mod deferred_drop {
         pub(crate) fn drop_nested<T>(value: T) {
             drop(value);
         }
     }
+    #[path = "shared_box.rs"]
+    pub(crate) mod shared_box;
     #[path = "spin_lock.rs"]
     pub(crate) mod spin_lock;
     #[path = "task.rs"]
@@ -217,15 +221,14 @@ mod object {
 
     /// Shim of the store's shard: a cell counts itself freed there, and registers its id.
     pub(crate) mod store {
-        use alloc::sync::Weak;
-        use core::any::Any;
+        use crate::raw::shared_box::ErasedWeak;
 
         #[derive(Debug)]
         pub(crate) struct Shard;
 
         impl Shard {
             pub(crate) fn count_freed(&self, _size: usize) {}
-            pub(crate) fn register(&self, _cell: Weak<dyn Any + Send + Sync>) -> super::id::ObjectId {
+            pub(crate) fn register(&self, _cell: ErasedWeak) -> super::id::ObjectId {
                 super::id::ObjectId::from_u64(1)
             }
             pub(crate) fn unregister(&self, _id: super::id::ObjectId) {}
@@ -279,6 +282,7 @@ use executor::injector::Injector;
 use executor::park::Parker;
 use raw::cell::{CellJob, CellRef};
 use raw::local_queue::{self, Local, Steal, CAPACITY};
+use raw::shared_box::{Shared as SharedBox, WeakShared};
 use raw::spin_lock::SpinLock;
 use raw::waker_slot::WakerSlot;
 
@@ -869,6 +873,57 @@ fn spin_lock_mutual_exclusion() {
         lock.with(|v| *v += 1);
         other.join().unwrap();
         assert_eq!(lock.with(|v| *v), 2);
+    });
+}
+
+// ---- the store's object cells: strong and weak counts ----------------------------------
+
+/// The last strong handle is dropped while another thread upgrades a weak one (and then
+/// drops both): an upgrade that succeeds sees the value not yet dropped, the value is
+/// dropped exactly once, and only after the last strong handle, whichever thread that is.
+#[test]
+fn shared_box_last_strong_races_an_upgrade() {
+    use std::sync::atomic::Ordering::Relaxed;
+    model(3, || {
+        let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (strong, weak) = SharedBox::new_with_weak(Tally { id: 7, drops: drops.clone() });
+        let upgrader = {
+            let drops = drops.clone();
+            thread::spawn(move || {
+                if let Some(again) = weak.upgrade() {
+                    assert_eq!(again.id, 7);
+                    assert_eq!(drops.load(Relaxed), 0, "an upgraded handle keeps the value");
+                }
+                drop(weak);
+            })
+        };
+        drop(strong);
+        upgrader.join().unwrap();
+        assert_eq!(drops.load(Relaxed), 1, "the value is dropped exactly once");
+    });
+}
+
+/// A registry's erased weak handle upgrades and downcasts while the last typed strong
+/// handle goes on another thread: a downcast to the wrong type hands the handle back
+/// (dropped without harm), the right one keeps the value, and it is dropped exactly once.
+#[test]
+fn shared_box_erased_upgrade_races_the_last_strong() {
+    use std::sync::atomic::Ordering::Relaxed;
+    model(3, || {
+        let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let strong = SharedBox::new(Tally { id: 9, drops: drops.clone() });
+        let erased = SharedBox::erased_weak(&strong);
+        let finder = thread::spawn(move || {
+            if let Some(found) = erased.upgrade() {
+                let found = found.downcast::<u32>().expect_err("not a u32");
+                let typed = found.downcast::<Tally>().expect("a Tally");
+                assert_eq!(typed.id, 9);
+            }
+            drop(erased);
+        });
+        drop(strong);
+        finder.join().unwrap();
+        assert_eq!(drops.load(Relaxed), 1, "the value is dropped exactly once");
     });
 }
 
@@ -1605,8 +1660,9 @@ impl Drop for Dropped {
     }
 }
 
-fn pending_cell<T>() -> Arc<object::cell::ObjectCell<T>> {
-    Arc::new(object::cell::ObjectCell::new(
+/// A pending object cell and a promise's weak handle to it.
+fn pending_cell<T>() -> (SharedBox<object::cell::ObjectCell<T>>, WeakShared<object::cell::ObjectCell<T>>) {
+    SharedBox::new_with_weak(object::cell::ObjectCell::new(
         Arc::new(object::store::Shard),
         object::cell::State::Pending(Default::default()),
     ))
@@ -1619,8 +1675,7 @@ fn pending_cell<T>() -> Arc<object::cell::ObjectCell<T>> {
 #[test]
 fn object_cell_completion_races_a_registering_reader() {
     model(3, || {
-        let cell = pending_cell::<usize>();
-        let weak = Arc::downgrade(&cell);
+        let (cell, weak) = pending_cell::<usize>();
         let producer = thread::spawn(move || {
             if let Some(cell) = weak.upgrade() {
                 let wakeup = cell.complete(Ok(7));
@@ -1645,14 +1700,13 @@ fn object_cell_completion_races_a_registering_reader() {
 
 /// A producer completes the object while the reader looks at it and drops the last ref:
 /// the value is dropped exactly once, whichever wins (stored then freed with the cell, or
-/// refused by a cell already gone). (The refs' counts are `alloc`'s `Arc`, which loom does
-/// not model; the cell's lock, taken by both sides, is.)
+/// refused by a cell already gone). (The refs' strong and weak counts are modelled, as is
+/// the cell's lock, taken by both sides.)
 #[test]
 fn object_cell_completion_races_the_last_ref() {
     model(3, || {
         let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let cell = pending_cell::<Dropped>();
-        let weak = Arc::downgrade(&cell);
+        let (cell, weak) = pending_cell::<Dropped>();
         let value = Dropped(drops.clone());
         let producer = thread::spawn(move || match weak.upgrade() {
             Some(cell) => {

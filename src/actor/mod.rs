@@ -47,7 +47,7 @@ mod supervisor;
 mod trace;
 mod traits;
 
-pub use call::{Call, CallFuture};
+pub use call::{Call, CallFuture, Tell};
 pub use context::ActorContext;
 #[cfg(feature = "node")]
 pub(crate) use handle::RemoteEndpoint;

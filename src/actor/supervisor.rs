@@ -318,19 +318,29 @@ impl<A: Actor> Life<A> {
     ///
     /// Whether calls are traced is decided once per poll: the untraced loop has no trace
     /// code in it at all (`TRACED` is a constant of each copy).
+    ///
+    /// An `async` method's message is left in `out` (empty on entry), and `Ready(true)`
+    /// returned: written once, in place, rather than returned by value through two polls
+    /// (each by-value pass of a message is a copy, and a copy of bytes just written stalls
+    /// on store forwarding). `Ready(false)`: closed and drained, or restarting.
     #[inline]
-    fn poll_next(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>) -> Poll<Option<A::Msg>> {
+    fn poll_next(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>, out: &mut Option<A::Msg>) -> Poll<bool> {
         if trace::wanted() {
-            return self.poll_next_traced(cx, ctx);
+            return self.poll_next_traced(cx, ctx, out);
         }
-        self.poll_next_as::<false>(cx, ctx)
+        self.poll_next_as::<false>(cx, ctx, out)
     }
 
     /// [`poll_next`](Self::poll_next) while calls are traced (off the untraced path).
     #[cold]
     #[inline(never)]
-    fn poll_next_traced(&mut self, cx: &mut Context<'_>, ctx: &ActorContext<A>) -> Poll<Option<A::Msg>> {
-        self.poll_next_as::<true>(cx, ctx)
+    fn poll_next_traced(
+        &mut self,
+        cx: &mut Context<'_>,
+        ctx: &ActorContext<A>,
+        out: &mut Option<A::Msg>,
+    ) -> Poll<bool> {
+        self.poll_next_as::<true>(cx, ctx, out)
     }
 
     #[inline]
@@ -338,29 +348,29 @@ impl<A: Actor> Life<A> {
         &mut self,
         cx: &mut Context<'_>,
         ctx: &ActorContext<A>,
-    ) -> Poll<Option<A::Msg>> {
+        next: &mut Option<A::Msg>,
+    ) -> Poll<bool> {
         loop {
+            debug_assert!(next.is_none(), "the slot is empty on entry and after each message");
             if self.restarting() {
-                return Poll::Ready(None);
+                return Poll::Ready(false);
             }
             // Share the worker fairly: every 128 messages, yield (the cooperative budget).
             if crate::executor::poll_proceed(cx).is_pending() {
                 return Poll::Pending;
             }
-            let again = ctx.retries().and_then(Extras::take_again);
-            let msg = match again {
-                Some(msg) => msg,
+            match ctx.retries().and_then(Extras::take_again) {
+                Some(msg) => *next = Some(msg),
                 None => {
                     // The message is written into `next` in place (see
                     // `Mailbox::poll_recv_batch`).
-                    let mut next = None;
                     if !self.batch.is_empty() {
-                        next = self.batch.pop_front();
+                        *next = self.batch.pop_front();
                     } else {
                         // The batch is used up: the next message, and the rest queued behind
                         // it. (An actor going idle frees the batch buffer: an idle actor owns
                         // none.)
-                        match ctx.shared.mailbox.poll_recv_batch(cx, &mut next, &mut self.batch) {
+                        match ctx.shared.mailbox.poll_recv_batch(cx, next, &mut self.batch) {
                             Poll::Ready(true) => {
                                 // A deep backlog: the runtime's metrics keep the deepest.
                                 #[cfg(feature = "std")]
@@ -368,15 +378,21 @@ impl<A: Actor> Life<A> {
                                     saw_deep(ctx, self.batch.len() + 1);
                                 }
                             }
-                            Poll::Ready(false) => return Poll::Ready(None),
+                            Poll::Ready(false) => return Poll::Ready(false),
                             Poll::Pending => return Poll::Pending,
                         }
                     }
                     ctx.shared.mailbox.consumed();
-                    let Some(msg) = next else { unreachable!("a message was delivered") };
-                    msg
                 }
-            };
+            }
+            let Some(msg_ref) = next.as_ref() else { unreachable!("a message was delivered") };
+            let live = self.actor.is_some() && !ctx.shared.killed.load(Acquire);
+            // An `async` method's call stays in `next` for the loop, which awaits it (and
+            // traces it), without a round trip through `handle_now`.
+            if live && A::__is_async(msg_ref) {
+                return Poll::Ready(true);
+            }
+            let Some(msg) = next.take() else { unreachable!("a message was delivered") };
             let Some(state) = self.actor.as_mut() else {
                 A::reject(msg, self.death.error());
                 continue;
@@ -388,7 +404,7 @@ impl<A: Actor> Life<A> {
             // Traced (a timeline records, or a `tracing` subscriber listens)? One test of
             // a flag; the message's method is read in place (its address never escapes).
             // (An `async` method's call is traced by the loop around its whole handling.)
-            let mut traced = if TRACED && !A::__is_async(&msg) { trace::start::<A>(&msg) } else { None };
+            let mut traced = if TRACED { trace::start::<A>(&msg) } else { None };
             if let Some(t) = traced.as_deref_mut() {
                 trace::before(t);
             }
@@ -402,8 +418,12 @@ impl<A: Actor> Life<A> {
                         trace::end(t, true);
                     }
                 }
-                // An `async` method's call: the loop awaits it (and traces it).
-                Ok(Some(msg)) => return Poll::Ready(Some(msg)),
+                // An `async` method's call (of an actor whose `handle_now` hands messages
+                // back): the loop awaits it (and traces it).
+                Ok(Some(msg)) => {
+                    *next = Some(msg);
+                    return Poll::Ready(true);
+                }
                 // Whatever the call owned was dropped while unwinding: its caller's result
                 // holds TaskPanicked { message }.
                 Err(panic) => {
@@ -574,15 +594,22 @@ fn run<A: Actor>(
         // else holds one).
         ctx.shared.release_handle();
         loop {
-            let Some(msg) = core::future::poll_fn(|cx| life.poll_next(cx, &ctx)).await else {
-                #[cfg(feature = "std")]
-                if life.restarting() {
-                    // Boxed: only a restarting actor pays for the wait's state; every
-                    // actor's loop holds its largest await inline.
-                    Box::pin(life.rebuild(&ctx)).await;
-                    continue;
+            // (The slot's storage ends with this block: it shares room with the handling
+            // below, not adding to every actor's size.)
+            let msg = {
+                let mut next = None;
+                if !core::future::poll_fn(|cx| life.poll_next(cx, &ctx, &mut next)).await {
+                    #[cfg(feature = "std")]
+                    if life.restarting() {
+                        // Boxed: only a restarting actor pays for the wait's state; every
+                        // actor's loop holds its largest await inline.
+                        Box::pin(life.rebuild(&ctx)).await;
+                        continue;
+                    }
+                    break;
                 }
-                break;
+                let Some(msg) = next else { unreachable!("a message was left in the slot") };
+                msg
             };
             // An `async` method: `poll_next` returns its message only while the actor lives.
             let Some(state) = life.actor.as_mut() else { unreachable!("a live actor's message") };

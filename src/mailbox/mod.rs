@@ -39,6 +39,12 @@ use crate::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering::*}
 /// `Mailbox::capacity` of an unbounded mailbox.
 const UNBOUNDED: u32 = u32::MAX;
 
+/// Why [`Mailbox::admit`] refused a message.
+enum Refusal {
+    Closed,
+    Full,
+}
+
 /// The capacity policy of a mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Capacity {
@@ -143,27 +149,27 @@ impl<T> Mailbox<T> {
     /// Queues `msg` without waiting. On failure the message is handed back.
     #[inline]
     pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-        if self.closed.load(Acquire) {
-            return Err(TrySendError::Closed(msg));
+        self.try_send_with(move || msg)
+    }
+
+    /// As [`try_send`](Self::try_send), with the message built by `make` (run exactly
+    /// once, and on success under a growable queue's lock: it must be short and must not
+    /// touch this mailbox). Built in place, the message is written once, straight into its
+    /// slot: a message built first and then passed down is copied at every call boundary,
+    /// each copy a load of bytes just stored, which costs a store-forwarding stall on the
+    /// actor's hot path.
+    #[inline]
+    pub(crate) fn try_send_with(&self, make: impl FnOnce() -> T) -> Result<(), TrySendError<T>> {
+        // (The message is built at one place for every refusal: each call of `make` is a
+        // copy of its code.)
+        if let Err(refusal) = self.admit() {
+            let msg = make();
+            return Err(match refusal {
+                Refusal::Closed => TrySendError::Closed(msg),
+                Refusal::Full => TrySendError::Full(msg),
+            });
         }
-        if self.is_bounded() {
-            // Reserve a place first, so concurrent senders never overshoot the bound.
-            if self.len.fetch_add(1, AcqRel) >= self.capacity as usize {
-                self.len.fetch_sub(1, AcqRel);
-                return Err(TrySendError::Full(msg));
-            }
-            if self.is_fixed() {
-                // A fixed queue is closed without a lock: look again now that the place is
-                // reserved. Pairs with `drained_after_close`: either this sees the close, or
-                // the receiver sees the reservation and waits for the message.
-                fence(SeqCst);
-                if self.closed.load(Relaxed) {
-                    self.unreserve();
-                    return Err(TrySendError::Closed(msg));
-                }
-            }
-        }
-        match self.queue.push(msg, &self.closed) {
+        match self.queue.push_with(make, &self.closed) {
             Ok(wake) => {
                 self.wake(wake);
                 Ok(())
@@ -175,6 +181,32 @@ impl<T> Mailbox<T> {
                 Err(refused)
             }
         }
+    }
+
+    /// Whether a message may be queued: not closed, and (bounded) a place reserved for it.
+    #[inline]
+    fn admit(&self) -> Result<(), Refusal> {
+        if self.closed.load(Acquire) {
+            return Err(Refusal::Closed);
+        }
+        if self.is_bounded() {
+            // Reserve a place first, so concurrent senders never overshoot the bound.
+            if self.len.fetch_add(1, AcqRel) >= self.capacity as usize {
+                self.len.fetch_sub(1, AcqRel);
+                return Err(Refusal::Full);
+            }
+            if self.is_fixed() {
+                // A fixed queue is closed without a lock: look again now that the place is
+                // reserved. Pairs with `drained_after_close`: either this sees the close, or
+                // the receiver sees the reservation and waits for the message.
+                fence(SeqCst);
+                if self.closed.load(Relaxed) {
+                    self.unreserve();
+                    return Err(Refusal::Closed);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Gives back a place reserved by a send that did not queue its message, and wakes the

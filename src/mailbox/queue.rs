@@ -211,12 +211,12 @@ impl<T> Growable<T> {
     /// to wake the receiver, whose idle state goes back to `Busy` (of many senders, only
     /// the first after it went idle wakes it).
     #[inline]
-    fn push(&self, msg: T, closed: &AtomicBool) -> Result<Wake, TrySendError<T>> {
+    fn push_with(&self, make: impl FnOnce() -> T, closed: &AtomicBool) -> Result<Wake, TrySendError<T>> {
         self.slots.with(|q| {
             if closed.load(Relaxed) {
-                return Err(TrySendError::Closed(msg));
+                return Err(TrySendError::Closed(make()));
             }
-            q.push(msg);
+            q.push_with(make);
             let was = Receiver::from_bits(self.mirror.load(Relaxed));
             self.mirror.store(q.len() << 2 | Receiver::Busy.bits(), Release);
             Ok(Wake::from(was))
@@ -265,12 +265,13 @@ impl<T> Growable<T> {
 }
 
 impl<T> Slots<T> {
+    /// Queues the message `make` builds, written straight into its place.
     #[inline]
-    fn push(&mut self, msg: T) {
+    fn push_with(&mut self, make: impl FnOnce() -> T) {
         if self.first.is_none() {
-            self.first = Some(msg);
+            self.first = Some(make());
         } else {
-            self.rest.push_back(msg);
+            self.rest.push_back(make());
         }
     }
 
@@ -288,7 +289,9 @@ impl<T> Slots<T> {
         if self.first.is_none() {
             return;
         }
-        core::mem::swap(&mut self.first, slot);
+        // Written, not swapped: the slot is known empty, and a swap would load it back
+        // right after the receiver emptied it (a store-forwarding stall).
+        *slot = self.first.take();
         self.rest.move_to(out);
     }
 
@@ -323,10 +326,10 @@ impl<T> Queue<T> {
     /// mailbox's own error (`Closed`, or `Full` when a fixed queue has no free slot), so the
     /// mailbox hands it on as it is.
     #[inline]
-    pub(crate) fn push(&self, msg: T, closed: &AtomicBool) -> Result<Wake, TrySendError<T>> {
+    pub(crate) fn push_with(&self, make: impl FnOnce() -> T, closed: &AtomicBool) -> Result<Wake, TrySendError<T>> {
         match self {
-            Queue::Growable(q) => q.push(msg, closed),
-            Queue::Fixed(q) => q.push(msg).map(|()| Wake::AskTheFlag).map_err(TrySendError::Full),
+            Queue::Growable(q) => q.push_with(make, closed),
+            Queue::Fixed(q) => q.push(make()).map(|()| Wake::AskTheFlag).map_err(TrySendError::Full),
         }
     }
 

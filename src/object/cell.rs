@@ -19,14 +19,14 @@
 //! reply) are never named, and then never touch the shard's registry.
 
 use alloc::boxed::Box;
-use alloc::sync::{Arc, Weak};
-use core::any::Any;
+use alloc::sync::Arc;
 use core::task::Waker;
 
 use slab::Slab;
 
 use super::id::ObjectId;
 use super::store::Shard;
+use crate::raw::shared_box::Shared as Counted;
 use crate::sync::Lock;
 use crate::Error;
 
@@ -216,17 +216,12 @@ impl<T> ObjectCell<T> {
 
     /// The object's id: registered in the shard on first use (the registry holds a weak
     /// handle, so it finds the object by id without keeping it alive).
-    pub(crate) fn id(&self, this: &Arc<Self>) -> ObjectId
+    pub(crate) fn id(&self, this: &Counted<Self>) -> ObjectId
     where
         T: Send + Sync + 'static,
     {
         // Lock order: the cell's, then the shard's (a lookup takes only the shard's).
-        self.inner.with(|inner| {
-            *inner.id.get_or_insert_with(|| {
-                let erased: Weak<dyn Any + Send + Sync> = Arc::downgrade(this) as Weak<dyn Any + Send + Sync>;
-                self.shard.register(erased)
-            })
-        })
+        self.inner.with(|inner| *inner.id.get_or_insert_with(|| self.shard.register(Counted::erased_weak(this))))
     }
 
     /// Gives the registered object `id` (this cell's) a hook its shard runs when the cell

@@ -2,6 +2,8 @@
 //! that read it ([`Get`], [`GetShared`]).
 
 use alloc::sync::Arc;
+
+use crate::raw::shared_box::Shared;
 use core::fmt;
 use core::future::Future;
 use core::hash::{Hash, Hasher};
@@ -34,11 +36,11 @@ use crate::Error;
 /// On the wire (serde) a ref is its [`ObjectId`]: a value that contains refs serializes to
 /// their ids; resolve them on the other side with [`Store::get_ref`](super::Store::get_ref).
 pub struct ObjectRef<T> {
-    cell: Arc<ObjectCell<T>>,
+    cell: Shared<ObjectCell<T>>,
 }
 
 impl<T> ObjectRef<T> {
-    pub(crate) fn from_cell(cell: Arc<ObjectCell<T>>) -> Self {
+    pub(crate) fn from_cell(cell: Shared<ObjectCell<T>>) -> Self {
         ObjectRef { cell }
     }
 
@@ -49,7 +51,7 @@ impl<T> ObjectRef<T> {
     /// True if this is the object's only ref (if the object has no id either, through which
     /// the registry could hand out another, nobody else can ever read the value).
     pub(crate) fn is_only_ref(&self) -> bool {
-        Arc::strong_count(&self.cell) == 1
+        Shared::strong_count(&self.cell) == 1
     }
 
     /// True once the object holds a value or an error (a `get` would not wait).
@@ -144,7 +146,7 @@ impl<T: Clone> ObjectRef<T> {
 
 impl<T> Clone for ObjectRef<T> {
     fn clone(&self) -> Self {
-        ObjectRef { cell: Arc::clone(&self.cell) }
+        ObjectRef { cell: Shared::clone(&self.cell) }
     }
 }
 
@@ -157,7 +159,7 @@ impl<T> fmt::Debug for ObjectRef<T> {
 /// Two refs are equal when they name the same object.
 impl<T> PartialEq for ObjectRef<T> {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.cell, &other.cell)
+        Shared::ptr_eq(&self.cell, &other.cell)
     }
 }
 
@@ -166,7 +168,7 @@ impl<T> Eq for ObjectRef<T> {}
 /// Hashes the object's identity (consistent with `==`).
 impl<T> Hash for ObjectRef<T> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        Arc::as_ptr(&self.cell).hash(state);
+        Shared::as_ptr(&self.cell).hash(state);
     }
 }
 

@@ -1,10 +1,10 @@
 //! [`Promise`]: the producer's side of a pending object.
 
-use alloc::sync::{Arc, Weak};
 use core::fmt;
 
 use super::cell::{ObjectCell, State, WaiterKey};
 use super::{ObjectId, ObjectRef, Store};
+use crate::raw::shared_box::WeakShared;
 use crate::Error;
 
 /// The right (and duty) to complete one pending object: what a task or an actor call holds
@@ -29,16 +29,15 @@ use crate::Error;
 /// # Ok::<(), rustyray::Error>(())
 /// ```
 pub struct Promise<T> {
-    /// `Weak::new()` (no allocation) once completed: an `Option` here would make an
-    /// `Option<Promise>` (every actor call's reply slot) two words instead of one.
-    cell: Weak<ObjectCell<T>>,
+    /// Empty once completed: an `Option` here would make an `Option<Promise>` (every actor
+    /// call's reply slot) two words instead of one.
+    cell: WeakShared<ObjectCell<T>>,
 }
 
 /// A new pending object in `store` and the promise that completes it.
 pub(crate) fn pending<T: Send + Sync + 'static>(store: &Store) -> (ObjectRef<T>, Promise<T>) {
-    let cell = store.new_cell(State::Pending(Default::default()));
-    let promise = Promise { cell: Arc::downgrade(&cell) };
-    (ObjectRef::from_cell(cell), promise)
+    let (cell, weak) = store.new_cell_with_weak(State::Pending(Default::default()));
+    (ObjectRef::from_cell(cell), Promise { cell: weak })
 }
 
 /// A proxy: a pending object standing for one another node holds. `fetch` (given the
@@ -51,8 +50,8 @@ pub(crate) fn proxy<T: Send + Sync + 'static>(
     fetch: impl FnOnce(Promise<T>) -> super::cell::Fetch,
     on_free: impl FnOnce(ObjectId) -> super::store::OnFree,
 ) -> (ObjectRef<T>, ObjectId) {
-    let cell = store.new_cell(State::Pending(Default::default()));
-    let promise = Promise { cell: Arc::downgrade(&cell) };
+    let (cell, weak) = store.new_cell_with_weak(State::Pending(Default::default()));
+    let promise = Promise { cell: weak };
     let id = cell.id(&cell);
     cell.set_on_free(id, on_free(id));
     cell.install_fetch(fetch(promise));

@@ -9,8 +9,8 @@
 //! registry lock at all. The statistics are per-shard atomic counters, summed by
 //! [`Store::stats`].
 
-use alloc::sync::{Arc, Weak};
-use core::any::{type_name, Any};
+use alloc::sync::Arc;
+use core::any::type_name;
 use core::fmt;
 
 use slab::Slab;
@@ -18,6 +18,7 @@ use slab::Slab;
 use super::cell::{ObjectCell, State};
 use super::id::{ObjectId, MAX_INDEX, MAX_SHARDS};
 use super::ObjectRef;
+use crate::raw::shared_box::{ErasedShared, ErasedWeak, Shared, WeakShared};
 use crate::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use crate::sync::Lock;
 use crate::Error;
@@ -90,7 +91,7 @@ struct Registry {
 
 struct Slot {
     generation: u32,
-    cell: Weak<dyn Any + Send + Sync>,
+    cell: ErasedWeak,
     /// Runs (outside the lock) when the object is freed: a proxy tells the node holding
     /// the real object that this node's refs are gone.
     on_free: Option<OnFree>,
@@ -120,7 +121,7 @@ impl Shard {
     ///
     /// # Panics
     /// If the shard already holds 2²⁷ registered live objects.
-    pub(crate) fn register(&self, cell: Weak<dyn Any + Send + Sync>) -> ObjectId {
+    pub(crate) fn register(&self, cell: ErasedWeak) -> ObjectId {
         let id = self.registry.with(|r| {
             let index = r.slots.vacant_key();
             if index > MAX_INDEX {
@@ -166,7 +167,7 @@ impl Shard {
     }
 
     /// The cell registered as `id`, if it is still alive.
-    fn lookup(&self, id: ObjectId) -> Option<Arc<dyn Any + Send + Sync>> {
+    fn lookup(&self, id: ObjectId) -> Option<ErasedShared> {
         self.registry.with(|r| match r.slots.get(id.index()) {
             Some(slot) if slot.generation == id.generation() => slot.cell.upgrade(),
             _ => None,
@@ -228,11 +229,26 @@ impl Store {
     }
 
     /// A new cell in `state`, counted in this thread's shard (its id is assigned on demand).
-    pub(crate) fn new_cell<T: Send + Sync + 'static>(&self, state: State<T>) -> Arc<ObjectCell<T>> {
+    pub(crate) fn new_cell<T: Send + Sync + 'static>(&self, state: State<T>) -> Shared<ObjectCell<T>> {
+        Shared::new(ObjectCell::new(self.count_new::<T>(), state))
+    }
+
+    /// As [`new_cell`](Self::new_cell), with a first weak handle (a promise's), made with
+    /// the cell.
+    pub(crate) fn new_cell_with_weak<T: Send + Sync + 'static>(
+        &self,
+        state: State<T>,
+    ) -> (Shared<ObjectCell<T>>, WeakShared<ObjectCell<T>>) {
+        Shared::new_with_weak(ObjectCell::new(self.count_new::<T>(), state))
+    }
+
+    /// Counts a new cell of `T` in this thread's shard, which the cell keeps.
+    #[inline]
+    fn count_new<T>(&self) -> Arc<Shard> {
         let shard = &self.shards[home_shard()];
         shard.created.fetch_add(1, Relaxed);
         shard.bytes.fetch_add(core::mem::size_of::<ObjectCell<T>>(), Relaxed);
-        Arc::new(ObjectCell::new(Arc::clone(shard), state))
+        Arc::clone(shard)
     }
 }
 

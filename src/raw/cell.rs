@@ -90,14 +90,7 @@ struct Block<P, F, S> {
 #[cfg(feature = "std")]
 static WAKER_VTABLE: RawWakerVTable = RawWakerVTable::new(clone_waker, wake_waker, wake_by_ref_waker, drop_waker);
 
-#[cold]
-#[inline(never)]
-fn too_many_refs() -> ! {
-    #[cfg(feature = "std")]
-    std::process::abort();
-    #[cfg(not(feature = "std"))]
-    panic!("cell reference count overflow");
-}
+use super::memory::refs_overflow as too_many_refs;
 
 /// The header of the block at `ptr`.
 ///
@@ -410,27 +403,8 @@ where
     }
 }
 
-/// Memory for a block (recycled between threads, see [`block_pool`](super::block_pool)).
-#[cfg(all(feature = "std", not(loom)))]
-use super::block_pool::{alloc as alloc_block, free as free_block};
-
-/// Memory for a block, from the allocator.
-#[cfg(not(all(feature = "std", not(loom))))]
-fn alloc_block(layout: Layout) -> NonNull<u8> {
-    // SAFETY: a block has a non-zero size (it starts with its header).
-    let ptr = unsafe { alloc::alloc::alloc(layout) };
-    NonNull::new(ptr).unwrap_or_else(|| alloc::alloc::handle_alloc_error(layout))
-}
-
-/// Gives back a block's memory.
-///
-/// # Safety
-/// `ptr` came from `alloc_block` with this layout and is not used any more.
-#[cfg(not(all(feature = "std", not(loom))))]
-unsafe fn free_block(ptr: NonNull<u8>, layout: Layout) {
-    // SAFETY: by the caller's contract.
-    unsafe { alloc::alloc::dealloc(ptr.as_ptr(), layout) }
-}
+/// Memory for a block (recycled between threads, see [`memory`](super::memory)).
+use super::memory::{alloc as alloc_block, free as free_block};
 
 /// Frees a block's memory when dropped.
 struct FreeOnDrop(NonNull<u8>, Layout);

@@ -12,6 +12,8 @@
 //! * [`block_pool`] (`std`): the memory of actor cells, recycled between threads in
 //!   batches (raw blocks handed out and taken back by layout).
 //!
+//! * [`memory`]: where cells' blocks come from (the pool with `std`, else the allocator).
+//!
 //! * [`deferred_drop`] (`std`): values that own values of their own kind (a long chain of
 //!   objects, each holding the previous one's ref) dropped in a loop, not by recursion; the
 //!   queue holds them type-erased (a pointer and a drop function).
@@ -38,6 +40,10 @@
 //!
 //! * `os` (`std`, Linux): the monitor thread's idle priority (`sched_setscheduler`).
 //!
+//! * [`shared_box`]: the store's object cells, reference-counted as `Arc`/`Weak` but in
+//!   blocks from the pool (`std`), with weak handles that can be type-erased for the
+//!   store's registry and checked back.
+//!
 //! * [`spin_lock`] (`std`): the lock of a growable mailbox queue, released with a plain
 //!   store; an `UnsafeCell` handed out by an atomic flag.
 //!
@@ -56,8 +62,11 @@ pub(crate) mod job;
 pub(crate) mod lifo_slot;
 #[cfg(feature = "std")]
 pub(crate) mod local_queue;
+pub(crate) mod memory;
 #[cfg(all(feature = "std", target_os = "linux", not(loom), not(miri)))]
 pub(crate) mod os;
+#[cfg(target_has_atomic = "ptr")]
+pub(crate) mod shared_box;
 #[cfg(feature = "std")]
 pub(crate) mod spin_lock;
 pub(crate) mod task;
