@@ -124,29 +124,31 @@ struct Sending<'a, A: Actor, U> {
 }
 
 enum Stage<U, M> {
-    /// Not polled yet.
-    Unbuilt(U),
+    /// Not polled yet (`None` once queued or failed at the first poll).
+    Unbuilt(Option<U>),
     /// Built, waiting for room (`None` once queued or failed).
     Waiting(Option<M>),
 }
 
 impl<'a, A: Actor, U> Sending<'a, A, U> {
     fn new(actor: &'a ActorRef<A>, unbuilt: U) -> Self {
-        Sending { actor, stage: Stage::Unbuilt(unbuilt), waiting: None }
+        Sending { actor, stage: Stage::Unbuilt(Some(unbuilt)), waiting: None }
     }
 
     /// True once the message is queued (or failed).
     fn done(&self) -> bool {
-        matches!(self.stage, Stage::Waiting(None))
+        matches!(self.stage, Stage::Unbuilt(None) | Stage::Waiting(None))
     }
 
     /// Sends the message `build` makes: at the first poll it tries at once; a message
     /// that found no room waits for it.
     #[cfg_attr(feature = "std", inline(always))]
     fn poll(&mut self, cx: &mut Context<'_>, build: impl FnOnce(U) -> A::Msg) -> Poll<Result<(), Error>> {
-        if let Stage::Unbuilt(_) = self.stage {
-            let Stage::Unbuilt(unbuilt) = core::mem::replace(&mut self.stage, Stage::Waiting(None)) else {
-                unreachable!("matched above")
+        if let Stage::Unbuilt(unbuilt) = &mut self.stage {
+            // Only what builds the message is read back (taking the whole stage would load
+            // bytes stored just before, as a wider copy: a store-forwarding stall).
+            let Some(unbuilt) = unbuilt.take() else {
+                panic!("a call or tell polled after completion");
             };
             // With `std` the first try builds the message in its place in the mailbox (see
             // `first_try`). Without, it is built here and queued by the same path as a
@@ -162,7 +164,7 @@ impl<'a, A: Actor, U> Sending<'a, A, U> {
                 self.stage = Stage::Waiting(Some(build(unbuilt)));
             }
         }
-        let Stage::Waiting(msg) = &mut self.stage else { unreachable!("built above") };
+        let Stage::Waiting(msg) = &mut self.stage else { unreachable!("built above, or returned") };
         poll_waiting(self.actor, msg, &mut self.waiting, cx)
     }
 }
