@@ -19,6 +19,15 @@ enum Place {
 }
 
 impl NodeHost {
+    /// True once the host's runtime has shut down (a local executor never does).
+    pub(crate) fn is_shut_down(&self) -> bool {
+        match &self.0 {
+            #[cfg(feature = "std")]
+            Place::Runtime(handle) => handle.is_shutdown(),
+            Place::Local(..) => false,
+        }
+    }
+
     /// The store results and proxies go to.
     pub(crate) fn store(&self) -> &Store {
         match &self.0 {

@@ -290,12 +290,11 @@ impl HeldObject for HeldError {
         self
     }
 
-    fn encoded(&self) -> BoxFuture<Result<Vec<u8>, Error>> {
-        let error = self.0.clone();
-        Box::pin(async move { Err(error) })
+    fn when_encoded(&self, then: Box<dyn FnOnce(Result<Vec<u8>, Error>) + Send>) {
+        then(Err(self.0.clone()));
     }
 
-    fn finished(&self) -> BoxFuture<()> {
-        Box::pin(async {})
+    fn when_finished(&self, then: Box<dyn FnOnce() + Send>) {
+        then();
     }
 }

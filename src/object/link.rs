@@ -3,8 +3,8 @@
 //! payload it names itself here, and an `ObjectRef` met inside is encoded for that link —
 //! by the key the receiver holds it under, or lent — instead of as its local id.
 //!
-//! [`HeldObject`] is what a link holds for its peer: an object, type-erased, that can wait
-//! for its value and encode it.
+//! [`HeldObject`] is what a link holds for its peer: an object, type-erased, that says when
+//! it is ready and encodes its value then.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -26,11 +26,14 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 pub trait HeldObject: Send + Sync + 'static {
     /// The `ObjectRef<T>` itself, to hand it to a task as an argument.
     fn as_any(&self) -> &dyn Any;
-    /// Waits for the value and encodes it (postcard), or the error the object holds.
-    /// Handles and refs inside the value are encoded for the link this is called for.
-    fn encoded(&self) -> BoxFuture<Result<Vec<u8>, Error>>;
-    /// Waits until the object is ready.
-    fn finished(&self) -> BoxFuture<()>;
+    /// Once the object is ready — at once if it is, else on the thread that completes it,
+    /// right after — runs `then` with the value encoded (postcard), or with the error the
+    /// object holds. Handles and refs inside the value are encoded for the link current
+    /// when this is called. (A callback, not a future: answering a peer's request costs no
+    /// task, no scheduling and no wake-up.)
+    fn when_encoded(&self, then: Box<dyn FnOnce(Result<Vec<u8>, Error>) + Send>);
+    /// Runs `then` once the object is ready (at once, or on the thread that completes it).
+    fn when_finished(&self, then: Box<dyn FnOnce() + Send>);
 }
 
 impl<T: Serialize + Send + Sync + 'static> HeldObject for ObjectRef<T> {
@@ -38,29 +41,30 @@ impl<T: Serialize + Send + Sync + 'static> HeldObject for ObjectRef<T> {
         self
     }
 
-    fn encoded(&self) -> BoxFuture<Result<Vec<u8>, Error>> {
+    fn when_encoded(&self, then: Box<dyn FnOnce(Result<Vec<u8>, Error>) + Send>) {
         let object = self.clone();
-        // The value is encoded for the link this future is made for.
+        // The value is encoded for the link current now.
         let link = current();
-        Box::pin(async move {
-            let value = object.get_shared().await?;
-            within(link, || postcard::to_allocvec(&*value)).map_err(|e| Error::Encode {
-                #[cfg(feature = "std")]
-                message: alloc::format!("the value could not be encoded: {e}"),
-                #[cfg(not(feature = "std"))]
-                message: {
-                    let _ = e;
-                    alloc::string::String::from("the value could not be encoded")
-                },
-            })
-        })
+        self.on_ready(move || {
+            let encoded = match object.try_get_shared() {
+                Some(Ok(value)) => within(link, || postcard::to_allocvec(&*value)).map_err(|e| Error::Encode {
+                    #[cfg(feature = "std")]
+                    message: alloc::format!("the value could not be encoded: {e}"),
+                    #[cfg(not(feature = "std"))]
+                    message: {
+                        let _ = e;
+                        alloc::string::String::from("the value could not be encoded")
+                    },
+                }),
+                Some(Err(e)) => Err(e),
+                None => unreachable!("an object is ready when its on_ready runs"),
+            };
+            then(encoded);
+        });
     }
 
-    fn finished(&self) -> BoxFuture<()> {
-        let object = self.clone();
-        Box::pin(async move {
-            let _ = object.get_shared().await;
-        })
+    fn when_finished(&self, then: Box<dyn FnOnce() + Send>) {
+        self.on_ready(then);
     }
 }
 
