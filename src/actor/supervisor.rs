@@ -386,21 +386,25 @@ impl<A: Actor> Life<A> {
                 }
             }
             let Some(msg_ref) = next.as_ref() else { unreachable!("a message was delivered") };
-            let live = self.actor.is_some() && !ctx.shared.killed.load(Acquire);
+            let refusal = if self.actor.is_none() {
+                Some(self.death)
+            } else if ctx.shared.killed.load(Acquire) {
+                Some(Death::Killed)
+            } else {
+                None
+            };
+            if let Some(death) = refusal {
+                let Some(msg) = next.take() else { unreachable!("a message was delivered") };
+                A::reject(msg, death.error());
+                continue;
+            }
             // An `async` method's call stays in `next` for the loop, which awaits it (and
             // traces it), without a round trip through `handle_now`.
-            if live && A::__is_async(msg_ref) {
+            if A::__is_async(msg_ref) {
                 return Poll::Ready(true);
             }
             let Some(msg) = next.take() else { unreachable!("a message was delivered") };
-            let Some(state) = self.actor.as_mut() else {
-                A::reject(msg, self.death.error());
-                continue;
-            };
-            if ctx.shared.killed.load(Acquire) {
-                A::reject(msg, Death::Killed.error());
-                continue;
-            }
+            let Some(state) = self.actor.as_mut() else { unreachable!("checked above") };
             // Traced (a timeline records, or a `tracing` subscriber listens)? One test of
             // a flag; the message's method is read in place (its address never escapes).
             // (An `async` method's call is traced by the loop around its whole handling.)

@@ -814,9 +814,9 @@ impl Session {
         // reader's next turn does not wait behind the call being served on this thread;
         // before answers were hung on results, the answer's own task did this). Pipelined
         // requests need no such help: no task, no scheduling, no wake-up per call.
-        let conversation = self.inflight.with(|(n, _)| *n) <= 1;
         match send {
             None => {
+                let conversation = self.inflight.with(|(n, _)| *n) <= 1;
                 answer();
                 if conversation {
                     self.node.host.spawn_detached(async {});

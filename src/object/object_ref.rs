@@ -2,8 +2,6 @@
 //! that read it ([`Get`], [`GetShared`]).
 
 use alloc::sync::Arc;
-
-use crate::raw::shared_box::Shared;
 use core::fmt;
 use core::future::Future;
 use core::hash::{Hash, Hasher};
@@ -13,6 +11,7 @@ use core::task::{Context, Poll};
 use super::cell::{ObjectCell, Stored, WaiterKey};
 use super::ObjectId;
 use crate::executor::poll_proceed;
+use crate::raw::shared_box::Shared;
 use crate::Error;
 
 /// A typed, cheaply clonable reference to an object in a [`Store`](super::Store), whose value

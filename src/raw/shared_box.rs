@@ -121,22 +121,26 @@ impl<T> Shared<T> {
     /// A new box holding `value`, and its first weak handle.
     #[inline]
     pub(crate) fn new_with_weak(value: T) -> (Shared<T>, WeakShared<T>) {
-        let ptr = alloc_mem(Layout::new::<Inner<T>>()).cast::<Inner<T>>();
         // One strong handle; weak: the returned one and the strongs' one.
-        let inner = Inner { counts: Counts { strong: AtomicUsize::new(1), weak: AtomicUsize::new(2) }, value };
-        // SAFETY: fresh memory with the layout of `Inner<T>`, written once before any use.
-        unsafe { ptr.as_ptr().write(inner) };
+        let ptr = Self::boxed(value, 2);
         (Shared { ptr, _owns: PhantomData }, WeakShared { ptr })
     }
 
     /// A new box holding `value`.
     #[inline]
     pub(crate) fn new(value: T) -> Shared<T> {
+        // One strong handle; weak: the strongs' one.
+        Shared { ptr: Self::boxed(value, 1), _owns: PhantomData }
+    }
+
+    /// A new box holding `value`, with one strong reference and `weak` weak ones.
+    #[inline]
+    fn boxed(value: T, weak: usize) -> NonNull<Inner<T>> {
         let ptr = alloc_mem(Layout::new::<Inner<T>>()).cast::<Inner<T>>();
-        let inner = Inner { counts: Counts { strong: AtomicUsize::new(1), weak: AtomicUsize::new(1) }, value };
+        let inner = Inner { counts: Counts { strong: AtomicUsize::new(1), weak: AtomicUsize::new(weak) }, value };
         // SAFETY: fresh memory with the layout of `Inner<T>`, written once before any use.
         unsafe { ptr.as_ptr().write(inner) };
-        Shared { ptr, _owns: PhantomData }
+        ptr
     }
 
     #[inline]
