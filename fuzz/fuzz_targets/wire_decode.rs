@@ -1,19 +1,29 @@
-//! Arbitrary bytes through the decoder and the deframer: nothing panics, every frame that
-//! decodes re-encodes (into a buffer, and appended to a `Vec` as a node's outgoing bytes
-//! are) to bytes that decode to the same frame, and the deframer agrees with
-//! a reference model (split on 0x00, skip empty frames, reject frames over MAX — even one
-//! the input ends in — decode the rest) whatever the chunking.
+//! Arbitrary bytes through the decoder and the deframer: nothing panics, the hand-written
+//! decoder and encoder agree with the serde derive (`decode_reference`: the same frame or
+//! the same error; the same bytes), every frame that decodes re-encodes (into a buffer,
+//! and appended to a `Vec` as a node's outgoing bytes are) to bytes that decode to the
+//! same frame, and the deframer agrees with a reference model (split on 0x00, skip empty
+//! frames, reject frames over MAX — even one the input ends in — decode the rest) whatever
+//! the chunking.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rustyray::wire::{decode, decode_cobs, encode, encode_cobs, encode_cobs_append, Deframer, Frame, WireError};
+use rustyray::wire::{
+    decode, decode_cobs, decode_reference, encode, encode_cobs, encode_cobs_append, Deframer, Frame, WireError,
+    PROTOCOL_VERSION,
+};
 
 /// The deframer's limit: small, so oversized frames are common.
 const MAX: usize = 64;
 
 fuzz_target!(|data: &[u8]| {
-    // The input as one plain frame.
-    if let Ok(frame) = decode(data) {
+    // The input as one plain frame, read by hand and through the serde derive.
+    let decoded = decode(data);
+    assert_eq!(decoded, decode_reference(data), "the hand-written decoder disagrees with the serde derive");
+    if let Ok(frame) = decoded {
+        let serde_bytes = postcard::to_allocvec(&(PROTOCOL_VERSION, &frame)).expect("serde encodes a frame");
+        let mut buf = vec![0_u8; serde_bytes.len() + 16];
+        assert_eq!(encode(&frame, &mut buf).ok().map(|b| b.to_vec()), Some(serde_bytes), "encodings differ");
         check_round_trip(&frame);
     }
 

@@ -1,6 +1,7 @@
 //! Byte links: what a node's session reads frames from and writes frames to. Sockets
 //! (std, `node::net`), a UART driver (firmware), or the in-memory [`duplex`] pair of tests.
 
+#[cfg(feature = "std")]
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -43,7 +44,9 @@ pub trait LinkWrite: Send + 'static {
     /// A handle that writes without waiting, from any thread, if the link has one
     /// (sockets do; the default is none). With it, a frame sent while the link is idle
     /// goes out at once from the sending thread instead of through the write loop's task:
-    /// one thread hop less per call and per reply.
+    /// one thread hop less per call and per reply. (`std` only: a firmware's executor runs
+    /// the write loop on the sending thread anyway, so there is no hop to save.)
+    #[cfg(feature = "std")]
     fn direct(&self) -> Option<Box<dyn DirectWrite>> {
         None
     }
@@ -51,6 +54,7 @@ pub trait LinkWrite: Send + 'static {
 
 /// Writing to a link without waiting (see [`LinkWrite::direct`]). The session never calls
 /// it while its write loop is writing, so bytes never interleave.
+#[cfg(feature = "std")]
 pub trait DirectWrite: Send + Sync + 'static {
     /// Writes what the link takes now: the number of bytes written, `Ok(0)` if it would
     /// have to wait. An error closes the link.
@@ -144,8 +148,10 @@ impl Pipe {
 }
 
 /// Direct writes into an in-memory link (it never has to wait).
+#[cfg(feature = "std")]
 struct PipeDirect(Arc<Pipe>);
 
+#[cfg(feature = "std")]
 impl DirectWrite for PipeDirect {
     fn try_write(&self, buf: &[u8]) -> Result<usize, Error> {
         self.0.push(buf).map(|()| buf.len())
@@ -159,6 +165,7 @@ impl LinkWrite for PipeWriter {
         async move { result }
     }
 
+    #[cfg(feature = "std")]
     fn direct(&self) -> Option<Box<dyn DirectWrite>> {
         Some(Box::new(PipeDirect(Arc::clone(&self.0))))
     }

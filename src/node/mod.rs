@@ -79,7 +79,9 @@ use core::fmt;
 use core::task::{Context, Poll};
 
 pub use host::NodeHost;
-pub use link::{duplex, pipe, DirectWrite, LinkRead, LinkWrite, PipeReader, PipeWriter};
+#[cfg(feature = "std")]
+pub use link::DirectWrite;
+pub use link::{duplex, pipe, LinkRead, LinkWrite, PipeReader, PipeWriter};
 #[doc(hidden)]
 pub use remote::{
     completer, decode_args, encode_args, extra_args, method_index, no_such_method, reply_slot, wire_arg, BoxFuture,
@@ -230,7 +232,7 @@ impl Node {
     /// Serves a peer over an accepted link (the listening side): returns at once; the
     /// returned [`Peer`] calls back over the same link once the peer's Hello has arrived.
     pub fn accept_link<R: LinkRead, W: LinkWrite>(&self, read: R, write: W) -> Peer {
-        let session = Session::new(Arc::clone(&self.inner), write.direct());
+        let session = Session::new(Arc::clone(&self.inner), &write);
         session.start(read, write);
         Peer { session }
     }

@@ -76,9 +76,19 @@ pub(crate) fn text(fixed: &str, detail: impl core::fmt::Display) -> alloc::strin
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     match postcard::take_from_bytes::<T>(bytes) {
         Ok((value, [])) => Ok(value),
-        Ok(_) => Err(Error::Decode { message: "bytes left over after the value".into() }),
-        Err(e) => Err(Error::Decode { message: text("the bytes are not a value of this type: ", e) }),
+        Ok(_) => Err(not_a_value(None)),
+        Err(e) => Err(not_a_value(Some(e))),
     }
+}
+
+/// Why bytes did not decode to a value: left over (`None`), or postcard's error. (One
+/// copy of the messages for every type decoded.)
+fn not_a_value(error: Option<postcard::Error>) -> Error {
+    let message = match error {
+        None => "bytes left over after the value".into(),
+        Some(e) => text("the bytes are not a value of this type: ", e),
+    };
+    Error::Decode { message }
 }
 
 /// Encodes a call's argument tuple onto `out`.

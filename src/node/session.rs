@@ -30,7 +30,9 @@ use event_listener::{Event, EventListener};
 use slab::Slab;
 
 use super::lend::{with_link, HandleOnWire, RefOnWire, LENT};
-use super::link::{DirectWrite, LinkRead, LinkWrite};
+#[cfg(feature = "std")]
+use super::link::DirectWrite;
+use super::link::{LinkRead, LinkWrite};
 use super::map::Map;
 use super::remote::{text, BoxFuture, RemoteActor};
 use super::remote::{Completer, HeldObject, OwnedTaskArg};
@@ -85,6 +87,7 @@ pub(crate) struct Session {
     /// Encoded frames waiting for the write loop, and whether someone is writing.
     out: Lock<Outgoing>,
     /// Writes without waiting from the sending thread, if the link can (sockets).
+    #[cfg(feature = "std")]
     direct: Option<Box<dyn DirectWrite>>,
     writer: AtomicWaker,
     /// Caller side: requests we may still send (the peer's window minus ours in flight).
@@ -108,7 +111,9 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(node: Arc<NodeInner>, direct: Option<Box<dyn DirectWrite>>) -> Arc<Self> {
+    pub(crate) fn new<W: LinkWrite>(node: Arc<NodeInner>, write: &W) -> Arc<Self> {
+        #[cfg(not(feature = "std"))]
+        let _ = write;
         Arc::new(Session {
             node,
             peer: Lock::new(None),
@@ -116,7 +121,8 @@ impl Session {
             lost: AtomicBool::new(false),
             reason: Lock::new(None),
             out: Lock::new(Outgoing::default()),
-            direct,
+            #[cfg(feature = "std")]
+            direct: write.direct(),
             writer: AtomicWaker::new(),
             credits: Lock::new(0),
             credit_event: Event::new(),
@@ -221,39 +227,41 @@ impl Session {
         if self.is_lost() {
             return Err(self.lost_error());
         }
-        let encode = |frame: &Frame<'_>, out: &mut Vec<u8>| match wire::encode_cobs_append(frame, out) {
-            Ok(len) if len > MAX_FRAME => {
-                out.truncate(out.len() - len);
-                Err(Error::Encode { message: text("a frame exceeds the link's limit (MAX_FRAME), in bytes: ", len) })
-            }
-            Ok(_) => Ok(()),
-            Err(e) => Err(Error::Encode { message: text("the frame could not be encoded: ", e) }),
-        };
-        let Some(direct) = self.direct.as_ref().filter(|_| quiet) else {
-            // Queued: encoded straight onto the outgoing bytes.
-            self.out.with(|out| encode(frame, &mut out.bytes))?;
-            self.writer.wake();
-            return Ok(());
-        };
-        // Maybe written at once: it carries the credits due (else they would follow in a
-        // write of their own; queued frames leave them to the write loop, which sends one
-        // Credit for a whole batch).
+        #[cfg(feature = "std")]
+        if let Some(direct) = self.direct.as_ref().filter(|_| quiet) {
+            return self.send_direct(direct.as_ref(), frame);
+        }
+        #[cfg(not(feature = "std"))]
+        let _ = quiet;
+        // Queued: encoded straight onto the outgoing bytes.
+        self.out.with(|out| encode_frame(frame, &mut out.bytes))?;
+        self.writer.wake();
+        Ok(())
+    }
+
+    /// Encodes `frame` with the credits due and writes it at once if the link is idle.
+    #[cfg(feature = "std")]
+    fn send_direct(&self, direct: &dyn DirectWrite, frame: &Frame<'_>) -> Result<(), Error> {
+        // It carries the credits due (else they would follow in a write of their own;
+        // queued frames leave them to the write loop, which sends one Credit for a whole
+        // batch).
         let mut bytes = Vec::new();
         let due = self.inflight.with(|(_, due)| core::mem::take(due));
         if due > 0 {
-            encode(&Frame::Credit(Credit { requests: due }), &mut bytes)?;
+            encode_frame(&Frame::Credit(Credit { requests: due }), &mut bytes)?;
         }
-        if let Err(e) = encode(frame, &mut bytes) {
+        if let Err(e) = encode_frame(frame, &mut bytes) {
             // (The credits stay due: the next frame carries them.)
             self.inflight.with(|(_, d)| *d += due);
             return Err(e);
         }
-        self.send_now(direct.as_ref(), &bytes);
+        self.send_now(direct, &bytes);
         Ok(())
     }
 
     /// Writes `bytes` from this thread if nothing is queued and nobody is writing, else
     /// queues them behind what is.
+    #[cfg(feature = "std")]
     fn send_now(&self, direct: &dyn DirectWrite, bytes: &[u8]) {
         let mine = self.out.with(|out| {
             if out.busy || !out.bytes.is_empty() {
@@ -865,6 +873,19 @@ impl crate::object::link::LinkContext for Session {
         let key = self.new_key() | LENT;
         self.held.with(|h| h.insert(key, object));
         RefOnWire::Lent(key)
+    }
+}
+
+/// Encodes `frame` onto the end of `out` (COBS, delimited); a frame over [`MAX_FRAME`] is
+/// an error and leaves `out` as it was.
+fn encode_frame(frame: &Frame<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
+    match wire::encode_cobs_append(frame, out) {
+        Ok(len) if len > MAX_FRAME => {
+            out.truncate(out.len() - len);
+            Err(Error::Encode { message: text("a frame exceeds the link's limit (MAX_FRAME), in bytes: ", len) })
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(Error::Encode { message: text("the frame could not be encoded: ", e) }),
     }
 }
 

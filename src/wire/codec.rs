@@ -6,9 +6,11 @@
 
 use core::ops::{Index, IndexMut};
 
-use postcard::ser_flavors::{Cobs, Flavor};
+use postcard::ser_flavors::{Cobs, Flavor, Slice};
 
 use super::error::from_postcard;
+use super::read::Reader;
+use super::write::write_frame;
 use super::{Frame, WireError, MAGIC, PROTOCOL_VERSION};
 
 /// Encodes `frame` (version byte + postcard) into `buf`; returns the used prefix.
@@ -28,7 +30,7 @@ use super::{Frame, WireError, MAGIC, PROTOCOL_VERSION};
 /// # Ok::<(), rustyray::wire::WireError>(())
 /// ```
 pub fn encode<'b>(frame: &Frame<'_>, buf: &'b mut [u8]) -> Result<&'b mut [u8], WireError> {
-    postcard::to_slice(&(PROTOCOL_VERSION, frame), buf).map_err(from_postcard)
+    encode_into(Slice::new(buf), frame)
 }
 
 /// Encodes `frame` for a byte stream into `buf`: COBS, then the `0x00` delimiter. Returns
@@ -37,7 +39,7 @@ pub fn encode<'b>(frame: &Frame<'_>, buf: &'b mut [u8]) -> Result<&'b mut [u8], 
 /// # Errors
 /// [`WireError::BufferTooSmall`] if `buf` cannot hold it.
 pub fn encode_cobs<'b>(frame: &Frame<'_>, buf: &'b mut [u8]) -> Result<&'b mut [u8], WireError> {
-    postcard::to_slice_cobs(&(PROTOCOL_VERSION, frame), buf).map_err(from_postcard)
+    encode_into(Cobs::try_new(Slice::new(buf)).map_err(from_postcard)?, frame)
 }
 
 /// Encodes `frame` (version byte + postcard) into a fixed-capacity vector.
@@ -45,7 +47,7 @@ pub fn encode_cobs<'b>(frame: &Frame<'_>, buf: &'b mut [u8]) -> Result<&'b mut [
 /// # Errors
 /// [`WireError::BufferTooSmall`] if the frame needs more than `N` bytes.
 pub fn encode_to_heapless<const N: usize>(frame: &Frame<'_>) -> Result<heapless::Vec<u8, N>, WireError> {
-    postcard::serialize_with_flavor(&(PROTOCOL_VERSION, frame), FixedVec(heapless::Vec::new())).map_err(from_postcard)
+    encode_into(FixedVec(heapless::Vec::new()), frame)
 }
 
 /// Encodes `frame` for a byte stream (COBS + `0x00` delimiter) into a fixed-capacity vector.
@@ -53,8 +55,12 @@ pub fn encode_to_heapless<const N: usize>(frame: &Frame<'_>) -> Result<heapless:
 /// # Errors
 /// [`WireError::BufferTooSmall`] if the encoding needs more than `N` bytes.
 pub fn encode_cobs_to_heapless<const N: usize>(frame: &Frame<'_>) -> Result<heapless::Vec<u8, N>, WireError> {
-    let flavor = Cobs::try_new(FixedVec(heapless::Vec::new())).map_err(from_postcard)?;
-    postcard::serialize_with_flavor(&(PROTOCOL_VERSION, frame), flavor).map_err(from_postcard)
+    encode_into(Cobs::try_new(FixedVec(heapless::Vec::new())).map_err(from_postcard)?, frame)
+}
+
+/// Writes `frame` (version byte first) into `flavor` and finishes it.
+fn encode_into<F: Flavor>(mut flavor: F, frame: &Frame<'_>) -> Result<F::Output, WireError> {
+    write_frame(&mut flavor, frame).and_then(|()| flavor.finalize()).map_err(from_postcard)
 }
 
 /// Decodes one frame (version byte + postcard, no COBS) that fills `bytes` exactly. The
@@ -66,12 +72,42 @@ pub fn encode_cobs_to_heapless<const N: usize>(frame: &Frame<'_>) -> Result<heap
 /// inside the frame, [`WireError::Corrupt`] for anything else malformed, including bytes
 /// left over after the frame. Never panics.
 pub fn decode(bytes: &[u8]) -> Result<Frame<'_>, WireError> {
-    let (&version, rest) = bytes.split_first().ok_or(WireError::Truncated)?;
-    if version != PROTOCOL_VERSION {
-        return Err(WireError::UnknownVersion { got: version });
+    let mut reader = Reader::new(after_version(bytes)?);
+    let frame = reader.frame()?;
+    checked(frame, reader.rest())
+}
+
+/// [`decode`] through the frame types' serde derive (postcard's `take_from_bytes`): the
+/// reference the hand-written reader behind [`decode`] is checked against (same frames, same
+/// errors). Slower, and a firmware pays for every visitor serde derives; use [`decode`].
+///
+/// # Errors
+/// As [`decode`].
+///
+/// ```
+/// use rustyray::wire::{decode, decode_reference};
+///
+/// let bytes = [0x02, 0x08, 0x03]; // Frame::Credit { requests: 3 }
+/// assert_eq!(decode(&bytes), decode_reference(&bytes));
+/// assert_eq!(decode(&bytes[..2]), decode_reference(&bytes[..2])); // both Truncated
+/// ```
+pub fn decode_reference(bytes: &[u8]) -> Result<Frame<'_>, WireError> {
+    let (frame, rest) = postcard::take_from_bytes::<Frame<'_>>(after_version(bytes)?).map_err(from_postcard)?;
+    checked(frame, rest)
+}
+
+/// The bytes after the version byte, which must be ours.
+fn after_version(bytes: &[u8]) -> Result<&[u8], WireError> {
+    match bytes.split_first() {
+        None => Err(WireError::Truncated),
+        Some((&PROTOCOL_VERSION, rest)) => Ok(rest),
+        Some((&got, _)) => Err(WireError::UnknownVersion { got }),
     }
-    let (frame, rest) = postcard::take_from_bytes::<Frame<'_>>(rest).map_err(from_postcard)?;
-    if !rest.is_empty() {
+}
+
+/// `frame` if nothing was `left` after it and, for a `Hello`, it carries the magic.
+fn checked<'a>(frame: Frame<'a>, left: &[u8]) -> Result<Frame<'a>, WireError> {
+    if !left.is_empty() {
         return Err(WireError::Corrupt);
     }
     if let Frame::Hello(hello) = &frame {
@@ -158,13 +194,11 @@ impl<const N: usize> Flavor for FixedVec<N> {
 /// As [`encode_cobs`] (only an encoding error: `out` grows as needed).
 pub fn encode_cobs_append(frame: &Frame<'_>, out: &mut alloc::vec::Vec<u8>) -> Result<usize, WireError> {
     let start = out.len();
-    let encoded = Cobs::try_new(Append { start, out: &mut *out })
-        .and_then(|flavor| postcard::serialize_with_flavor(&(PROTOCOL_VERSION, frame), flavor).map(|_| ()));
-    match encoded {
-        Ok(()) => Ok(out.len() - start),
+    match encode_into(Cobs::try_new(Append { start, out: &mut *out }).map_err(from_postcard)?, frame) {
+        Ok(_) => Ok(out.len() - start),
         Err(e) => {
             out.truncate(start);
-            Err(from_postcard(e))
+            Err(e)
         }
     }
 }

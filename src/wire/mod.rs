@@ -35,9 +35,12 @@ mod codec;
 mod error;
 mod frame;
 mod framing;
+mod read;
+mod write;
 
 pub use codec::{
-    decode, decode_cobs, encode, encode_cobs, encode_cobs_append, encode_cobs_to_heapless, encode_to_heapless,
+    decode, decode_cobs, decode_reference, encode, encode_cobs, encode_cobs_append, encode_cobs_to_heapless,
+    encode_to_heapless,
 };
 pub use error::WireError;
 pub use frame::{
