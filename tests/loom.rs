@@ -122,7 +122,7 @@ mod executor {
         pub(crate) struct Core;
 
         impl Core {
-            pub(crate) fn driver(_shared: Arc<Shared>) -> Self {
+            pub(crate) fn driver(_shared: Arc<Shared>, _main: Arc<DriverSignal>) -> Self {
                 Core
             }
             pub(crate) fn started_poll(&self) {}

@@ -41,6 +41,13 @@ pub(crate) struct DriverSignal {
     pub(crate) parker: Parker,
 }
 
+impl DriverSignal {
+    /// True if the main future was woken and not polled since.
+    pub(crate) fn is_woken(&self) -> bool {
+        self.woken.load(Relaxed)
+    }
+}
+
 impl std::task::Wake for DriverSignal {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
@@ -60,7 +67,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let mut cx = Context::from_waker(&waker);
     // Dropped on every way out, unwinding included: a task left in its LIFO slot then moves
     // to the injector (see `Core`'s drop), and the monitor stops watching this thread.
-    let core = Rc::new(Core::driver(shared.clone()));
+    let core = Rc::new(Core::driver(shared.clone(), signal.clone()));
     let guard = context::enter(core.clone());
     let mut future = core::pin::pin!(future);
 

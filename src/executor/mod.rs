@@ -49,6 +49,33 @@ pub(crate) use catch::panic_message;
 pub(crate) use catch::{catch, catch_sync, poll_catch, Catch};
 #[cfg(feature = "std")]
 pub(crate) use context::with_current;
+
+/// True if the thread running the current task has other work waiting for it (or is not a
+/// runtime thread): a task that would poll something for a moment should yield instead.
+#[cfg(feature = "std")]
+pub(crate) fn work_waiting() -> bool {
+    with_current(|core| core.is_none_or(scheduler::Core::work_waiting))
+}
+
+/// Yields to the work waiting on this thread (see [`work_waiting`]) without waking another
+/// thread for the yielding task: this thread runs it again after that work. For a task
+/// that polls in place while its thread has nothing else to do (a link's reader in a
+/// conversation); a plain [`yield_now`] would hand it to any idle worker, and keep them all
+/// spinning on it.
+#[cfg(feature = "std")]
+pub(crate) async fn yield_to_waiting() {
+    let mut yielded = false;
+    core::future::poll_fn(|cx| {
+        if yielded {
+            return core::task::Poll::Ready(());
+        }
+        yielded = true;
+        with_current(|core| core.map(scheduler::Core::yield_quietly));
+        cx.waker().wake_by_ref();
+        core::task::Poll::Pending
+    })
+    .await;
+}
 #[cfg(feature = "std")]
 pub(crate) use monitor::run as run_monitor;
 #[cfg(feature = "std")]

@@ -22,6 +22,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::future::Future;
 
+use super::block_on::DriverSignal;
 use super::budget;
 use super::context;
 use super::idle::Idle;
@@ -79,7 +80,7 @@ pub(crate) struct Shared {
     /// Tasks refused after shutdown began, dropped by shutdown outside every lock.
     pub(crate) graveyard: crate::sync::Lock<Vec<Job>>,
     /// `block_on` threads asleep (woken by `inject` when every worker is busy).
-    pub(crate) drivers: crate::sync::Lock<Vec<StdArc<super::block_on::DriverSignal>>>,
+    pub(crate) drivers: crate::sync::Lock<Vec<StdArc<DriverSignal>>>,
     /// Whether a `block_on` thread may help with injected work now (see
     /// [`Self::set_help_gate`]); open when unset.
     help_gate: std::sync::OnceLock<HelpGate>,
@@ -252,7 +253,11 @@ impl Shared {
         let rest = context::with_current(|core| match core {
             Some(core) if core.belongs_to(self) => {
                 if woken_while_running {
-                    core.push_back(runnable);
+                    if core.quiet.replace(false) {
+                        core.requeue_quietly(runnable);
+                    } else {
+                        core.push_back(runnable);
+                    }
                 } else {
                     core.push_lifo(runnable);
                 }
@@ -384,6 +389,11 @@ pub(crate) struct Core {
     driver_queue: Option<usize>,
     /// Pushes into the driver queue not yet published (see [`Core::push_back`]).
     unpublished: core::cell::Cell<u32>,
+    /// The running task yields only to work waiting on this thread (see
+    /// [`yield_to_waiting`](super::yield_to_waiting)): its re-queueing wakes nobody.
+    quiet: core::cell::Cell<bool>,
+    /// A `block_on` thread's main future's signal: its being woken is work waiting here.
+    main: Option<StdArc<DriverSignal>>,
 }
 
 impl core::fmt::Debug for Core {
@@ -402,12 +412,14 @@ impl Core {
             local: RefCell::new(Some(local)),
             driver_queue: None,
             unpublished: core::cell::Cell::new(0),
+            quiet: core::cell::Cell::new(false),
+            main: None,
         }
     }
 
     /// The core of a thread inside `block_on`, watched by the monitor until it is dropped.
     /// It checks out a free driver queue, if any, for the tasks it spawns.
-    pub(crate) fn driver(shared: StdArc<Shared>) -> Self {
+    pub(crate) fn driver(shared: StdArc<Shared>, main: StdArc<DriverSignal>) -> Self {
         let visible = StdArc::new(Visible::new(None));
         shared.monitor.register(&visible);
         shared.monitor.arm();
@@ -424,6 +436,8 @@ impl Core {
             local: RefCell::new(local),
             driver_queue,
             unpublished: core::cell::Cell::new(0),
+            quiet: core::cell::Cell::new(false),
+            main: Some(main),
         }
     }
 
@@ -445,6 +459,8 @@ impl Core {
     pub(crate) fn run(&self, job: Job) {
         self.visible.started_poll();
         budget::scoped(|| job.run());
+        // A quiet yield's flag lives no longer than the poll that set it.
+        self.quiet.set(false);
     }
 
     /// Counts a poll of something other than a job (a `block_on` future).
@@ -533,6 +549,47 @@ impl Core {
                 self.shared.inject(runnable);
             }
         }
+    }
+
+    /// The running task's next re-queueing is a yield to the work waiting on this thread
+    /// (see [`yield_to_waiting`](super::yield_to_waiting)).
+    pub(crate) fn yield_quietly(&self) {
+        self.quiet.set(true);
+    }
+
+    /// Re-queues a task that yielded to the work waiting here, waking no other thread for
+    /// it: this thread runs it again once that work is done. On a worker, behind its local
+    /// queue; on a `block_on` thread, in its LIFO slot (run right after the main future,
+    /// and watched by the monitor should the thread block), or queued as usual if taken.
+    fn requeue_quietly(&self, runnable: Job) {
+        if self.kind == CoreKind::Driver {
+            if let Some(r) = self.put_lifo_if_free(runnable) {
+                self.push_back(r);
+            }
+            return;
+        }
+        let mut local = self.local.borrow_mut();
+        match local.as_mut() {
+            Some(q) => {
+                let shared = &self.shared;
+                q.push_back_or_overflow(runnable, &mut |batch| {
+                    if let Err(batch) = shared.injector.push_batch(batch) {
+                        shared.graveyard.with(|g| g.extend(batch));
+                    }
+                });
+            }
+            None => {
+                drop(local);
+                self.shared.inject(runnable);
+            }
+        }
+    }
+
+    /// True if a task waits that this thread could run instead of the current one: in its
+    /// LIFO slot, its local queue or the injector, or (on a `block_on` thread) its main
+    /// future, woken.
+    pub(crate) fn work_waiting(&self) -> bool {
+        self.has_local_work() || !self.shared.injector.is_empty() || self.main.as_ref().is_some_and(|m| m.is_woken())
     }
 
     /// Takes the LIFO task, if any.

@@ -90,6 +90,15 @@ pub(crate) struct Session {
     #[cfg(feature = "std")]
     direct: Option<Box<dyn DirectWrite>>,
     writer: AtomicWaker,
+    /// The read loop while it waits for bytes without polling: a caller that starts a
+    /// conversation wakes it (`pulled`) onto its own thread (see `read_some`).
+    #[cfg(feature = "std")]
+    reader: AtomicWaker,
+    #[cfg(feature = "std")]
+    pulled: AtomicBool,
+    /// The last frame read was a request of the peer (we serve; else we call, or idle).
+    #[cfg(feature = "std")]
+    serving: AtomicBool,
     /// Caller side: requests we may still send (the peer's window minus ours in flight).
     credits: Lock<u32>,
     credit_event: Event,
@@ -124,6 +133,12 @@ impl Session {
             #[cfg(feature = "std")]
             direct: write.direct(),
             writer: AtomicWaker::new(),
+            #[cfg(feature = "std")]
+            reader: AtomicWaker::new(),
+            #[cfg(feature = "std")]
+            pulled: AtomicBool::new(false),
+            #[cfg(feature = "std")]
+            serving: AtomicBool::new(false),
             credits: Lock::new(0),
             credit_event: Event::new(),
             pending: Lock::new(Slab::new()),
@@ -396,6 +411,10 @@ impl Session {
         };
         // Alone in flight (a caller that waits for each reply): written at once.
         let sent = self.send(&frame(reply_to), alone);
+        #[cfg(feature = "std")]
+        if alone && sent.is_ok() {
+            self.pull_reader();
+        }
         if let (Err(e), Some(reply_to)) = (&sent, reply_to) {
             if let Some(complete) = self.pending.with(|p| p.try_remove(reply_to as usize)) {
                 complete(Err(e.clone()));
@@ -568,28 +587,77 @@ impl Session {
         self.lose(reason);
     }
 
-    /// The next bytes from the link. When the link carries a conversation (at most one
-    /// request in flight each way: a caller that waits for each reply, a server answering
-    /// one), a link that can be read without waiting is polled for up to [`READ_SPIN`],
-    /// yielding to other tasks between polls, before the read waits on the reactor: the
-    /// next reply or request usually comes within that, and then reaches this task without
-    /// a wake-up through the reactor's thread and a worker's. Pipelined traffic waits on
-    /// the reactor, which hands over many frames per read.
+    /// The next bytes from the link.
+    ///
+    /// A link that can be read without waiting, carrying a conversation (a caller waiting
+    /// for each reply; a server answering one request at a time), is polled for up to
+    /// [`READ_SPIN`] before the read waits on the reactor: the next reply or request
+    /// usually comes within that, and reaches this task without a wake-up through the
+    /// reactor's thread and a worker's. The poll stays on this task's thread (yielding
+    /// only to work waiting there, which then runs on this thread: the actor a request
+    /// went to, the caller a reply completed), so that one thread per process does a
+    /// conversation's work and the others sleep: on a machine with as many cores as busy
+    /// threads, a second poller only takes turns with the first.
+    ///
+    /// Which thread that is: a server's reader stays where it is. A caller's reader does
+    /// not poll once the reply arrived; it waits, and the caller's next request wakes it
+    /// onto the caller's thread (`pull`), where it polls for that request's reply — so the
+    /// reply completes the caller's future on the caller's own thread. Pipelined traffic
+    /// waits on the reactor, which hands over many frames per read.
     async fn read_some<R: LinkRead>(&self, link: &mut R, buf: &mut [u8]) -> Result<usize, Error> {
         #[cfg(feature = "std")]
-        if R::TRY_READ && self.pending.with(|p| p.len()) <= 1 && self.inflight.with(|(n, _)| *n) <= 1 {
-            let since = std::time::Instant::now();
+        if R::TRY_READ {
             loop {
-                if let Some(read) = link.try_read(buf) {
-                    return read;
+                let pending = self.pending.with(|p| p.len());
+                let served = self.inflight.with(|(n, _)| *n);
+                let calling = pending == 1 && served <= 1;
+                let serving = pending == 0 && served <= 1 && self.serving.load(Relaxed);
+                if calling || serving {
+                    let since = std::time::Instant::now();
+                    loop {
+                        if let Some(read) = link.try_read(buf) {
+                            return read;
+                        }
+                        if since.elapsed() >= READ_SPIN || self.is_lost() {
+                            break;
+                        }
+                        if crate::executor::work_waiting() {
+                            crate::executor::yield_to_waiting().await;
+                        } else {
+                            crate::sync::spin_hint();
+                        }
+                    }
                 }
-                if since.elapsed() >= READ_SPIN || self.is_lost() {
-                    break;
+                // Wait for bytes, or for a caller to pull this reader onto its thread.
+                let read = {
+                    let mut read = core::pin::pin!(link.read(buf));
+                    poll_fn(|cx| {
+                        if let Poll::Ready(r) = read.as_mut().poll(cx) {
+                            return Poll::Ready(Some(r));
+                        }
+                        self.reader.register(cx.waker());
+                        if self.pulled.swap(false, AcqRel) {
+                            return Poll::Ready(None);
+                        }
+                        Poll::Pending
+                    })
+                    .await
+                };
+                match read {
+                    Some(read) => return read,
+                    None => continue,
                 }
-                crate::executor::yield_now().await;
             }
         }
         link.read(buf).await
+    }
+
+    /// A caller's request is alone in flight: wake the reader onto this thread, where it
+    /// polls for the reply (see [`read_some`](Self::read_some)).
+    #[cfg(feature = "std")]
+    fn pull_reader(&self) {
+        self.pulled.store(true, Release);
+        self.reader.wake();
     }
 
     /// Counts a request of the peer; more than our window in flight breaks the protocol.
@@ -642,6 +710,14 @@ impl Session {
     /// wait, so the read loop's state machine stays small (a firmware pays for its size).
     fn handle(self: &Arc<Self>, frame: Frame<'_>) -> Result<Option<BoxFuture<()>>, String> {
         let hello_done = self.peer.with(|p| p.is_some());
+        #[cfg(feature = "std")]
+        match frame {
+            Frame::ActorCall(_) | Frame::SubmitTask(_) | Frame::Lookup(_) | Frame::Fetch(_) => {
+                self.serving.store(true, Relaxed);
+            }
+            Frame::Reply(_) => self.serving.store(false, Relaxed),
+            _ => {}
+        }
         match frame {
             Frame::Hello(hello) => {
                 if hello_done {
@@ -816,19 +892,12 @@ impl Session {
             }
             None => object.when_finished(Box::new(move || me.end_request())),
         };
-        // A conversation (this request alone in flight: a caller that waits for each reply)
-        // also wakes a second worker, with an empty task: measured, without it the
-        // sequential round trip took three times as long (with a second worker awake, the
-        // reader's next turn does not wait behind the call being served on this thread;
-        // before answers were hung on results, the answer's own task did this). Pipelined
-        // requests need no such help: no task, no scheduling, no wake-up per call.
+        // Answered by whoever completes the result (here, for a synchronous method that
+        // ran already, or the actor's thread): no task, no scheduling, no wake-up per call.
+        // (In a conversation the actor runs on this reader's thread: see `read_some`.)
         match send {
             None => {
-                let conversation = self.inflight.with(|(n, _)| *n) <= 1;
                 answer();
-                if conversation {
-                    self.node.host.spawn_detached(async {});
-                }
                 None
             }
             Some(send) => Some(Box::pin(async move {

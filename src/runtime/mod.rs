@@ -315,3 +315,40 @@ impl Drop for Runtime {
         self.shutdown_inner(None);
     }
 }
+
+/// The executor's quiet yield, seen from a runtime (the executor's own layer cannot build one).
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::vec::Vec;
+
+    use crate::executor::{work_waiting, yield_to_waiting};
+
+    #[test]
+    fn a_quiet_yield_lets_the_work_waiting_here_run_first_then_resumes_on_this_thread() {
+        // One worker and no `block_on` thread: the task runs on the worker, deterministically.
+        let rt = super::Runtime::builder().worker_threads(1).build().unwrap();
+        let spawner = rt.handle().clone();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&order);
+        let (done, finished) = std::sync::mpsc::channel();
+        drop(rt.spawn(async move {
+            let me = std::thread::current().id();
+            let nothing_queued = !work_waiting();
+            let log2 = Arc::clone(&log);
+            // Spawned from the worker: queued on this worker.
+            drop(spawner.spawn(async move { log2.lock().unwrap().push("other") }));
+            let other_queued = work_waiting();
+            yield_to_waiting().await;
+            log.lock().unwrap().push("yielder");
+            let same_thread = std::thread::current().id() == me;
+            done.send((nothing_queued, other_queued, same_thread)).unwrap();
+        }));
+        let (nothing_queued, other_queued, same_thread) =
+            finished.recv_timeout(std::time::Duration::from_secs(10)).expect("the task finished");
+        assert!(nothing_queued, "nothing was queued before the spawn");
+        assert!(other_queued, "the spawned task waited on this thread");
+        assert!(same_thread, "the yielder resumed on the thread it yielded on");
+        assert_eq!(*order.lock().unwrap(), ["other", "yielder"]);
+    }
+}
