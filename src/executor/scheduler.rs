@@ -572,11 +572,19 @@ impl Core {
         match local.as_mut() {
             Some(q) => {
                 let shared = &self.shared;
+                let mut overflowed = false;
                 q.push_back_or_overflow(runnable, &mut |batch| {
+                    overflowed = true;
                     if let Err(batch) = shared.injector.push_batch(batch) {
                         shared.graveyard.with(|g| g.extend(batch));
                     }
                 });
+                drop(local);
+                // Half of a full queue went to the injector: those tasks are for others.
+                if overflowed {
+                    fence(SeqCst);
+                    self.shared.notify_parked();
+                }
             }
             None => {
                 drop(local);
