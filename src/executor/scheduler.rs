@@ -295,6 +295,14 @@ impl Shared {
         }
     }
 
+    /// Takes the half of a full local queue that overflowed, into the injector (after
+    /// shutdown began, into the graveyard). The pusher wakes a worker for it.
+    fn take_overflow(&self, batch: Vec<Job>) {
+        if let Err(batch) = self.injector.push_batch(batch) {
+            self.graveyard.with(|g| g.extend(batch));
+        }
+    }
+
     /// Wakes one parked worker if new work would otherwise wait; true if it woke one.
     #[inline]
     pub(crate) fn notify_parked(&self) -> bool {
@@ -525,12 +533,7 @@ impl Core {
         match local.as_mut() {
             Some(q) => {
                 let was_empty = self.kind == CoreKind::Driver && q.is_empty();
-                let shared = &self.shared;
-                q.push_back_or_overflow(runnable, &mut |batch| {
-                    if let Err(batch) = shared.injector.push_batch(batch) {
-                        shared.graveyard.with(|g| g.extend(batch));
-                    }
-                });
+                q.push_back_or_overflow(runnable, &mut |batch| self.shared.take_overflow(batch));
                 drop(local);
                 if self.kind == CoreKind::Driver {
                     let unpublished = self.unpublished.get() + 1;
@@ -571,13 +574,10 @@ impl Core {
         let mut local = self.local.borrow_mut();
         match local.as_mut() {
             Some(q) => {
-                let shared = &self.shared;
                 let mut overflowed = false;
                 q.push_back_or_overflow(runnable, &mut |batch| {
                     overflowed = true;
-                    if let Err(batch) = shared.injector.push_batch(batch) {
-                        shared.graveyard.with(|g| g.extend(batch));
-                    }
+                    self.shared.take_overflow(batch);
                 });
                 drop(local);
                 // Half of a full queue went to the injector: those tasks are for others.

@@ -767,15 +767,7 @@ impl Session {
                         let missing = Error::ObjectNotFound { id: fetch.object.as_u64() };
                         self.end_with_reply(Some(fetch.reply_to), Err(&missing));
                     }
-                    Some(object) => {
-                        let me = Arc::clone(self);
-                        let reply_to = fetch.reply_to;
-                        with_link(self, || {
-                            object.when_encoded(Box::new(move |bytes| {
-                                me.end_with_reply(Some(reply_to), bytes.as_deref());
-                            }))
-                        });
-                    }
+                    Some(object) => self.answer(&object, Some(fetch.reply_to)),
                 }
                 Ok(None)
             }
@@ -881,29 +873,34 @@ impl Session {
             }
             Ok(served) => served,
         };
-        let reply_to = call.reply_to;
-        let me = Arc::clone(self);
-        let answer = move || match reply_to {
-            Some(_) => {
-                let session = Arc::clone(&me);
-                with_link(&me, || {
-                    object.when_encoded(Box::new(move |bytes| session.end_with_reply(reply_to, bytes.as_deref())))
-                });
-            }
-            None => object.when_finished(Box::new(move || me.end_request())),
-        };
         // Answered by whoever completes the result (here, for a synchronous method that
         // ran already, or the actor's thread): no task, no scheduling, no wake-up per call.
         // (In a conversation the actor runs on this reader's thread: see `read_some`.)
         match send {
             None => {
-                answer();
+                self.answer(&object, call.reply_to);
                 None
             }
-            Some(send) => Some(Box::pin(async move {
-                let _ = send.await;
-                answer();
-            })),
+            Some(send) => {
+                let (me, reply_to) = (Arc::clone(self), call.reply_to);
+                Some(Box::pin(async move {
+                    let _ = send.await;
+                    me.answer(&object, reply_to);
+                }))
+            }
+        }
+    }
+
+    /// Once `object` is ready, ends the peer's request: with a reply carrying its encoded
+    /// value (or error) if the request asked for one (`reply_to`), else just its credit.
+    /// Run by whoever completes the object, right after (no task per request).
+    fn answer(self: &Arc<Self>, object: &Arc<dyn HeldObject>, reply_to: Option<u64>) {
+        let me = Arc::clone(self);
+        match reply_to {
+            Some(_) => with_link(self, || {
+                object.when_encoded(Box::new(move |bytes| me.end_with_reply(reply_to, bytes.as_deref())))
+            }),
+            None => object.when_finished(Box::new(move || me.end_request())),
         }
     }
 
@@ -923,8 +920,8 @@ impl Session {
             Err(e) => Arc::new(super::remote::HeldError(e)),
         };
         self.held.with(|h| h.insert(task.result.as_u64(), Arc::clone(&object)));
-        let me = Arc::clone(self);
-        object.when_finished(Box::new(move || me.end_request()));
+        // Held, not sent: the peer fetches the value if it wants it.
+        self.answer(&object, None);
     }
 }
 
