@@ -478,6 +478,17 @@ macro_rules! __rr_actor {
                 }
 
                 #[inline]
+                fn __prefetch(msg: &Msg) {
+                    match *msg {
+                        $( Msg::$m { ref __reply, .. } => {
+                            if let ::core::option::Option::Some(reply) = __reply {
+                                reply.__prefetch();
+                            }
+                        } )*
+                    }
+                }
+
+                #[inline]
                 fn method_name(msg: &Msg) -> &'static str {
                     match *msg {
                         $( Msg::$m { .. } => ::core::stringify!($m), )*

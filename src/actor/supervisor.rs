@@ -366,6 +366,11 @@ impl<A: Actor> Life<A> {
                     // `Mailbox::poll_recv_batch`).
                     if !self.batch.is_empty() {
                         *next = self.batch.pop_front();
+                        // The one after it: its reply cell was written by its caller's
+                        // thread; fetched now, it is here when that message runs.
+                        if let Some(following) = self.batch.front() {
+                            A::__prefetch(following);
+                        }
                     } else {
                         // The batch is used up: the next message, and the rest queued behind
                         // it. (An actor going idle frees the batch buffer: an idle actor owns

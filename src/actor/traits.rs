@@ -60,6 +60,15 @@ pub trait Actor: Sized + Send + 'static {
         "call"
     }
 
+    /// Prefetches what handling `msg` will touch first that another thread wrote: its
+    /// reply's object cell (the loop calls it on the next queued message while it handles
+    /// the current one). The default does nothing.
+    #[doc(hidden)]
+    #[inline]
+    fn __prefetch(msg: &Self::Msg) {
+        let _ = msg;
+    }
+
     /// True if `msg` calls an `async` method (the DSL's async methods trace their own
     /// calls; the loop traces the others).
     #[doc(hidden)]

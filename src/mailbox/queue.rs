@@ -76,6 +76,13 @@ impl<T> Spill<T> {
         self.0.as_mut()?.pop_front()
     }
 
+    /// The oldest message, left in place.
+    #[inline]
+    #[cfg_attr(not(target_has_atomic = "ptr"), allow(dead_code))] // used by actors
+    pub(crate) fn front(&self) -> Option<&T> {
+        self.0.as_ref()?.front()
+    }
+
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.0.as_ref().is_none_or(|q| q.is_empty())

@@ -86,6 +86,14 @@ impl<T> Promise<T> {
         Some(cell.id(&cell))
     }
 
+    /// Asks the CPU to fetch the object's cell ahead of this promise's completion (an
+    /// actor prefetches its next message's reply while it handles the current one).
+    #[doc(hidden)]
+    #[inline]
+    pub fn __prefetch(&self) {
+        self.cell.prefetch();
+    }
+
     /// True once every [`ObjectRef`] to the object has been dropped: nobody can observe the
     /// result any more, so a producer may skip the work.
     pub fn is_abandoned(&self) -> bool {

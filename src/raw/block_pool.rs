@@ -14,6 +14,11 @@
 //!  alloc()     ◀─ this thread's cache ◀─(empty: take a batch)── global batches ◀─(none: malloc)
 //! ```
 //!
+//! A batch's buffer travels with it: the taker leaves its empty one in the global list,
+//! and the next spill fills that (so a warm pool calls the allocator for neither blocks
+//! nor buffers; before, each spill allocated a buffer on the freeing thread that the
+//! taking thread freed: a cross-thread malloc/free pair every 32 blocks).
+//!
 //! Blocks are grouped by size class: a size is rounded up to the next `16k + 8` bytes (the
 //! largest request glibc serves from the same chunk size, so rounding costs no memory),
 //! up to 1 KiB and an alignment of 8. Other layouts go straight to the allocator. Every
@@ -43,7 +48,16 @@ struct Free(NonNull<u8>);
 unsafe impl Send for Free {}
 
 /// Batches of free blocks, per class.
-static GLOBAL: [Mutex<Vec<Vec<Free>>>; CLASSES] = [const { Mutex::new(Vec::new()) }; CLASSES];
+static GLOBAL: [Mutex<Batches>; CLASSES] =
+    [const { Mutex::new(Batches { full: Vec::new(), spare: Vec::new() }) }; CLASSES];
+
+/// The process-wide list of one class: batches of free blocks, and the empty buffers of
+/// batches taken, which the next spill fills (a batch's buffer goes round between the
+/// threads with its blocks: no allocation per batch once the pool is warm).
+struct Batches {
+    full: Vec<Vec<Free>>,
+    spare: Vec<Vec<Free>>,
+}
 
 /// This thread's free blocks, per class.
 struct Cache {
@@ -114,27 +128,31 @@ pub(crate) unsafe fn free(ptr: NonNull<u8>, layout: Layout) {
         unsafe { alloc::alloc::dealloc(ptr.as_ptr(), layout) };
         return;
     };
-    let spill = CACHE.try_with(|cache| {
+    let overflow = CACHE.try_with(|cache| {
         let mut cache = cache.borrow_mut();
         let blocks = &mut cache.classes[class];
         blocks.push(Free(ptr));
-        (blocks.len() >= 2 * BATCH).then(|| blocks.split_off(BATCH))
-    });
-    let batch = match spill {
-        Ok(None) => return,
-        Ok(Some(batch)) => batch,
-        // The thread is exiting (its cache is gone): straight to the allocator.
-        Err(_) => alloc::vec![Free(ptr)],
-    };
-    let batch = {
-        let mut global = GLOBAL[class].lock().unwrap_or_else(|e| e.into_inner());
-        if global.len() < MAX_BATCHES {
-            global.push(batch);
-            return;
+        if blocks.len() < 2 * BATCH {
+            return None;
         }
-        batch
-    };
-    to_allocator(class, batch);
+        // Half the cache goes to the global list, in a spare buffer (one taken earlier).
+        let mut global = GLOBAL[class].lock().unwrap_or_else(|e| e.into_inner());
+        if global.full.len() < MAX_BATCHES {
+            let mut batch = global.spare.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
+            batch.extend(blocks.drain(BATCH..));
+            global.full.push(batch);
+            return None;
+        }
+        drop(global);
+        Some(blocks.split_off(BATCH))
+    });
+    match overflow {
+        Ok(None) => {}
+        // The global list is full: the half goes back to the allocator.
+        Ok(Some(batch)) => to_allocator(class, batch),
+        // The thread is exiting (its cache is gone): straight to the allocator.
+        Err(_) => to_allocator(class, [Free(ptr)]),
+    }
 }
 
 /// A free block of `class` from this thread's cache, refilled from the global list.
@@ -145,10 +163,23 @@ fn take(class: usize) -> Option<Free> {
             let mut cache = cache.borrow_mut();
             let blocks = &mut cache.classes[class];
             if blocks.is_empty() {
-                let batch = GLOBAL[class].lock().unwrap_or_else(|e| e.into_inner()).pop()?;
-                *blocks = batch;
+                let mut global = GLOBAL[class].lock().unwrap_or_else(|e| e.into_inner());
+                let mut batch = global.full.pop()?;
+                // This cache's empty buffer is kept for the next spill.
+                core::mem::swap(blocks, &mut batch);
+                if global.spare.len() < MAX_BATCHES && batch.capacity() >= BATCH {
+                    global.spare.push(batch);
+                }
             }
-            blocks.pop()
+            let block = blocks.pop();
+            // The block handed out next: most blocks were freed on another thread (a
+            // call's result cell, by the actor's), so its lines sit in that core's cache.
+            // Asked for now, they are here, writable, when the next allocation writes its
+            // header (and stores queued behind that write do not wait for the transfer).
+            if let Some(next) = blocks.last() {
+                super::prefetch::prefetch_write(next.0.as_ptr());
+            }
+            block
         })
         .ok()
         .flatten()

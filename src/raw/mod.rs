@@ -14,6 +14,9 @@
 //!
 //! * [`memory`]: where cells' blocks come from (the pool with `std`, else the allocator).
 //!
+//! * [`prefetch`]: a cache-line prefetch for writing (an intrinsic, behind a CPU feature
+//!   check).
+//!
 //! * [`deferred_drop`] (`std`): values that own values of their own kind (a long chain of
 //!   objects, each holding the previous one's ref) dropped in a loop, not by recursion; the
 //!   queue holds them type-erased (a pointer and a drop function).
@@ -65,6 +68,7 @@ pub(crate) mod local_queue;
 pub(crate) mod memory;
 #[cfg(all(feature = "std", target_os = "linux", not(loom), not(miri)))]
 pub(crate) mod os;
+pub(crate) mod prefetch;
 #[cfg(target_has_atomic = "ptr")]
 pub(crate) mod shared_box;
 #[cfg(feature = "std")]

@@ -251,6 +251,14 @@ impl<T> WeakShared<T> {
         unsafe { try_upgrade(ptr) }.then(|| Shared { ptr: self.ptr, _owns: PhantomData })
     }
 
+    /// Asks the CPU for the box's counts, ready to be written (see
+    /// [`prefetch_write`](super::prefetch::prefetch_write)): the handle's holder will
+    /// upgrade or drop it soon.
+    #[inline]
+    pub(crate) fn prefetch(&self) {
+        super::prefetch::prefetch_write(self.ptr.as_ptr().cast());
+    }
+
     /// Strong handles right now (0 once the value is gone, or for an empty handle).
     #[inline]
     pub(crate) fn strong_count(&self) -> usize {

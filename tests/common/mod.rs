@@ -217,9 +217,16 @@ impl Drop for Tracked {
 
 /// Silences the panic hook for deliberate panics (their message starts with
 /// "intentional"); every other panic is printed as usual.
+///
+/// rustyray's own hook (which records a panic's message for the promises dropped while
+/// unwinding) is installed first, by a runtime started and stopped here: hooks are
+/// replaced by a `take_hook` then a `set_hook`, so one installed by a test's runtime on
+/// another thread between those two calls would be lost (a panic's message would then be
+/// the generic one).
 pub fn quiet_intentional_panics() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
+        rustyray::Runtime::builder().worker_threads(1).build().expect("a runtime").shutdown();
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let p = info.payload();
