@@ -66,12 +66,11 @@ impl<T> Inner<T> {
         len.store(self.queue.len(), Release);
     }
 
-    /// After taking tasks out: gives a large buffer back once nothing is queued.
+    /// After taking tasks out: once nothing is queued, a large buffer is handed back, for
+    /// the caller to free after the lock (a burst's buffer is not kept).
     #[inline]
-    fn trim(&mut self) {
-        if self.queue.is_empty() && self.queue.capacity() > KEEP_CAPACITY {
-            self.queue = VecDeque::new();
-        }
+    fn trim(&mut self) -> Option<VecDeque<T>> {
+        (self.queue.is_empty() && self.queue.capacity() > KEEP_CAPACITY).then(|| core::mem::take(&mut self.queue))
     }
 }
 
@@ -128,33 +127,30 @@ impl<T> Injector<T> {
 
     /// Pops the oldest task.
     pub(crate) fn pop(&self) -> Option<T> {
-        if self.is_empty() {
-            return None;
-        }
-        self.with(|inner| {
-            let task = inner.queue.pop_front();
-            // (Another popper may have emptied it since `is_empty`: then nothing changed.)
-            if task.is_some() {
-                inner.trim();
-                inner.publish(&self.len);
-            }
-            task
-        })
+        self.take(VecDeque::pop_front)
     }
 
     /// Pops up to `max` tasks (oldest first) into `out`, with one lock.
     pub(crate) fn pop_batch(&self, max: usize, out: &mut Vec<T>) {
+        self.take(|queue| out.extend(queue.drain(..max.min(queue.len()))));
+    }
+
+    /// Runs `take` on the queue under the lock, unless the mirrored length shows it empty
+    /// (then `R`'s default: nothing taken); mirrors the new length, and frees an emptied
+    /// burst's buffer after the lock.
+    #[inline]
+    fn take<R: Default>(&self, take: impl FnOnce(&mut VecDeque<T>) -> R) -> R {
         if self.is_empty() {
-            return;
+            return R::default();
         }
-        self.with(|inner| {
-            let n = max.min(inner.queue.len());
-            if n > 0 {
-                out.extend(inner.queue.drain(..n));
-                inner.trim();
-                inner.publish(&self.len);
-            }
+        let (taken, emptied) = self.with(|inner| {
+            let taken = take(&mut inner.queue);
+            let emptied = inner.trim();
+            inner.publish(&self.len);
+            (taken, emptied)
         });
+        drop(emptied);
+        taken
     }
 
     /// Closes the injector and returns what was queued; later pushes are refused.
