@@ -6,8 +6,15 @@
 //! a thread registers the objects it creates in "its" shard (threads are spread round-robin
 //! over the shards), so workers rarely contend. An object is registered only once its id is
 //! asked for (see `ObjectCell::id`), so the common path (create, read, free) takes no
-//! registry lock at all. The statistics are per-shard atomic counters, summed by
-//! [`Store::stats`].
+//! registry lock at all.
+//!
+//! The statistics are counters in each shard, summed by [`Store::stats`]: each shard has a
+//! line of counters written only by the thread that owns it (the first [`SHARDS`] threads of
+//! the process each own one shard, in every store) with plain stores, and a line of shared
+//! counters that every other thread updates with atomic read-modify-writes. A thread
+//! creating an object, or freeing one created in its own shard, so pays no locked
+//! instruction for the count; a free elsewhere pays one per counter, on a line apart from
+//! the owner's.
 
 use alloc::sync::Arc;
 use core::any::type_name;
@@ -19,7 +26,10 @@ use super::cell::{ObjectCell, State};
 use super::id::{ObjectId, MAX_INDEX, MAX_SHARDS};
 use super::ObjectRef;
 use crate::raw::shared_box::{ErasedShared, ErasedWeak, Shared, WeakShared};
-use crate::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use crate::sync::atomic::{
+    AtomicUsize,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use crate::sync::Lock;
 use crate::Error;
 
@@ -75,12 +85,39 @@ pub struct StoreStats {
 pub(crate) struct Shard {
     index: usize,
     registry: Lock<Registry>,
-    /// Objects created in this shard.
+    /// Written only by the thread owning this shard (see [`home`]), with plain stores. No
+    /// thread owns a shard without `std` (see [`home`]).
+    #[cfg(feature = "std")]
+    owned: Counters,
+    /// Written by every other thread, with read-modify-writes.
+    shared: Counters,
+}
+
+/// Object counts, on a cache line of their own. Each counter wraps (a free may be counted
+/// on another line than its creation: only the sums over every line mean anything).
+#[derive(Default)]
+#[repr(align(64))]
+struct Counters {
+    /// Objects created.
     created: AtomicUsize,
-    /// Objects of this shard freed.
+    /// Objects freed.
     freed: AtomicUsize,
-    /// Bytes of this shard's live cells.
+    /// Bytes of cells created, less those of cells freed.
     bytes: AtomicUsize,
+}
+
+impl Counters {
+    /// Adds `n` to `counter`: a plain load and store on a line only this thread writes
+    /// (`owner`), a locked read-modify-write otherwise. Release, so a snapshot that sees a
+    /// count also sees what happened before it (see [`Store::stats`]).
+    #[inline]
+    fn add(counter: &AtomicUsize, n: usize, owner: bool) {
+        if owner {
+            counter.store(counter.load(Relaxed).wrapping_add(n), Release);
+        } else {
+            counter.fetch_add(n, Release);
+        }
+    }
 }
 
 struct Registry {
@@ -105,16 +142,38 @@ impl Shard {
         Shard {
             index,
             registry: Lock::new(Registry { slots: Slab::new(), registered: 0 }),
-            created: AtomicUsize::new(0),
-            freed: AtomicUsize::new(0),
-            bytes: AtomicUsize::new(0),
+            #[cfg(feature = "std")]
+            owned: Counters::default(),
+            shared: Counters::default(),
         }
     }
 
-    /// Counts one object of `size` bytes freed (its cell is being dropped).
+    /// The counters a thread at `home` updates in this shard, and whether it owns them.
+    #[inline]
+    fn counters(&self, home: Home) -> (&Counters, bool) {
+        match home {
+            #[cfg(feature = "std")]
+            Home { shard, owner: true } if shard == self.index => (&self.owned, true),
+            _ => (&self.shared, false),
+        }
+    }
+
+    /// Every line of counters of this shard.
+    fn lines(&self) -> impl Iterator<Item = &Counters> {
+        #[cfg(feature = "std")]
+        let lines = [&self.owned, &self.shared];
+        #[cfg(not(feature = "std"))]
+        let lines = [&self.shared];
+        lines.into_iter()
+    }
+
+    /// Counts one object of `size` bytes freed (its cell, created in this shard, is being
+    /// dropped).
+    #[inline]
     pub(crate) fn count_freed(&self, size: usize) {
-        self.freed.fetch_add(1, Relaxed);
-        self.bytes.fetch_sub(size, Relaxed);
+        let (counters, owner) = self.counters(home());
+        Counters::add(&counters.freed, 1, owner);
+        Counters::add(&counters.bytes, size.wrapping_neg(), owner);
     }
 
     /// Registers `cell`, returning its id.
@@ -215,16 +274,16 @@ impl Store {
     }
 
     /// The store's counters, summed over its shards. Exact when no other thread is creating
-    /// or freeing objects; meanwhile, a snapshot taken shard by shard.
+    /// or freeing objects; meanwhile, a snapshot taken counter by counter.
     pub fn stats(&self) -> StoreStats {
-        let (created, freed, bytes) = self.shards.iter().fold((0_u64, 0_u64, 0_u64), |(c, f, b), s| {
-            // Freed before created: a snapshot never counts a free without its creation.
-            let sf = s.freed.load(Relaxed) as u64;
-            let sc = s.created.load(Relaxed) as u64;
-            // (A cell is freed on the shard that counted its creation.)
-            let sb = s.bytes.load(Relaxed) as u64;
-            (c + sc, f + sf, b + sb)
-        });
+        let lines = || self.shards.iter().flat_map(|s| s.lines());
+        let sum = |read: fn(&Counters) -> usize| lines().fold(0_usize, |sum, c| sum.wrapping_add(read(c)));
+        // Every free first, then every creation: a free seen (Acquire, paired with the
+        // count's Release) happened after its object's creation was counted, so that count
+        // is seen too, and a snapshot never counts a free without its creation.
+        let freed = sum(|c| c.freed.load(Acquire)) as u64;
+        let created = sum(|c| c.created.load(Acquire)) as u64;
+        let bytes = sum(|c| c.bytes.load(Acquire)) as u64;
         StoreStats { live: created.saturating_sub(freed), created, freed, bytes }
     }
 
@@ -245,9 +304,11 @@ impl Store {
     /// Counts a new cell of `T` in this thread's shard, which the cell keeps.
     #[inline]
     fn count_new<T>(&self) -> Arc<Shard> {
-        let shard = &self.shards[home_shard()];
-        shard.created.fetch_add(1, Relaxed);
-        shard.bytes.fetch_add(core::mem::size_of::<ObjectCell<T>>(), Relaxed);
+        let home = home();
+        let shard = &self.shards[home.shard];
+        let (counters, owner) = shard.counters(home);
+        Counters::add(&counters.created, 1, owner);
+        Counters::add(&counters.bytes, core::mem::size_of::<ObjectCell<T>>(), owner);
         Arc::clone(shard)
     }
 }
@@ -270,30 +331,49 @@ impl fmt::Debug for Shard {
     }
 }
 
-/// The shard this thread registers objects in: threads are assigned round-robin on first use.
+/// The shard this thread registers and counts objects in, and whether it owns the
+/// shard's counters.
+#[derive(Clone, Copy)]
+struct Home {
+    shard: usize,
+    /// This thread alone writes the shard's `owned` counters (never without `std`).
+    #[cfg(feature = "std")]
+    owner: bool,
+}
+
+/// This thread's [`Home`]: threads are numbered in the order they first create or free an
+/// object; thread `n` lives in shard `n % SHARDS` and owns it if `n < SHARDS` (numbers are
+/// never reused, so no other thread ever owns it).
 #[cfg(feature = "std")]
-fn home_shard() -> usize {
+#[inline]
+fn home() -> Home {
     use core::cell::Cell;
-    // A placement hint, not synchronization: a plain `core` atomic also under loom.
+    // A numbering, not synchronization: a plain `core` atomic also under loom.
     use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     std::thread_local! {
-        static HOME: Cell<usize> = const { Cell::new(usize::MAX) };
+        static NUMBER: Cell<usize> = const { Cell::new(usize::MAX) };
     }
-    // During thread-local destruction: shard 0 (a placement hint only).
-    HOME.try_with(|home| {
-        let mut shard = home.get();
-        if shard == usize::MAX {
-            shard = NEXT.fetch_add(1, Relaxed) % SHARDS;
-            home.set(shard);
-        }
-        shard
-    })
-    .unwrap_or(0)
+    // During thread-local destruction: shard 0, shared counters.
+    let number = NUMBER
+        .try_with(|number| {
+            let mut n = number.get();
+            if n == usize::MAX {
+                n = NEXT.fetch_add(1, Relaxed);
+                number.set(n);
+            }
+            n
+        })
+        .unwrap_or(usize::MAX);
+    // Loom runs its model threads on one thread, which would own a line they all write.
+    Home { shard: if number == usize::MAX { 0 } else { number % SHARDS }, owner: number < SHARDS && !cfg!(loom) }
 }
 
+/// One shard, whose counters are shared (no threads to own them; an interrupt handler may
+/// create objects too).
 #[cfg(not(feature = "std"))]
-fn home_shard() -> usize {
-    0
+#[inline]
+fn home() -> Home {
+    Home { shard: 0 }
 }

@@ -94,13 +94,22 @@ unsafe fn try_upgrade(ptr: NonNull<Counts>) -> bool {
 #[inline]
 unsafe fn release_weak(ptr: NonNull<Counts>, layout: Layout) {
     // SAFETY: the weak reference keeps the counts alive until this decrement.
-    if unsafe { counts(ptr) }.weak.fetch_sub(1, Release) == 1 {
-        // Every other handle's last use happens before the memory goes.
-        fence(Acquire);
-        // SAFETY: that was the last reference of any kind; the memory came from `alloc_mem`
-        // with this layout.
-        unsafe { free_mem(ptr.cast(), layout) };
+    let weak = &unsafe { counts(ptr) }.weak;
+    // If the count is 1, the only reference left is the caller's: no strong handle (they
+    // share one weak reference, given up by the last of them), no other weak one, and none
+    // can be made without one of those. Nobody else reads the count again, so it is not
+    // decremented: the memory goes after one plain load instead of a locked
+    // read-modify-write (an object read once, or whose ref was dropped unread, is freed
+    // this way). Otherwise the decrement tells whether this was the last reference.
+    if weak.load(Acquire) != 1 && weak.fetch_sub(1, Release) != 1 {
+        return;
     }
+    // Every other handle's last use happens before the memory goes (the load above is
+    // Acquire already; after the decrement, this fence is).
+    fence(Acquire);
+    // SAFETY: that was the last reference of any kind; the memory came from `alloc_mem`
+    // with this layout.
+    unsafe { free_mem(ptr.cast(), layout) };
 }
 
 /// A strong handle: keeps the value alive (`Arc<T>`).
