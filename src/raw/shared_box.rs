@@ -93,7 +93,8 @@ unsafe fn try_upgrade(ptr: NonNull<Counts>) -> bool {
 /// afterwards.
 #[inline]
 unsafe fn release_weak(ptr: NonNull<Counts>, layout: Layout) {
-    // SAFETY: the weak reference keeps the counts alive until this decrement.
+    // SAFETY: the caller's weak reference keeps the counts alive until it is given up
+    // below (by the decrement, or by freeing the memory).
     let weak = &unsafe { counts(ptr) }.weak;
     // If the count is 1, the only reference left is the caller's: no strong handle (they
     // share one weak reference, given up by the last of them), no other weak one, and none
@@ -104,8 +105,9 @@ unsafe fn release_weak(ptr: NonNull<Counts>, layout: Layout) {
     if weak.load(Acquire) != 1 && weak.fetch_sub(1, Release) != 1 {
         return;
     }
-    // Every other handle's last use happens before the memory goes (the load above is
-    // Acquire already; after the decrement, this fence is).
+    // Every other handle's last use happens before the memory goes: after the decrement,
+    // through this fence (after the Acquire load it adds nothing, and keeps one free site:
+    // a firmware's flash).
     fence(Acquire);
     // SAFETY: that was the last reference of any kind; the memory came from `alloc_mem`
     // with this layout.
