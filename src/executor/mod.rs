@@ -27,6 +27,8 @@ mod idle;
 #[cfg(feature = "std")]
 mod injector;
 #[cfg(feature = "std")]
+mod lease;
+#[cfg(feature = "std")]
 mod monitor;
 #[cfg(feature = "std")]
 pub(crate) mod owned;

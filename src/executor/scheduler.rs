@@ -28,6 +28,7 @@ use super::context;
 use super::idle::Idle;
 use super::injector::Injector;
 use super::join_handle::JoinHandle;
+use super::lease::{Bank, Lease};
 use super::monitor::{Monitor, Visible};
 use super::owned::{OwnedTasks, TaskKey, Tracked};
 use super::park::Parker;
@@ -165,7 +166,7 @@ impl Shared {
             super::failure::drop_failed(future, crate::Error::RuntimeShutdown);
             return JoinHandle::failed(crate::Error::RuntimeShutdown);
         }
-        let shared = self.clone();
+        let shared = Lease::new(self);
         let (runnable, handle) = task::spawn(
             Tracked::new(future),
             async_task::WithInfo(move |r: Runnable, info: async_task::ScheduleInfo| {
@@ -187,7 +188,7 @@ impl Shared {
             super::failure::drop_failed(future, crate::Error::RuntimeShutdown);
             return;
         }
-        let job = CellRef::spawn_job(self.clone(), Tracked::new(future), |shared: &StdArc<Self>, job, woken| {
+        let job = CellRef::spawn_job(Lease::new(self), Tracked::new(future), |shared: &Lease, job, woken| {
             shared.schedule(Job::from(job), woken);
         });
         self.schedule_new(Job::from(job));
@@ -402,6 +403,8 @@ pub(crate) struct Core {
     quiet: core::cell::Cell<bool>,
     /// A `block_on` thread's main future's signal: its being woken is work waiting here.
     main: Option<StdArc<DriverSignal>>,
+    /// Spare references to `shared` for the tasks spawned and freed here (see [`Lease`]).
+    pub(crate) bank: Bank,
 }
 
 impl core::fmt::Debug for Core {
@@ -422,6 +425,7 @@ impl Core {
             unpublished: core::cell::Cell::new(0),
             quiet: core::cell::Cell::new(false),
             main: None,
+            bank: Bank::default(),
         }
     }
 
@@ -446,6 +450,7 @@ impl Core {
             unpublished: core::cell::Cell::new(0),
             quiet: core::cell::Cell::new(false),
             main: Some(main),
+            bank: Bank::default(),
         }
     }
 

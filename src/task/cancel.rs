@@ -3,6 +3,21 @@
 use crate::object::ObjectRef;
 use crate::Error;
 
+/// How many cancels this process has made (wrapping). A remote task notes it when it is
+/// made; while it still reads the same, no cancel can have reached the task's object
+/// before the poll reading it, so the poll skips locking the object to look (see
+/// [`RemoteTask`](super::remote)).
+#[cfg(feature = "std")]
+static CANCELS: crate::sync::atomic::AtomicU32 = crate::sync::atomic::AtomicU32::new(0);
+
+/// The count of cancels so far (see [`CANCELS`]). Acquire: a poll that reads a cancel's
+/// increment also sees the completion the cancel made before it.
+#[cfg(feature = "std")]
+#[inline]
+pub(crate) fn cancels() -> u32 {
+    CANCELS.load(crate::sync::atomic::Ordering::Acquire)
+}
+
 /// Cancels the task that produces `object`: the object is completed with
 /// [`Error::Cancelled`] at once, and
 ///
@@ -35,4 +50,7 @@ pub fn cancel<T>(object: &ObjectRef<T>) {
     // The task producing the object watches it (its waker is registered there while it
     // waits) and stops when it finds it completed. A ready object ignores the completion.
     object.cell().complete(Err(Error::Cancelled)).wake();
+    // After the completion (Release): whoever reads the new count finds the object completed.
+    #[cfg(feature = "std")]
+    CANCELS.fetch_add(1, crate::sync::atomic::Ordering::Release);
 }

@@ -62,6 +62,9 @@ pin_project_lite::pin_project! {
         watch: Option<WaiterKey>,
         // Its result was an error (read by a timeline's span).
         failed: bool,
+        // The process's count of cancels when the task was made (see `may_be_cancelled`;
+        // unused without `std`).
+        cancels: u32,
     }
 
     impl<R, A, Res, Make, Fut> PinnedDrop for RemoteTask<R, A, Res, Make, Fut> {
@@ -101,7 +104,28 @@ where
             grant,
             watch: None,
             failed: false,
+            #[cfg(feature = "std")]
+            cancels: super::cancel::cancels(),
+            #[cfg(not(feature = "std"))]
+            cancels: 0,
         }
+    }
+}
+
+/// True if a cancel may have completed the task's object before this poll: with `std`,
+/// only once some cancel (of any object) was made since the task was (a cancel of its
+/// object comes after the task is made, and one that happened before this poll is seen by
+/// it: see `cancel::cancels`); the object is then locked to look.
+#[cfg_attr(not(feature = "std"), allow(unused_variables))]
+#[inline]
+fn may_be_cancelled(cancels_then: u32) -> bool {
+    #[cfg(feature = "std")]
+    {
+        super::cancel::cancels() != cancels_then
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        true
     }
 }
 
@@ -116,7 +140,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
         // Cancelled before this poll: the body does not run (again).
-        if this.promise.as_ref().is_some_and(Promise::is_completed) {
+        if may_be_cancelled(*this.cancels) && this.promise.as_ref().is_some_and(Promise::is_completed) {
             this.stage.set(Stage::Done);
             return Poll::Ready(());
         }
