@@ -109,6 +109,11 @@ mod executor {
         pub(crate) fn enter(core: Rc<Core>) -> Guard {
             Guard(core)
         }
+
+        /// The models wake the driver from other threads: never its own core.
+        pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
+            f(None)
+        }
     }
 
     /// Shim of the scheduler as `block_on` sees it: a driver core with an empty LIFO slot
@@ -145,6 +150,9 @@ mod executor {
                 match task {}
             }
             pub(crate) fn set_parked(&self, _parked: bool) {}
+            pub(crate) fn drives(&self, _signal: &DriverSignal) -> bool {
+                false
+            }
         }
 
         pub(crate) struct Idle;

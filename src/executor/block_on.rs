@@ -41,33 +41,122 @@ pub(crate) struct DriverSignal {
     pub(crate) parker: Parker,
 }
 
+/// A `block_on`'s signal as its core and the runtime's list of sleeping drivers hold it:
+/// one from a process-wide pool, never freed, so the main future's waker is a static one
+/// (no reference count to pay per clone and drop: see `raw::static_waker`). Under loom an
+/// `Arc` (a model's objects must die with it).
+#[cfg(not(loom))]
+pub(crate) type SignalRef = &'static DriverSignal;
+#[cfg(loom)]
+pub(crate) type SignalRef = Arc<DriverSignal>;
+
+/// Signals no `block_on` uses now: as many as ever ran at once.
+#[cfg(not(loom))]
+static SIGNALS: std::sync::Mutex<alloc::vec::Vec<&'static DriverSignal>> =
+    std::sync::Mutex::new(alloc::vec::Vec::new());
+
 impl DriverSignal {
+    fn new() -> Self {
+        DriverSignal { woken: AtomicBool::new(true), parker: Parker::new() }
+    }
+
+    /// A signal for a new `block_on`, woken (its future is polled first). One that served
+    /// an earlier `block_on` may still be woken by a waker that one left behind (a clone
+    /// kept by some future): a spurious wake-up, which wakers allow.
+    fn take() -> SignalRef {
+        #[cfg(not(loom))]
+        {
+            let pooled = crate::sync::lock(&SIGNALS).pop();
+            let signal = pooled.unwrap_or_else(|| alloc::boxed::Box::leak(alloc::boxed::Box::new(DriverSignal::new())));
+            signal.woken.store(true, Relaxed);
+            signal
+        }
+        #[cfg(loom)]
+        {
+            Arc::new(DriverSignal::new())
+        }
+    }
+
+    /// Another holder of `signal` (a copy of the reference; under loom, a counted clone).
+    #[inline]
+    fn share(signal: &SignalRef) -> SignalRef {
+        #[cfg(not(loom))]
+        {
+            signal
+        }
+        #[cfg(loom)]
+        {
+            signal.clone()
+        }
+    }
+
+    /// The waker of the main future.
+    fn waker(signal: &SignalRef) -> Waker {
+        #[cfg(not(loom))]
+        {
+            crate::raw::static_waker::waker(*signal)
+        }
+        #[cfg(loom)]
+        {
+            Waker::from(signal.clone())
+        }
+    }
+
     /// True if the main future was woken and not polled since.
     pub(crate) fn is_woken(&self) -> bool {
         self.woken.load(Relaxed)
     }
-}
 
-impl std::task::Wake for DriverSignal {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        if !self.woken.swap(true, SeqCst) {
+    fn wake(&self) {
+        // Woken on the driver's own thread (a task it ran here completed what its future
+        // awaits): the driver is awake, and looks at `woken` before it ever sleeps, so the
+        // parker's permit (a second locked instruction) is not needed.
+        if !self.woken.swap(true, SeqCst) && !context::with_current(|core| core.is_some_and(|c| c.drives(self))) {
             self.parker.unpark();
         }
     }
 }
 
+/// Gives a `block_on`'s signal back to the pool on every way out, unwinding included,
+/// after its core (declared after this) is gone.
+struct GiveBack(Option<SignalRef>);
+
+impl Drop for GiveBack {
+    fn drop(&mut self) {
+        #[cfg(not(loom))]
+        if let Some(signal) = self.0.take() {
+            crate::sync::lock(&SIGNALS).push(signal);
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl crate::raw::static_waker::StaticWake for DriverSignal {
+    fn wake(&'static self) {
+        DriverSignal::wake(self);
+    }
+}
+
+#[cfg(loom)]
+impl std::task::Wake for DriverSignal {
+    fn wake(self: Arc<Self>) {
+        DriverSignal::wake(&self);
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        DriverSignal::wake(self);
+    }
+}
+
 /// Runs `future` to completion on this thread, running `shared`'s tasks while it waits.
 pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
-    let signal = Arc::new(DriverSignal { woken: AtomicBool::new(true), parker: Parker::new() });
-    let waker = Waker::from(signal.clone());
+    let signal = DriverSignal::take();
+    let _give_back = GiveBack(Some(DriverSignal::share(&signal)));
+    let waker = DriverSignal::waker(&signal);
     let mut cx = Context::from_waker(&waker);
     // Dropped on every way out, unwinding included: a task left in its LIFO slot then moves
     // to the injector (see `Core`'s drop), and the monitor stops watching this thread.
-    let core = Rc::new(Core::driver(shared.clone(), signal.clone()));
+    let core = Rc::new(Core::driver(shared.clone(), DriverSignal::share(&signal)));
     let guard = context::enter(core.clone());
     let mut future = core::pin::pin!(future);
 
@@ -124,7 +213,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         // Sleep until the main future is woken, or until injected work arrives that no
         // worker can take (`Shared::inject` wakes a registered driver then).
         signal.parker.try_consume();
-        shared.drivers.with(|d| d.push(signal.clone()));
+        shared.drivers.with(|d| d.push(DriverSignal::share(&signal)));
         // Pairs with the fence in `Shared::inject`: either it sees us registered, or we see
         // its task here.
         fence(SeqCst);
@@ -136,7 +225,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
             signal.parker.park();
             core.set_parked(false);
         }
-        shared.drivers.with(|d| d.retain(|s| !Arc::ptr_eq(s, &signal)));
+        shared.drivers.with(|d| d.retain(|s| !core::ptr::eq(&**s, &*signal)));
     };
     // Leave the context, then drop the core: a task this thread woke last goes to the
     // injector, not stranded with the driver gone.

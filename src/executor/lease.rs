@@ -113,27 +113,46 @@ impl Drop for Lease {
 mod tests {
     use super::*;
 
+    impl Bank {
+        fn len(&self) -> usize {
+            self.0.borrow().len()
+        }
+    }
+
     #[test]
-    fn leaving_a_runtime_gives_every_reference_back() {
-        let rt = crate::Runtime::builder().worker_threads(2).build().expect("a runtime");
-        let shared = rt.handle().parts.scheduler.clone();
-        let before = StdArc::strong_count(&shared);
-        let sum = rt.block_on(async {
-            // Several banks' worth, spawned here (the bank refills) and freed here and on
-            // the workers (their banks fill up and give back).
-            let handles: alloc::vec::Vec<_> = (0..4 * BANK as u64).map(|i| rt.spawn(async move { i })).collect();
-            let mut sum = 0;
-            for h in handles {
-                sum += h.await.expect("the task ran");
-            }
-            // A bank keeps at most BANK: this thread's and two workers'.
-            assert!(StdArc::strong_count(&shared) <= before + 3 * BANK);
-            sum
-        });
-        assert_eq!(sum, (0..4 * BANK as u64).sum::<u64>());
-        drop(rt);
-        // The workers exited and the driver left: no bank holds anything, and only our
-        // clone is left.
-        assert_eq!(StdArc::strong_count(&shared), 1);
+    fn a_bank_takes_and_gives_back_in_batches_and_returns_everything_when_dropped() {
+        let (shared, _queues) = Shared::new(1);
+        let base = StdArc::strong_count(&shared);
+        let bank = Bank::default();
+        let mut out = Vec::new();
+        // Every reference is either out or in the bank.
+        let balanced =
+            |bank: &Bank, out: &Vec<StdArc<Shared>>| StdArc::strong_count(&shared) == base + bank.len() + out.len();
+
+        out.push(bank.take(&shared));
+        assert_eq!(bank.len(), REFILL, "an empty bank takes REFILL at once, besides the one handed out");
+        assert!(balanced(&bank, &out));
+        for _ in 0..3 * BANK {
+            out.push(bank.take(&shared));
+            assert!(bank.len() < REFILL + 1 && balanced(&bank, &out));
+        }
+        while let Some(lease) = out.pop() {
+            assert!(bank.give(lease).is_none(), "a bank not in use keeps what it is given");
+            assert!(bank.len() <= BANK && balanced(&bank, &out));
+        }
+        assert!(bank.len() > REFILL, "a full bank gave back all but REFILL, then kept filling");
+        drop(bank);
+        assert_eq!(StdArc::strong_count(&shared), base);
+    }
+
+    #[test]
+    fn off_the_runtimes_threads_a_lease_is_a_plain_reference() {
+        let (shared, _queues) = Shared::new(1);
+        let base = StdArc::strong_count(&shared);
+        let lease = Lease::new(&shared);
+        assert!(StdArc::ptr_eq(&lease, &shared));
+        assert_eq!(StdArc::strong_count(&shared), base + 1);
+        drop(lease);
+        assert_eq!(StdArc::strong_count(&shared), base);
     }
 }

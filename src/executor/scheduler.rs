@@ -22,7 +22,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::future::Future;
 
-use super::block_on::DriverSignal;
+use super::block_on::{DriverSignal, SignalRef};
 use super::budget;
 use super::context;
 use super::idle::Idle;
@@ -81,7 +81,7 @@ pub(crate) struct Shared {
     /// Tasks refused after shutdown began, dropped by shutdown outside every lock.
     pub(crate) graveyard: crate::sync::Lock<Vec<Job>>,
     /// `block_on` threads asleep (woken by `inject` when every worker is busy).
-    pub(crate) drivers: crate::sync::Lock<Vec<StdArc<DriverSignal>>>,
+    pub(crate) drivers: crate::sync::Lock<Vec<SignalRef>>,
     /// Whether a `block_on` thread may help with injected work now (see
     /// [`Self::set_help_gate`]); open when unset.
     help_gate: std::sync::OnceLock<HelpGate>,
@@ -402,7 +402,7 @@ pub(crate) struct Core {
     /// [`yield_to_waiting`](super::yield_to_waiting)): its re-queueing wakes nobody.
     quiet: core::cell::Cell<bool>,
     /// A `block_on` thread's main future's signal: its being woken is work waiting here.
-    main: Option<StdArc<DriverSignal>>,
+    main: Option<SignalRef>,
     /// Spare references to `shared` for the tasks spawned and freed here (see [`Lease`]).
     pub(crate) bank: Bank,
 }
@@ -431,7 +431,7 @@ impl Core {
 
     /// The core of a thread inside `block_on`, watched by the monitor until it is dropped.
     /// It checks out a free driver queue, if any, for the tasks it spawns.
-    pub(crate) fn driver(shared: StdArc<Shared>, main: StdArc<DriverSignal>) -> Self {
+    pub(crate) fn driver(shared: StdArc<Shared>, main: SignalRef) -> Self {
         let visible = StdArc::new(Visible::new(None));
         shared.monitor.register(&visible);
         shared.monitor.arm();
@@ -480,6 +480,12 @@ impl Core {
     #[inline]
     pub(crate) fn started_poll(&self) {
         self.visible.started_poll();
+    }
+
+    /// True if this is the core of the `block_on` thread whose main future `signal` wakes.
+    #[inline]
+    pub(crate) fn drives(&self, signal: &DriverSignal) -> bool {
+        self.main.as_ref().is_some_and(|main| core::ptr::eq::<DriverSignal>(&**main, signal))
     }
 
     #[inline]

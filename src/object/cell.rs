@@ -27,7 +27,18 @@ use slab::Slab;
 use super::id::ObjectId;
 use super::store::Shard;
 use crate::raw::shared_box::Shared as Counted;
+#[cfg(not(feature = "std"))]
 use crate::sync::Lock;
+
+/// A cell's lock. With `std`, a spin lock released by a plain store: a critical section
+/// (complete, register a waiter, read) pays one read-modify-write, where a futex mutex
+/// pays two (its release is a swap, to learn whether to wake a sleeper); every section is
+/// a few moves, and a contended acquire yields the thread after a brief spin. Without
+/// `std`, the `critical-section` lock (safe against interrupt handlers).
+#[cfg(feature = "std")]
+type CellLock<T> = crate::raw::spin_lock::SpinLock<T>;
+#[cfg(not(feature = "std"))]
+type CellLock<T> = Lock<T>;
 use crate::Error;
 
 /// What a ready object holds: the value or the error that the producer stored instead.
@@ -86,7 +97,7 @@ impl<T> Stored<T> {
 pub(crate) struct ObjectCell<T> {
     /// The shard that counts the object (and registers its id).
     shard: Arc<Shard>,
-    inner: Lock<Inner<T>>,
+    inner: CellLock<Inner<T>>,
 }
 
 /// What a cell's lock guards.
@@ -211,7 +222,7 @@ impl Waiters {
 impl<T> ObjectCell<T> {
     /// A cell counted in `shard` (the caller has counted it), with no id yet.
     pub(crate) fn new(shard: Arc<Shard>, state: State<T>) -> Self {
-        ObjectCell { shard, inner: Lock::new(Inner { id: None, state }) }
+        ObjectCell { shard, inner: CellLock::new(Inner { id: None, state }) }
     }
 
     /// The object's id: registered in the shard on first use (the registry holds a weak

@@ -47,8 +47,12 @@
 //!   blocks from the pool (`std`), with weak handles that can be type-erased for the
 //!   store's registry and checked back.
 //!
-//! * [`spin_lock`] (`std`): the lock of a growable mailbox queue, released with a plain
-//!   store; an `UnsafeCell` handed out by an atomic flag.
+//! * [`spin_lock`] (`std`): the lock of a growable mailbox queue and of an object cell,
+//!   released with a plain store; an `UnsafeCell` handed out by an atomic flag.
+//!
+//! * [`static_waker`] (`std`): the waker of a value that lives for the rest of the
+//!   process (a `block_on`'s pooled signal), whose clone and drop count nothing: a raw
+//!   waker vtable over a `&'static`.
 //!
 //! The rest of the crate is safe code.
 
@@ -73,5 +77,7 @@ pub(crate) mod prefetch;
 pub(crate) mod shared_box;
 #[cfg(feature = "std")]
 pub(crate) mod spin_lock;
+#[cfg(all(feature = "std", not(loom)))]
+pub(crate) mod static_waker;
 pub(crate) mod task;
 pub(crate) mod waker_slot;

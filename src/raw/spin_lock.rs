@@ -52,6 +52,14 @@ impl<T> SpinLock<T> {
         SpinLock { locked: AtomicBool::new(false), value: UnsafeCell::new(value) }
     }
 
+    /// The value, through a unique borrow: no locking needed.
+    #[inline]
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        // SAFETY: `&mut self` proves that no section holds the lock and that none can
+        // start, so this is the only reference to the value while it lives.
+        self.value.with_mut(|p| unsafe { &mut *p })
+    }
+
     /// Runs `f` with exclusive access. `f` must not block, await, or re-enter this lock.
     #[inline]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
