@@ -24,7 +24,7 @@ use core::task::Waker;
 
 use slab::Slab;
 
-use super::id::ObjectId;
+use super::id::{LocalId, ObjectId};
 use super::store::Shard;
 use crate::raw::shared_box::Shared as Counted;
 #[cfg(not(feature = "std"))]
@@ -91,9 +91,10 @@ impl<T> Stored<T> {
 
 /// The storage of one object.
 ///
-/// Its id and its state share one lock: a fresh process faults in every live object's
-/// memory, so a few words per object are felt (96 bytes with its `Arc` header for a `u64`,
-/// one allocator size class below two locks' worth).
+/// Its id and its state share one lock, and the id is kept without its shard (the cell's
+/// own): a fresh process faults in every live object's memory, so a few words per object
+/// are felt (88 bytes with its `Arc` header for a `u64`, one allocator size class below an
+/// id with its shard and its "none").
 pub(crate) struct ObjectCell<T> {
     /// The shard that counts the object (and registers its id).
     shard: Arc<Shard>,
@@ -102,8 +103,9 @@ pub(crate) struct ObjectCell<T> {
 
 /// What a cell's lock guards.
 struct Inner<T> {
-    /// The id, once asked for (registered in `shard` then; unregistered on drop).
-    id: Option<ObjectId>,
+    /// The id, once asked for (registered in `shard` then; unregistered on drop), without
+    /// its shard.
+    id: Option<LocalId>,
     state: State<T>,
 }
 
@@ -232,7 +234,10 @@ impl<T> ObjectCell<T> {
         T: Send + Sync + 'static,
     {
         // Lock order: the cell's, then the shard's (a lookup takes only the shard's).
-        self.inner.with(|inner| *inner.id.get_or_insert_with(|| self.shard.register(Counted::erased_weak(this))))
+        let local = self
+            .inner
+            .with(|inner| *inner.id.get_or_insert_with(|| self.shard.register(Counted::erased_weak(this)).local()));
+        local.in_shard(self.shard.index())
     }
 
     /// Gives the registered object `id` (this cell's) a hook its shard runs when the cell
@@ -261,7 +266,7 @@ impl<T> ObjectCell<T> {
 
     /// The id, if one was assigned.
     pub(crate) fn assigned_id(&self) -> Option<ObjectId> {
-        self.inner.with(|inner| inner.id)
+        self.inner.with(|inner| inner.id).map(|local| local.in_shard(self.shard.index()))
     }
 
     pub(crate) fn is_ready(&self) -> bool {
@@ -370,8 +375,8 @@ impl<T> Drop for ObjectCell<T> {
     /// The last ref is gone: count the object freed and remove its registry entry, if it
     /// has one. The value drops right after, with the cell's fields, outside every lock.
     fn drop(&mut self) {
-        if let Some(id) = self.inner.get_mut().id {
-            self.shard.unregister(id);
+        if let Some(local) = self.inner.get_mut().id {
+            self.shard.unregister(local.in_shard(self.shard.index()));
         }
         self.shard.count_freed(core::mem::size_of::<Self>());
         // The value may hold the last ref of another object, whose value holds another …:

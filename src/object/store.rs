@@ -325,6 +325,14 @@ impl fmt::Debug for Store {
     }
 }
 
+impl Shard {
+    /// This shard's number in its store (the shard bits of the ids it registers).
+    #[inline]
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+}
+
 impl fmt::Debug for Shard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Shard").field("index", &self.index).finish_non_exhaustive()
