@@ -157,3 +157,35 @@ fn block_on_returns_values_and_wakes_from_workers() {
     assert_eq!(sum, 499_500);
     rt.shutdown();
 }
+
+#[test]
+fn a_waker_kept_past_its_block_on_only_wakes_later_ones_spuriously() {
+    use std::sync::Mutex;
+    use std::task::{Poll, Waker};
+
+    let rt = runtime(1);
+    // The main future's waker, kept after its `block_on` returned (a future may keep it).
+    let kept: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+    let keep = kept.clone();
+    rt.block_on(std::future::poll_fn(move |cx| {
+        *keep.lock().unwrap() = Some(cx.waker().clone());
+        Poll::Ready(())
+    }));
+    let stale = kept.lock().unwrap().take().expect("the first block_on's waker");
+    // Later block_ons (their signal may be the same one, reused) wait for a value another
+    // thread sends, while that thread fires the stale waker at them many times over.
+    for round in 0..50u64 {
+        let (value, promise) = rt.store().pending::<u64>();
+        let stale = stale.clone();
+        let sender = std::thread::spawn(move || {
+            for _ in 0..100 {
+                stale.wake_by_ref();
+            }
+            promise.fulfill(Ok(round));
+            stale.wake();
+        });
+        assert_eq!(drive(&rt, "block_on(a value sent from another thread)", value.get()), Ok(round));
+        sender.join().expect("the sending thread");
+    }
+    rt.shutdown();
+}
