@@ -189,3 +189,22 @@ fn a_waker_kept_past_its_block_on_only_wakes_later_ones_spuriously() {
     }
     rt.shutdown();
 }
+
+#[test]
+fn a_main_future_that_wakes_itself_is_polled_again_without_sleeping() {
+    let rt = runtime(1);
+    // The only worker is blocked: nobody but the driver itself wakes its future.
+    let (blocker, release) = block_a_worker(rt.handle(), || {});
+    let n = drive(&rt, "block_on(a future that yields 10,000 times)", async {
+        let mut n = 0u32;
+        for _ in 0..10_000 {
+            yield_now().await;
+            n += 1;
+        }
+        n
+    });
+    assert_eq!(n, 10_000);
+    let _ = release.send(());
+    assert_eq!(wait("the blocker", blocker), Ok(true));
+    rt.shutdown();
+}

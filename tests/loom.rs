@@ -150,7 +150,13 @@ mod executor {
                 match task {}
             }
             pub(crate) fn set_parked(&self, _parked: bool) {}
-            pub(crate) fn drives(&self, _signal: &DriverSignal) -> bool {
+            pub(crate) fn wake_main_here(&self, _signal: &DriverSignal) -> bool {
+                false
+            }
+            pub(crate) fn take_main_woken_here(&self) -> bool {
+                false
+            }
+            pub(crate) fn main_woken_here(&self) -> bool {
                 false
             }
         }

@@ -109,9 +109,13 @@ impl DriverSignal {
 
     fn wake(&self) {
         // Woken on the driver's own thread (a task it ran here completed what its future
-        // awaits): the driver is awake, and looks at `woken` before it ever sleeps, so the
-        // parker's permit (a second locked instruction) is not needed.
-        if !self.woken.swap(true, SeqCst) && !context::with_current(|core| core.is_some_and(|c| c.drives(self))) {
+        // awaits, or the future woke itself): the driver is awake and looks at its core's
+        // plain flag before it polls, spins or sleeps — no locked instruction to set the
+        // atomic flag, none to clear it, no parker permit.
+        if context::with_current(|core| core.is_some_and(|c| c.wake_main_here(self))) {
+            return;
+        }
+        if !self.woken.swap(true, SeqCst) {
             self.parker.unpark();
         }
     }
@@ -170,7 +174,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         // going round a ring of actors on this thread), and the swap is a locked
         // instruction. A wake-up landing after the load is seen on the next round, and
         // always before the thread sleeps (it looks again after its fence).
-        if signal.woken.load(Relaxed) && signal.woken.swap(false, SeqCst) {
+        if core.take_main_woken_here() || (signal.woken.load(Relaxed) && signal.woken.swap(false, SeqCst)) {
             lifo_polls = 0;
             core.started_poll();
             if let Poll::Ready(v) = budget::scoped(|| future.as_mut().poll(&mut cx)) {
@@ -201,6 +205,11 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
                 core.run(task);
                 continue;
             }
+        }
+        // The main future woke itself in its last poll (nothing has run here since): poll
+        // it again rather than sleep.
+        if core.main_woken_here() {
+            continue;
         }
         let mut spun = 0;
         while spun < DRIVER_SPIN_ROUNDS && !signal.woken.load(Acquire) {

@@ -403,6 +403,9 @@ pub(crate) struct Core {
     quiet: core::cell::Cell<bool>,
     /// A `block_on` thread's main future's signal: its being woken is work waiting here.
     main: Option<SignalRef>,
+    /// The main future was woken on this thread (by a task run here, or by its own poll):
+    /// a plain flag, where a wake from another thread goes through the signal's atomic.
+    main_woken_here: core::cell::Cell<bool>,
     /// Spare references to `shared` for the tasks spawned and freed here (see [`Lease`]).
     pub(crate) bank: Bank,
 }
@@ -425,6 +428,7 @@ impl Core {
             unpublished: core::cell::Cell::new(0),
             quiet: core::cell::Cell::new(false),
             main: None,
+            main_woken_here: core::cell::Cell::new(false),
             bank: Bank::default(),
         }
     }
@@ -450,6 +454,7 @@ impl Core {
             unpublished: core::cell::Cell::new(0),
             quiet: core::cell::Cell::new(false),
             main: Some(main),
+            main_woken_here: core::cell::Cell::new(false),
             bank: Bank::default(),
         }
     }
@@ -482,10 +487,28 @@ impl Core {
         self.visible.started_poll();
     }
 
-    /// True if this is the core of the `block_on` thread whose main future `signal` wakes.
+    /// Records a wake-up of the main future `signal` wakes, if this is the core of the
+    /// `block_on` thread it belongs to (the wake happens on the driver's own thread, which
+    /// looks at the flag before it polls, spins or sleeps): true if recorded.
     #[inline]
-    pub(crate) fn drives(&self, signal: &DriverSignal) -> bool {
-        self.main.as_ref().is_some_and(|main| core::ptr::eq::<DriverSignal>(&**main, signal))
+    pub(crate) fn wake_main_here(&self, signal: &DriverSignal) -> bool {
+        let drives = self.main.as_ref().is_some_and(|main| core::ptr::eq::<DriverSignal>(&**main, signal));
+        if drives {
+            self.main_woken_here.set(true);
+        }
+        drives
+    }
+
+    /// Takes a wake-up recorded by [`Self::wake_main_here`].
+    #[inline]
+    pub(crate) fn take_main_woken_here(&self) -> bool {
+        self.main_woken_here.replace(false)
+    }
+
+    /// True if a wake-up recorded by [`Self::wake_main_here`] waits.
+    #[inline]
+    pub(crate) fn main_woken_here(&self) -> bool {
+        self.main_woken_here.get()
     }
 
     #[inline]
@@ -608,7 +631,10 @@ impl Core {
     /// LIFO slot, its local queue or the injector, or (on a `block_on` thread) its main
     /// future, woken.
     pub(crate) fn work_waiting(&self) -> bool {
-        self.has_local_work() || !self.shared.injector.is_empty() || self.main.as_ref().is_some_and(|m| m.is_woken())
+        self.has_local_work()
+            || !self.shared.injector.is_empty()
+            || self.main_woken_here.get()
+            || self.main.as_ref().is_some_and(|m| m.is_woken())
     }
 
     /// Takes the LIFO task, if any.
