@@ -140,6 +140,16 @@ impl std::fmt::Debug for Workers {
     }
 }
 
+/// A call counted in flight on a worker (see `Workers::pick`) until this drops (also when
+/// the dispatch is dropped mid-way, by a shutdown).
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
+}
+
 impl Workers {
     fn slots(&self) -> MutexGuard<'_, Vec<Slot>> {
         self.slots.lock().unwrap_or_else(|e| e.into_inner())
@@ -210,15 +220,20 @@ impl Workers {
         self.slots().iter_mut().find_map(|s| s.child.as_mut().and_then(|c| c.try_wait().ok().flatten()))
     }
 
-    /// The connected worker with the fewest calls in flight.
-    fn pick(&self) -> Option<(usize, Peer, Arc<AtomicUsize>)> {
+    /// The connected worker with the fewest calls in flight, counted as having one more
+    /// before the lock is released: calls dispatched at the same moment (on two threads)
+    /// see each other's choice, so two calls that need to run at once never both pick the
+    /// same idle worker.
+    fn pick(&self) -> Option<(usize, Peer, InFlight)> {
         let slots = self.slots();
         let (i, slot) = slots
             .iter()
             .enumerate()
             .filter(|(_, s)| s.peer.as_ref().is_some_and(Peer::is_connected))
             .min_by_key(|(_, s)| s.in_flight.load(Relaxed))?;
-        Some((i, slot.peer.clone()?, slot.in_flight.clone()))
+        let peer = slot.peer.clone()?;
+        slot.in_flight.fetch_add(1, Relaxed);
+        Some((i, peer, InFlight(slot.in_flight.clone())))
     }
 
     /// True while some worker is connected or on its way.
@@ -461,9 +476,8 @@ impl ProcessCell {
                     Ok(framed) => framed,
                     Err(e) => break Err(rustyray::Error::Encode { message: format!("spilling a large call: {e}") }),
                 };
-                in_flight.fetch_add(1, Relaxed);
                 let reply = async { py_run::remote_at(&peer, framed).await?.get().await }.await;
-                in_flight.fetch_sub(1, Relaxed);
+                drop(in_flight);
                 let reply = reply.and_then(|framed| {
                     crate::spill::unwrap(&workers.dir, &framed).map_err(|e| rustyray::Error::Remote {
                         message: format!("reading a worker's large reply: {e}"),
