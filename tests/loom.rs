@@ -64,6 +64,8 @@ mod raw {
     pub(crate) mod shared_box;
     #[path = "spin_lock.rs"]
     pub(crate) mod spin_lock;
+    /// As in `raw/mod.rs` (with `std`, which the models have).
+    pub(crate) type ShortLock<T> = spin_lock::SpinLock<T>;
     #[path = "task.rs"]
     pub(crate) mod task;
     #[path = "waker_slot.rs"]

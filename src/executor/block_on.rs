@@ -123,14 +123,12 @@ impl DriverSignal {
 
 /// Gives a `block_on`'s signal back to the pool on every way out, unwinding included,
 /// after its core (declared after this) is gone.
-struct GiveBack(Option<SignalRef>);
+struct GiveBack(SignalRef);
 
 impl Drop for GiveBack {
     fn drop(&mut self) {
         #[cfg(not(loom))]
-        if let Some(signal) = self.0.take() {
-            crate::sync::lock(&SIGNALS).push(signal);
-        }
+        crate::sync::lock(&SIGNALS).push(self.0);
     }
 }
 
@@ -155,7 +153,7 @@ impl std::task::Wake for DriverSignal {
 /// Runs `future` to completion on this thread, running `shared`'s tasks while it waits.
 pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
     let signal = DriverSignal::take();
-    let _give_back = GiveBack(Some(DriverSignal::share(&signal)));
+    let _give_back = GiveBack(DriverSignal::share(&signal));
     let waker = DriverSignal::waker(&signal);
     let mut cx = Context::from_waker(&waker);
     // Dropped on every way out, unwinding included: a task left in its LIFO slot then moves
@@ -170,7 +168,8 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         // What the main future or a task run here pushed into the driver queue becomes
         // visible to the workers before this thread runs anything else or sleeps.
         core.publish();
-        // A plain load first: this runs between every two tasks the thread runs (a token
+        // A wake-up from this thread is the core's plain flag. For one from elsewhere, a
+        // plain load first: this runs between every two tasks the thread runs (a token
         // going round a ring of actors on this thread), and the swap is a locked
         // instruction. A wake-up landing after the load is seen on the next round, and
         // always before the thread sleeps (it looks again after its fence).

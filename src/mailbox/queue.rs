@@ -22,13 +22,8 @@ use super::TrySendError;
 use crate::raw::fixed_ring::FixedRing;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 
-/// The queue's lock: with `std`, a spin lock released by a plain store (one
-/// read-modify-write per send, see [`SpinLock`](crate::raw::spin_lock::SpinLock));
-/// without, the `critical-section` lock (safe against interrupt handlers).
-#[cfg(feature = "std")]
-type QueueLock<T> = crate::raw::spin_lock::SpinLock<T>;
-#[cfg(not(feature = "std"))]
-type QueueLock<T> = crate::sync::Lock<T>;
+/// The queue's lock (one read-modify-write per send: see [`ShortLock`]).
+type QueueLock<T> = crate::raw::ShortLock<T>;
 
 /// A fixed-capacity queue that allocates nothing per message, with the capacity in the
 /// type ([`FixedRing`]: lock-free; `N` a power of two, at least 2).

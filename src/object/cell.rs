@@ -27,18 +27,7 @@ use slab::Slab;
 use super::id::{LocalId, ObjectId};
 use super::store::Shard;
 use crate::raw::shared_box::Shared as Counted;
-#[cfg(not(feature = "std"))]
-use crate::sync::Lock;
-
-/// A cell's lock. With `std`, a spin lock released by a plain store: a critical section
-/// (complete, register a waiter, read) pays one read-modify-write, where a futex mutex
-/// pays two (its release is a swap, to learn whether to wake a sleeper); every section is
-/// a few moves, and a contended acquire yields the thread after a brief spin. Without
-/// `std`, the `critical-section` lock (safe against interrupt handlers).
-#[cfg(feature = "std")]
-type CellLock<T> = crate::raw::spin_lock::SpinLock<T>;
-#[cfg(not(feature = "std"))]
-type CellLock<T> = Lock<T>;
+use crate::raw::ShortLock;
 use crate::Error;
 
 /// What a ready object holds: the value or the error that the producer stored instead.
@@ -98,7 +87,9 @@ impl<T> Stored<T> {
 pub(crate) struct ObjectCell<T> {
     /// The shard that counts the object (and registers its id).
     shard: Arc<Shard>,
-    inner: CellLock<Inner<T>>,
+    /// Complete, register a waiter, read: a few moves each ([`ShortLock`]: one
+    /// read-modify-write per section with `std`, where a futex mutex pays two).
+    inner: ShortLock<Inner<T>>,
 }
 
 /// What a cell's lock guards.
@@ -224,7 +215,7 @@ impl Waiters {
 impl<T> ObjectCell<T> {
     /// A cell counted in `shard` (the caller has counted it), with no id yet.
     pub(crate) fn new(shard: Arc<Shard>, state: State<T>) -> Self {
-        ObjectCell { shard, inner: CellLock::new(Inner { id: None, state }) }
+        ObjectCell { shard, inner: ShortLock::new(Inner { id: None, state }) }
     }
 
     /// The object's id: registered in the shard on first use (the registry holds a weak

@@ -148,6 +148,12 @@ impl Shard {
         }
     }
 
+    /// This shard's number in its store (the shard bits of the ids it registers).
+    #[inline]
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
     /// The counters a thread at `home` updates in this shard, and whether it owns them.
     #[inline]
     fn counters(&self, home: Home) -> (&Counters, bool) {
@@ -322,14 +328,6 @@ impl Default for Store {
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store").field("shards", &SHARDS).field("stats", &self.stats()).finish()
-    }
-}
-
-impl Shard {
-    /// This shard's number in its store (the shard bits of the ids it registers).
-    #[inline]
-    pub(crate) fn index(&self) -> usize {
-        self.index
     }
 }
 

@@ -1,8 +1,8 @@
 //! [`SpinLock`]: the lock of a growable mailbox queue and of an object cell under `std`.
 //!
 //! A mailbox's critical sections are a few moves (push one message, or swap the queued
-//! batch out), and so are an object cell's (complete it, register a waiter, read it), so the lock is taken with one compare-and-swap and released with a plain
-//! `Release` store: a futex mutex also releases with an atomic swap, to learn whether a
+//! batch out), and so are an object cell's (complete it, register a waiter, read it), so
+//! the lock is taken with one compare-and-swap and released with a plain `Release` store: a futex mutex also releases with an atomic swap, to learn whether a
 //! sleeper needs waking, which costs a second read-modify-write per send and per batch.
 //! A contended acquire spins briefly, then yields the thread a few times (a holder that
 //! was preempted on this core gets it back), then naps in short sleeps: with more runnable
