@@ -58,6 +58,18 @@ impl Idle {
         sleepers.pop()
     }
 
+    /// Returns the index of a sleeping worker that the caller must unpark, even while
+    /// another worker counts as searching: the monitor's remedy for work that waited a
+    /// whole tick (the searcher is not searching: its thread waits for a CPU, typically
+    /// queued by the OS behind the busy thread that woke it while another CPU idles).
+    pub(crate) fn sleeper_to_wake(&self) -> Option<usize> {
+        let mut sleepers = lock(&self.sleepers);
+        let index = sleepers.pop()?;
+        // As in `worker_to_notify`: the woken worker starts out unparked and searching.
+        self.state.fetch_add((1 << UNPARK_SHIFT) | 1, SeqCst);
+        Some(index)
+    }
+
     fn should_notify(&self) -> bool {
         let s = self.state.load(SeqCst);
         Self::searching(s) == 0 && Self::unparked(s) < self.num_workers
@@ -123,5 +135,32 @@ impl Idle {
                 false
             }
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_producer_wakes_nobody_while_a_worker_searches_but_the_monitor_does() {
+        let idle = Idle::new(2);
+        // Both workers park, worker 0 first.
+        assert!(!idle.transition_to_parked(0, false));
+        assert!(!idle.transition_to_parked(1, false));
+        assert!(idle.all_parked());
+        // A producer wakes worker 1, which counts as searching from then on.
+        assert_eq!(idle.worker_to_notify(), Some(1));
+        assert_eq!(idle.worker_to_notify(), None, "a worker searches: the producer wakes nobody");
+        // The monitor saw the work wait a tick: it wakes the other sleeper anyway.
+        assert_eq!(idle.sleeper_to_wake(), Some(0));
+        assert_eq!(idle.sleeper_to_wake(), None, "nobody sleeps any more");
+        assert!(!idle.all_parked());
+        // Both were woken, so neither unregisters itself, and both count as searching.
+        assert!(idle.transition_from_parked(0));
+        assert!(idle.transition_from_parked(1));
+        assert!(!idle.transition_from_searching(), "another still searches");
+        assert!(idle.transition_from_searching(), "the last searcher found work");
+        assert!(idle.all_busy());
     }
 }

@@ -10,11 +10,14 @@
 //! looks every [`TICK`]: a slot holding the same job as at its last look, on a thread that
 //! has started no poll since, is stranded — the monitor takes the job out and queues it in
 //! the injector, waking an idle worker. A worker stuck the same way with tasks in its
-//! local queue gets an idle worker woken to steal them.
+//! local queue gets an idle worker woken to steal them. Work queued for the workers (a
+//! driver's queue, the injector) at two looks in a row gets a sleeping worker woken even
+//! while another counts as searching: that searcher is not running.
 //!
 //! ```text
 //!  a worker leaves park, a driver enters block_on or wakes ──▶ arm (wake the monitor if asleep)
 //!  monitor, armed: every TICK ─▶ for each thread: same job, no new poll? ─▶ steal ─▶ injector
+//!                              ├─ work queued for the workers at two looks ─▶ wake a sleeper
 //!                              └─ every worker and every driver asleep ─▶ disarm, sleep
 //! ```
 //!
@@ -169,8 +172,11 @@ pub(crate) fn run(shared: Arc<Shared>) {
     idle_priority();
     let monitor = &shared.monitor;
     let mut stolen = Vec::new();
+    // Work was queued for the workers at the last look.
+    let mut queued_before = false;
     while !shared.is_shutdown() {
         if !monitor.armed.load(SeqCst) {
+            queued_before = false;
             monitor.parker.park();
             continue;
         }
@@ -184,9 +190,18 @@ pub(crate) fn run(shared: Arc<Shared>) {
         }
         // A driver queue with tasks while workers sleep: the driver pushed them and is
         // stuck in user code before it published them (see `Core::push_back`).
-        if stuck_with_work || shared.driver_queues.iter().any(|q| !q.steal.is_empty()) {
+        let queued = shared.driver_queues.iter().any(|q| !q.steal.is_empty()) || !shared.injector.is_empty();
+        if queued && queued_before {
+            // Queued at two looks in a row, a tick apart: whoever counts as searching is not
+            // taking it. Its thread waits for a CPU: the OS queued it, when it was woken,
+            // behind the busy thread that woke it (a driver submitting), and may leave it
+            // there for milliseconds while another CPU idles. A sleeper woken from here
+            // (this thread runs on a CPU nothing else wants) starts on such a CPU.
+            shared.wake_sleeper();
+        } else if stuck_with_work || queued {
             shared.notify_parked();
         }
+        queued_before = queued;
         let asleep = || shared.idle.all_parked() && monitor.drivers_asleep();
         if asleep() {
             monitor.armed.store(false, SeqCst);

@@ -307,13 +307,19 @@ impl Shared {
     /// Wakes one parked worker if new work would otherwise wait; true if it woke one.
     #[inline]
     pub(crate) fn notify_parked(&self) -> bool {
-        match self.idle.worker_to_notify() {
-            Some(index) => {
-                self.remotes[index].parker.unpark();
-                true
-            }
-            None => false,
-        }
+        self.unpark(self.idle.worker_to_notify())
+    }
+
+    /// Wakes one parked worker even if another counts as searching (see
+    /// [`Idle::sleeper_to_wake`]); true if it woke one.
+    pub(crate) fn wake_sleeper(&self) -> bool {
+        self.unpark(self.idle.sleeper_to_wake())
+    }
+
+    /// Unparks the worker `Idle` chose (already counted awake), if any.
+    #[inline]
+    fn unpark(&self, index: Option<usize>) -> bool {
+        index.map(|i| self.remotes[i].parker.unpark()).is_some()
     }
 
     /// Takes every task queued for the workers (their LIFO slots and local queues), for a
