@@ -63,6 +63,10 @@ impl Idle {
     /// whole tick (the searcher is not searching: its thread waits for a CPU, typically
     /// queued by the OS behind the busy thread that woke it while another CPU idles).
     pub(crate) fn sleeper_to_wake(&self) -> Option<usize> {
+        // Nobody sleeps: no lock (a busy runtime overflows queues often).
+        if Self::unparked(self.state.load(SeqCst)) >= self.num_workers {
+            return None;
+        }
         let mut sleepers = lock(&self.sleepers);
         let index = sleepers.pop()?;
         // As in `worker_to_notify`: the woken worker starts out unparked and searching.

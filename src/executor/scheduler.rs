@@ -11,6 +11,7 @@
 //!        free, anything else goes to the injector)
 //!  anywhere else ────────────────────────────────────▶ global injector
 //!  local queue full ─────────────────────────────────▶ half of it to the injector
+//!        (and a sleeping worker woken, even while another searches)
 //! ```
 //!
 //! Every push that may leave work unattended calls [`Shared::notify_parked`], which wakes
@@ -297,10 +298,17 @@ impl Shared {
     }
 
     /// Takes the half of a full local queue that overflowed, into the injector (after
-    /// shutdown began, into the graveyard). The pusher wakes a worker for it.
+    /// shutdown began, into the graveyard), and wakes a sleeping worker for it even if
+    /// another counts as searching: a queue that filled up (256 tasks) was not being
+    /// stolen from, so whoever searches is not keeping up, or not running at all (its
+    /// thread may wait for a CPU behind this busy one while another CPU idles: a sleeper
+    /// whose last CPU is that idle one starts there at once).
     fn take_overflow(&self, batch: Vec<Job>) {
-        if let Err(batch) = self.injector.push_batch(batch) {
-            self.graveyard.with(|g| g.extend(batch));
+        match self.injector.push_batch(batch) {
+            Ok(()) => {
+                self.wake_sleeper();
+            }
+            Err(batch) => self.graveyard.with(|g| g.extend(batch)),
         }
     }
 
@@ -700,5 +708,30 @@ impl Drop for Core {
                 self.shared.inject(job);
             }
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overflowing_queue_wakes_a_sleeper_even_while_another_worker_searches() {
+        let (shared, _queues) = Shared::new(2);
+        // Both workers sleep, worker 0 registered first.
+        for index in 0..2 {
+            assert!(!shared.idle.transition_to_parked(index, false));
+        }
+        // A producer wakes worker 1, which counts as searching from then on: the next
+        // producer wakes nobody (that searcher will find the work, if it runs).
+        assert!(shared.notify_parked());
+        assert!(shared.remotes[1].parker.try_consume(), "worker 1 was unparked");
+        assert!(!shared.notify_parked());
+        assert!(!shared.remotes[0].parker.try_consume(), "worker 0 sleeps on");
+        // A queue overflowed into the injector: nobody took from it, so the searcher is
+        // not keeping up (or not running): the other sleeper is woken anyway.
+        shared.take_overflow(Vec::new());
+        assert!(shared.remotes[0].parker.try_consume(), "worker 0 was unparked");
+        assert!(shared.idle.sleeper_to_wake().is_none(), "nobody sleeps any more");
     }
 }
