@@ -59,9 +59,10 @@ impl Idle {
     }
 
     /// Returns the index of a sleeping worker that the caller must unpark, even while
-    /// another worker counts as searching: the monitor's remedy for work that waited a
-    /// whole tick (the searcher is not searching: its thread waits for a CPU, typically
-    /// queued by the OS behind the busy thread that woke it while another CPU idles).
+    /// another worker counts as searching: the remedy when work is seen waiting (a queue
+    /// that overflowed, or work the monitor found queued at two looks in a row), so the
+    /// searcher is not taking it — its thread may wait for a CPU, queued by the OS behind
+    /// the busy thread that woke it while another CPU idles.
     pub(crate) fn sleeper_to_wake(&self) -> Option<usize> {
         // Nobody sleeps: no lock (a busy runtime overflows queues often).
         if Self::unparked(self.state.load(SeqCst)) >= self.num_workers {
