@@ -222,3 +222,40 @@ fn idle_priority() {
     #[cfg(all(target_os = "linux", not(miri)))]
     crate::raw::os::set_idle_priority();
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn work_queued_at_two_looks_wakes_a_sleeper_even_while_a_worker_counts_as_searching() {
+        // No worker threads: the workers' states are set by hand.
+        let (shared, _queues) = Shared::new(2);
+        for index in 0..2 {
+            assert!(!shared.idle.transition_to_parked(index, false));
+        }
+        // Worker 1 is woken and counts as searching, but never runs (as a thread the OS
+        // left queued behind a busy one): it never takes what is queued.
+        assert!(shared.notify_parked());
+        assert!(shared.remotes[1].parker.try_consume());
+        // A task is queued; its producer wakes nobody (somebody searches).
+        shared.spawn_task(async {});
+        assert!(!shared.remotes[0].parker.try_consume(), "worker 0 sleeps on");
+
+        let monitor = std::thread::spawn({
+            let shared = shared.clone();
+            move || run(shared)
+        });
+        // Two looks, a tick apart, find the task still queued: worker 0 is woken.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !shared.remotes[0].parker.try_consume() {
+            assert!(Instant::now() < deadline, "the monitor never woke the sleeper");
+            std::thread::sleep(TICK);
+        }
+        let dropped = shared.begin_shutdown();
+        shared.monitor.wake();
+        monitor.join().expect("the monitor thread ends at shutdown");
+        drop(dropped);
+    }
+}
