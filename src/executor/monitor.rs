@@ -230,16 +230,9 @@ mod tests {
 
     #[test]
     fn work_queued_at_two_looks_wakes_a_sleeper_even_while_a_worker_counts_as_searching() {
-        // No worker threads: the workers' states are set by hand.
-        let (shared, _queues) = Shared::new(2);
-        for index in 0..2 {
-            assert!(!shared.idle.transition_to_parked(index, false));
-        }
-        // Worker 1 is woken and counts as searching, but never runs (as a thread the OS
-        // left queued behind a busy one): it never takes what is queued.
-        assert!(shared.notify_parked());
-        assert!(shared.remotes[1].parker.try_consume());
-        // A task is queued; its producer wakes nobody (somebody searches).
+        let shared = super::super::scheduler::with_a_stalled_searcher();
+        // A task is queued; its producer wakes nobody (worker 1 counts as searching, but
+        // never runs, so it never takes it).
         shared.spawn_task(async {});
         assert!(!shared.remotes[0].parker.try_consume(), "worker 0 sleeps on");
 

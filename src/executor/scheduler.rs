@@ -711,23 +711,30 @@ impl Drop for Core {
     }
 }
 
+/// A runtime's shared state with no worker threads, its two workers set by hand: both went
+/// to sleep, then a producer woke worker 1, which counts as searching from then on but
+/// never runs (as a thread the OS left queued behind a busy one). Worker 0 still sleeps,
+/// and a producer wakes nobody (somebody searches).
+#[cfg(all(test, not(loom)))]
+pub(crate) fn with_a_stalled_searcher() -> StdArc<Shared> {
+    let (shared, _queues) = Shared::new(2);
+    for index in 0..2 {
+        assert!(!shared.idle.transition_to_parked(index, false));
+    }
+    assert!(shared.notify_parked());
+    assert!(shared.remotes[1].parker.try_consume(), "worker 1 was unparked");
+    assert!(!shared.notify_parked());
+    assert!(!shared.remotes[0].parker.try_consume(), "worker 0 sleeps on");
+    shared
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
     #[test]
     fn an_overflowing_queue_wakes_a_sleeper_even_while_another_worker_searches() {
-        let (shared, _queues) = Shared::new(2);
-        // Both workers sleep, worker 0 registered first.
-        for index in 0..2 {
-            assert!(!shared.idle.transition_to_parked(index, false));
-        }
-        // A producer wakes worker 1, which counts as searching from then on: the next
-        // producer wakes nobody (that searcher will find the work, if it runs).
-        assert!(shared.notify_parked());
-        assert!(shared.remotes[1].parker.try_consume(), "worker 1 was unparked");
-        assert!(!shared.notify_parked());
-        assert!(!shared.remotes[0].parker.try_consume(), "worker 0 sleeps on");
+        let shared = with_a_stalled_searcher();
         // A queue overflowed into the injector: nobody took from it, so the searcher is
         // not keeping up (or not running): the other sleeper is woken anyway.
         shared.take_overflow(Vec::new());
