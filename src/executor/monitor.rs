@@ -188,8 +188,8 @@ pub(crate) fn run(shared: Arc<Shared>) {
         for job in stolen.drain(..) {
             shared.inject(job);
         }
-        // A driver queue with tasks while workers sleep: the driver pushed them and is
-        // stuck in user code before it published them (see `Core::push_back`).
+        // Work queued for the workers: in a driver queue (its driver may be stuck in user
+        // code before it published it: see `Core::push_back`), or in the injector.
         let queued = shared.driver_queues.iter().any(|q| !q.steal.is_empty()) || !shared.injector.is_empty();
         if queued && queued_before {
             // Queued at two looks in a row, a tick apart: whoever counts as searching is not
@@ -199,6 +199,7 @@ pub(crate) fn run(shared: Arc<Shared>) {
             // (this thread runs on a CPU nothing else wants) starts on such a CPU.
             shared.wake_sleeper();
         } else if stuck_with_work || queued {
+            // Seen once: wake a sleeper if nobody searches.
             shared.notify_parked();
         }
         queued_before = queued;

@@ -20,10 +20,8 @@ use alloc::collections::VecDeque;
 
 use super::TrySendError;
 use crate::raw::fixed_ring::FixedRing;
+use crate::raw::ShortLock;
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
-
-/// The queue's lock (one read-modify-write per send: see [`ShortLock`]).
-type QueueLock<T> = crate::raw::ShortLock<T>;
 
 /// A fixed-capacity queue that allocates nothing per message, with the capacity in the
 /// type ([`FixedRing`]: lock-free; `N` a power of two, at least 2).
@@ -172,7 +170,7 @@ impl From<Receiver> for Wake {
 
 /// A [`Slots`] behind its lock, with its length mirrored outside it.
 pub(crate) struct Growable<T> {
-    slots: QueueLock<Slots<T>>,
+    slots: ShortLock<Slots<T>>,
     /// `queued << 2 | receiver.bits()`: the number of queued messages and the receiver's
     /// announced state ([`Receiver`]: idle, and where its waker is, set by the receiver
     /// when its last look under the lock finds nothing; taken back to `Busy` by the first
@@ -314,7 +312,7 @@ pub(crate) enum Queue<T> {
 impl<T> Queue<T> {
     pub(crate) fn growable() -> Self {
         Queue::Growable(Growable {
-            slots: QueueLock::new(Slots { first: None, rest: Spill::new() }),
+            slots: ShortLock::new(Slots { first: None, rest: Spill::new() }),
             mirror: AtomicUsize::new(0),
         })
     }

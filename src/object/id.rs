@@ -82,6 +82,12 @@ impl ObjectId {
     pub(crate) fn generation(self) -> u32 {
         (self.0 >> (SHARD_BITS + INDEX_BITS)) as u32
     }
+
+    /// This id without its shard (see [`LocalId`]).
+    pub(crate) fn local(self) -> LocalId {
+        // At most 2⁵⁹ − 1 plus one: never saturates.
+        LocalId(core::num::NonZeroU64::MIN.saturating_add(self.0 >> SHARD_BITS))
+    }
 }
 
 /// An id without its shard (the object's cell knows its shard), plus one: what a cell
@@ -89,14 +95,6 @@ impl ObjectId {
 /// `Option<ObjectId>` is 16).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct LocalId(core::num::NonZeroU64);
-
-impl ObjectId {
-    /// This id without its shard (see [`LocalId`]).
-    pub(crate) fn local(self) -> LocalId {
-        // At most 2⁵⁹ − 1 plus one: never saturates.
-        LocalId(core::num::NonZeroU64::MIN.saturating_add(self.0 >> SHARD_BITS))
-    }
-}
 
 impl LocalId {
     /// The id of this object in `shard` (its cell's).

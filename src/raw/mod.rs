@@ -77,6 +77,10 @@ pub(crate) mod prefetch;
 pub(crate) mod shared_box;
 #[cfg(feature = "std")]
 pub(crate) mod spin_lock;
+#[cfg(all(feature = "std", not(loom)))]
+pub(crate) mod static_waker;
+pub(crate) mod task;
+pub(crate) mod waker_slot;
 
 /// The lock of a critical section of a few moves (a mailbox queue's, an object cell's):
 /// with `std`, the [`spin_lock`] (one read-modify-write per section: its release is a plain
@@ -86,7 +90,3 @@ pub(crate) type ShortLock<T> = spin_lock::SpinLock<T>;
 /// The lock of a critical section of a few moves (see the `std` version).
 #[cfg(not(feature = "std"))]
 pub(crate) type ShortLock<T> = crate::sync::Lock<T>;
-#[cfg(all(feature = "std", not(loom)))]
-pub(crate) mod static_waker;
-pub(crate) mod task;
-pub(crate) mod waker_slot;

@@ -2,8 +2,9 @@
 //!
 //! A mailbox's critical sections are a few moves (push one message, or swap the queued
 //! batch out), and so are an object cell's (complete it, register a waiter, read it), so
-//! the lock is taken with one compare-and-swap and released with a plain `Release` store: a futex mutex also releases with an atomic swap, to learn whether a
-//! sleeper needs waking, which costs a second read-modify-write per send and per batch.
+//! the lock is taken with one compare-and-swap and released with a plain `Release` store:
+//! a futex mutex also releases with an atomic swap, to learn whether a sleeper needs
+//! waking, which costs a second read-modify-write per send and per batch.
 //! A contended acquire spins briefly, then yields the thread a few times (a holder that
 //! was preempted on this core gets it back), then naps in short sleeps: with more runnable
 //! threads than cores, a holder preempted on *another* core's run queue waits behind a
@@ -26,10 +27,10 @@ use crate::sync::{spin_hint, UnsafeCell};
 /// Spins on a held lock before yielding the thread.
 const SPINS: u32 = 64;
 /// Yields before napping (see `acquire_contended`).
-#[cfg(all(feature = "std", not(loom)))]
+#[cfg(not(loom))]
 const YIELDS: u32 = 4;
 /// A nap while the lock is still held after the spins and yields.
-#[cfg(all(feature = "std", not(loom)))]
+#[cfg(not(loom))]
 const NAP: core::time::Duration = core::time::Duration::from_micros(20);
 
 /// A test-and-test-and-set lock around `T`. See the [module docs](self).
@@ -90,7 +91,7 @@ impl<T> SpinLock<T> {
     #[cold]
     fn acquire_contended(&self) {
         let mut spins = 0u32;
-        #[cfg(all(feature = "std", not(loom)))]
+        #[cfg(not(loom))]
         let mut yields = 0u32;
         loop {
             while self.locked.load(Relaxed) {
@@ -99,7 +100,7 @@ impl<T> SpinLock<T> {
                     spin_hint();
                     continue;
                 }
-                #[cfg(all(feature = "std", not(loom)))]
+                #[cfg(not(loom))]
                 if yields < YIELDS {
                     // A holder preempted on this core's run queue gets it back.
                     yields += 1;
@@ -111,7 +112,7 @@ impl<T> SpinLock<T> {
                     // takes the waiting thread over, so the holder runs and releases.
                     std::thread::sleep(NAP);
                 }
-                #[cfg(not(all(feature = "std", not(loom))))]
+                #[cfg(loom)]
                 spin_hint();
             }
             if self.locked.compare_exchange_weak(false, true, Acquire, Relaxed).is_ok() {
