@@ -150,6 +150,7 @@ pub mod __private {
     pub mod actor {
         pub use crate::actor::concurrent::{group_index, serve, BoxedPhase, Phase};
         pub use crate::actor::method::{call_done, run_async_method, run_method, run_traced};
+        pub use crate::actor::packed::{fits_inline, Pack, Select, Width};
         pub use crate::actor::{Actor, ActorContext, ActorHandle, ActorMethods, ActorOptions, ActorRef, Call};
         pub use crate::host::Host;
         pub use crate::object::Promise;

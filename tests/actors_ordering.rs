@@ -236,7 +236,8 @@ fn bounded_mailbox_backpressure() -> Result<(), Error> {
         // The message comes back intact: the right variant with its argument.
         type TrackedMsg = <Tracked as rustyray::Actor>::Msg;
         let msg: TrackedMsg = full.into_inner();
-        assert!(matches!(&msg, TrackedMsg::add { k: 5, .. }), "the handed-back message is `add(5)`");
+        // (A variant holds the call's arguments tuple, ending with its reply slot.)
+        assert!(matches!(&msg, TrackedMsg::add(call) if call.0 == 5), "the handed-back message is `add(5)`");
         assert!(a.add(100).try_tell().expect_err("still full").is_full());
 
         // An awaited call waits for room.

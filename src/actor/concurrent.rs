@@ -285,7 +285,7 @@ async fn run<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> PhaseEnd
             let g = held[i].0;
             if busy[g] < limits[g] {
                 let (g, msg) = held.remove(i).expect("in range");
-                ctx.shared.mailbox.consumed();
+                ctx.consumed();
                 start(&mut set, &mut busy, msg, g);
                 started = true;
             } else {
@@ -331,7 +331,7 @@ async fn run<'a, A: Actor + Sync>(actor: &'a A, phase: Phase<'a, A>) -> PhaseEnd
                 let g = g.min(limits.len() - 1);
                 // Within a group calls start in order: behind a held one, this one waits too.
                 if busy[g] < limits[g] && !held.iter().any(|&(h, _)| h == g) {
-                    ctx.shared.mailbox.consumed();
+                    ctx.consumed();
                     start(&mut set, &mut busy, msg, g);
                 } else {
                     held.push_back((g, msg));

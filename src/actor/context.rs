@@ -15,6 +15,16 @@ pub struct ActorContext<A: Actor> {
     /// context, i.e. the actor's loop, is dropped). Zero-sized, and unread, without `std`.
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     key: Registered,
+    /// Copies of two settings the loop consults for every message: the actor's calls are
+    /// kept for a retry (`max_task_retries > 0`), and its mailbox is bounded (each handled
+    /// message frees a place). Read here, in the loop's own memory, not from the shared
+    /// state, whose lines its senders write (see `ActorShared`). `std` only: a device's
+    /// one core shares no cache line with a sender, and there the copies cost more flash
+    /// (~100 bytes) than the reads they save.
+    #[cfg(feature = "std")]
+    keeps_calls: bool,
+    #[cfg(feature = "std")]
+    bounded: bool,
 }
 
 /// An actor's key in its runtime's task registry (`TaskKey::NONE` for an actor run by
@@ -97,21 +107,52 @@ impl<A: Actor> ActorContext<A> {
 impl<A: Actor> ActorContext<A> {
     /// The context of the actor `shared`, registered as `key`.
     pub(crate) fn new(shared: CellRef<ActorShared<A>>, key: Registered) -> Self {
-        ActorContext { shared, key }
+        ActorContext {
+            #[cfg(feature = "std")]
+            keeps_calls: shared.extras.as_deref().is_some_and(Extras::keeps_calls),
+            #[cfg(feature = "std")]
+            bounded: shared.mailbox.capacity().is_some(),
+            shared,
+            key,
+        }
+    }
+
+    /// The actor's calls are kept for a retry (`max_task_retries > 0`).
+    #[inline]
+    fn keeps_calls(&self) -> bool {
+        #[cfg(feature = "std")]
+        return self.keeps_calls;
+        #[cfg(not(feature = "std"))]
+        return self.shared.extras.as_deref().is_some_and(Extras::keeps_calls);
     }
 
     /// The actor's retry bookkeeping, if its calls are kept for a retry
     /// (`max_task_retries > 0`).
     #[inline]
     pub(crate) fn retries(&self) -> Option<&Extras<A>> {
-        self.shared.extras.as_deref().filter(|e| e.keeps_calls())
+        if self.keeps_calls() {
+            self.shared.extras.as_deref()
+        } else {
+            None
+        }
+    }
+
+    /// The loop handled (or rejected) a message it took: a bounded mailbox frees its place.
+    #[inline]
+    pub(crate) fn consumed(&self) {
+        // Without `std` the mailbox's own check (an unbounded one counts nothing) does.
+        #[cfg(feature = "std")]
+        if !self.bounded {
+            return;
+        }
+        self.shared.mailbox.consumed();
     }
 
     /// True if the running call should be kept for a retry (`max_task_retries > 0`).
     #[doc(hidden)]
     #[inline]
     pub fn __keeps_calls(&self) -> bool {
-        self.retries().is_some()
+        self.keeps_calls()
     }
 
     /// Keeps `msg` (a copy of the call in progress, holding its reply slot) for a retry.

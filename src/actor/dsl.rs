@@ -294,7 +294,8 @@ macro_rules! __rr_actor {
                     type __RrMsg = <$name as __rn::Actor>::Msg;
                     match msg {
                         $(
-                            __RrMsg::$m { $($arg,)* __reply } => {
+                            __RrMsg::$m(__rr_p) => {
+                                let ($($arg,)* __reply,) = $crate::__private::actor::Pack::unpack(__rr_p);
                                 const __RR_INDEX: u32 = __rn::method_index(__RR_METHODS, ::core::stringify!($m));
                                 if let ::core::result::Result::Err(e) = __rn::encode_args(&($($arg,)*), out) {
                                     if let ::core::option::Option::Some(reply) = __reply {
@@ -321,7 +322,7 @@ macro_rules! __rr_actor {
                             let ($($arg,)*): ($($ty,)*) = __rn::decode_args(args)?;
                             let (promise, object) = __rn::reply_slot::<$crate::__rr_ret!($($ret)?)>(store);
                             return ::core::result::Result::Ok((
-                                __RrMsg::$m { $($arg,)* __reply: ::core::option::Option::Some(promise) },
+                                __RrMsg::$m($crate::__private::actor::Pack::pack(($($arg,)* ::core::option::Option::Some(promise),))),
                                 object,
                             ));
                         }
@@ -353,7 +354,10 @@ macro_rules! __rr_actor {
         {
             async move {
                 match msg {
-                    $( Msg::$m { $($arg,)* mut __reply } => $crate::__rr_shared!([$($mt)?] [$($asy)?] self $name $m [$($arg)*] __reply), )*
+                    $( Msg::$m(__rr_p) => {
+                        let ($($arg,)* mut __reply,) = __rr::Pack::unpack(__rr_p);
+                        $crate::__rr_shared!([$($mt)?] [$($asy)?] self $name $m [$($arg)*] __reply)
+                    } )*
                 }
             }
         }
@@ -395,7 +399,7 @@ macro_rules! __rr_actor {
             /// The messages of this actor: one variant per method.
             #[allow(non_camel_case_types, dead_code)]
             pub enum Msg {
-                $( $m { $($arg : $ty,)* __reply: ::core::option::Option<__rr::Promise<$crate::__rr_ret!($($ret)?)>> }, )*
+                $( $m($crate::__rr_packed!([$($ty),*] [$crate::__rr_ret!($($ret)?)])), )*
             }
 
             /// The typed methods of a handle to this actor.
@@ -422,7 +426,7 @@ macro_rules! __rr_actor {
                     $mv fn $m(&self $(, $arg : $ty)*) -> __rr::Call<'_, $name, $crate::__rr_ret!($($ret)?),
                         impl ::core::ops::FnOnce(::core::option::Option<__rr::Promise<$crate::__rr_ret!($($ret)?)>>) -> Msg + ::core::marker::Send>
                     {
-                        __rr::Call::new(&self.0, move |__reply| Msg::$m { $($arg,)* __reply })
+                        __rr::Call::new(&self.0, move |__reply| Msg::$m(__rr::Pack::pack(($($arg,)* __reply,))))
                     }
                 )*
             }
@@ -448,8 +452,10 @@ macro_rules! __rr_actor {
                         async move {
                             match msg {
                                 $(
-                                    Msg::$m { $($arg,)* mut __reply } =>
-                                        $crate::__rr_call!(self ctx $name $m [$($asy)?] [$($arg)*] __reply),
+                                    Msg::$m(__rr_p) => {
+                                        let ($($arg,)* mut __reply,) = __rr::Pack::unpack(__rr_p);
+                                        $crate::__rr_call!(self ctx $name $m [$($asy)?] [$($arg)*] __reply)
+                                    }
                                 )*
                             }
                         }
@@ -463,9 +469,12 @@ macro_rules! __rr_actor {
                 fn handle_now(&mut self, msg: Msg, ctx: &__rr::ActorContext<Self>) -> ::core::option::Option<Msg> {
                     match msg {
                         $(
-                            Msg::$m { $($arg,)* mut __reply } => $crate::__rr_now!([$($asy)?]
-                                { $crate::__rr_call!(self ctx $name $m [] [$($arg)*] __reply) }
-                                Msg::$m { $($arg,)* __reply }),
+                            Msg::$m(__rr_p) => $crate::__rr_now!([$($asy)?]
+                                {
+                                    let ($($arg,)* mut __reply,) = __rr::Pack::unpack(__rr_p);
+                                    $crate::__rr_call!(self ctx $name $m [] [$($arg)*] __reply)
+                                }
+                                Msg::$m(__rr_p)),
                         )*
                     }
                 }
@@ -480,7 +489,8 @@ macro_rules! __rr_actor {
                 #[inline]
                 fn __prefetch(msg: &Msg) {
                     match *msg {
-                        $( Msg::$m { ref __reply, .. } => {
+                        $( Msg::$m(ref __rr_p) => {
+                            let (.., __reply) = &**__rr_p;
                             if let ::core::option::Option::Some(reply) = __reply {
                                 reply.__prefetch();
                             }
@@ -499,7 +509,8 @@ macro_rules! __rr_actor {
                 fn reject(msg: Msg, error: $crate::Error) {
                     match msg {
                         $(
-                            Msg::$m { __reply, .. } => {
+                            Msg::$m(__rr_p) => {
+                                let (.., __reply) = __rr::Pack::unpack(__rr_p);
                                 if let ::core::option::Option::Some(reply) = __reply {
                                     reply.fulfill(::core::result::Result::Err(error));
                                 }
@@ -627,14 +638,17 @@ macro_rules! __rr_call {
             #[allow(unused_imports)]
             use $crate::__private::actor::{CloneProbe as _, NoCloneProbe as _};
             if let ::core::option::Option::Some(($($arg,)*)) = (&$crate::__private::actor::Probe(&__args)).__rr_try_clone() {
-                $ctx.__keep(Msg::$m { $($arg,)* __reply: $reply.take() });
+                $ctx.__keep(Msg::$m($crate::__private::actor::Pack::pack(($($arg,)* $reply.take(),))));
             }
         }
         let ($($arg,)*) = __args;
         let out = $crate::__rr_invoke!([$($asy)?] $reply $m $name $me.$m($($arg),*));
         #[allow(unreachable_patterns)]
         let $reply = match $ctx.__take_kept() {
-            ::core::option::Option::Some(Msg::$m { __reply, .. }) => __reply,
+            ::core::option::Option::Some(Msg::$m(__rr_p)) => {
+                let (.., __reply) = $crate::__private::actor::Pack::unpack(__rr_p);
+                __reply
+            }
             _ => $reply,
         };
         $crate::__private::actor::call_done();
@@ -681,6 +695,18 @@ macro_rules! __rr_is_async {
     };
     ([]) => {
         false
+    };
+}
+
+/// The carrier of one method's call in its message: its arguments and reply slot, inline
+/// when they fit in two words, boxed when wider (see `rustyray::actor::packed`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rr_packed {
+    ([$($ty:ty),*] [$ret:ty]) => {
+        <$crate::__private::actor::Width<{
+            $crate::__private::actor::fits_inline::<($($ty,)* ::core::option::Option<$crate::__private::actor::Promise<$ret>>,)>()
+        }> as $crate::__private::actor::Select<($($ty,)* ::core::option::Option<$crate::__private::actor::Promise<$ret>>,)>>::Out
     };
 }
 

@@ -39,6 +39,7 @@ mod extras;
 mod handle;
 pub(crate) mod method;
 mod options;
+pub mod packed;
 #[cfg(feature = "std")]
 pub(crate) mod registry;
 #[cfg(feature = "std")]

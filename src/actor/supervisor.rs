@@ -387,7 +387,7 @@ impl<A: Actor> Life<A> {
                             Poll::Pending => return Poll::Pending,
                         }
                     }
-                    ctx.shared.mailbox.consumed();
+                    ctx.consumed();
                 }
             }
             let Some(msg_ref) = next.as_ref() else { unreachable!("a message was delivered") };

@@ -56,26 +56,32 @@ pub enum Capacity {
 }
 
 /// A multi-producer, single-consumer FIFO mailbox. See the [module docs](self).
+///
+/// `repr(C)`, the queue first: its words are the ones every send writes, and the fields
+/// after it are read-mostly (an actor's shared state puts the words its receiver reads for
+/// every message further on still, out of the queue's cache line: see `ActorShared`).
+/// `std` only, like `ActorShared`'s order: a device's one core has no line to share.
+#[cfg_attr(feature = "std", repr(C))]
 pub struct Mailbox<T> {
     queue: Queue<T>,
     /// Bounded mailboxes only: messages sent and not yet consumed by the receiver (places
     /// are reserved here before the push, so concurrent senders never overshoot). An
     /// unbounded mailbox counts nothing here: its senders pay no read-modify-write for it.
     len: AtomicUsize,
-    /// [`UNBOUNDED`] when unbounded. 32 bits: it shares a word with the flags below.
+    /// [`UNBOUNDED`] when unbounded. 32 bits: it shares a word with the two flags below.
     capacity: u32,
     closed: AtomicBool,
-    /// The receiver's waker, in one word: on a std runtime an actor's own (its cell's,
-    /// lent when the cell is made: not counted, woken by reference, nothing to store per
-    /// wait), and for any other receiving task (the public `recv`, an actor run by
-    /// another executor) a general `AtomicWaker`, boxed on first use.
-    receiver: WakerSlot,
     /// Fixed queues only (a growable queue keeps this state under its lock): set by the
     /// receiver just before it returns `Pending` for want of a message (after
     /// registering its waker; the value says which slot holds it), reset to `BUSY` when
     /// it polls again. A sender wakes the receiver only when it sees it idle: a busy
     /// receiver costs its senders no atomic read-modify-write on the waker's line.
     receiver_idle: AtomicU8,
+    /// The receiver's waker, in one word: on a std runtime an actor's own (its cell's,
+    /// lent when the cell is made: not counted, woken by reference, nothing to store per
+    /// wait), and for any other receiving task (the public `recv`, an actor run by
+    /// another executor) a general `AtomicWaker`, boxed on first use.
+    receiver: WakerSlot,
     space: Event,
 }
 
